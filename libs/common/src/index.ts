@@ -1,0 +1,3 @@
+export * from './logger';
+export * from './ops-server';
+export * from './shutdown';

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Idempotently installs the Debian packages the tests drive (real SIP peers, TLS tunnel, openssl)
+# and starts PostgreSQL and Redis when they are down. Safe to run any number of times.
+set -euo pipefail
+need=()
+command -v sipp >/dev/null     || need+=(sip-tester)
+command -v stunnel4 >/dev/null || need+=(stunnel4)
+command -v baresip >/dev/null  || need+=(baresip)
+command -v openssl >/dev/null  || need+=(openssl)
+command -v psql >/dev/null     || need+=(postgresql-client)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+fi
