@@ -1,3 +1,6 @@
 export * from './logger';
 export * from './ops-server';
 export * from './shutdown';
+export * from './rbac';
+export * from './redis';
+export * from './audit-chain';

@@ -1,0 +1,55 @@
+/**
+ * The permission catalogue and the roles built from it. Code is the source of truth: the
+ * migration runner syncs these into the roles/permissions tables after migrating, and guards
+ * check against this map, so an access token never needs a database round trip to be authorised.
+ */
+export const PERMISSIONS = {
+  'tenants.view': 'See tenants',
+  'tenants.manage': 'Create, update and suspend tenants (platform-wide)',
+  'users.view': 'List and show users of the tenant',
+  'users.create': 'Create users in the tenant',
+  'users.update': 'Update users and their roles',
+  'users.deactivate': 'Deactivate users',
+  'users.reset_password': "Reset another user's password",
+  'audit.view': 'Read the audit log',
+  'audit.verify': 'Verify the audit hash chain',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ROLE_KEYS = ['platform_admin', 'tenant_admin', 'supervisor', 'agent', 'auditor'] as const;
+export type RoleKey = (typeof ROLE_KEYS)[number];
+
+const ALL = Object.keys(PERMISSIONS) as Permission[];
+
+export const ROLES: Record<RoleKey, { name: string; description: string; permissions: readonly Permission[] }> = {
+  platform_admin: { name: 'Platform admin', description: 'Operates the whole platform', permissions: ALL },
+  tenant_admin: {
+    name: 'Tenant admin',
+    description: 'Administers one tenant',
+    permissions: ALL.filter((p) => p !== 'tenants.manage'),
+  },
+  supervisor: { name: 'Supervisor', description: 'Supervises agents of a tenant', permissions: ['users.view'] },
+  agent: { name: 'Agent', description: 'Uses the PBX; manages only their own session', permissions: [] },
+  auditor: {
+    name: 'Auditor',
+    description: 'Read-only access for audits',
+    permissions: ['tenants.view', 'users.view', 'audit.view', 'audit.verify'],
+  },
+};
+
+export function isRoleKey(value: string): value is RoleKey {
+  return (ROLE_KEYS as readonly string[]).includes(value);
+}
+
+export function permissionsOf(roles: readonly string[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const role of roles) if (isRoleKey(role)) for (const p of ROLES[role].permissions) out.add(p);
+  return out;
+}
+
+/** A user may only hand out roles whose permissions they hold themselves: no privilege escalation. */
+export function canGrantRoles(granterRoles: readonly string[], requested: readonly string[]): boolean {
+  const mine = permissionsOf(granterRoles);
+  return requested.every((r) => isRoleKey(r) && ROLES[r].permissions.every((p) => mine.has(p)));
+}

@@ -1,0 +1,28 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createDataSource, DatabaseOptions } from './data-source';
+import { AuditLogRepository } from './repositories/audit-log.repository';
+import { RefreshTokensRepository } from './repositories/refresh-tokens.repository';
+import { TenantsRepository } from './repositories/tenants.repository';
+import { UsersRepository } from './repositories/users.repository';
+
+const REPOSITORIES = [TenantsRepository, UsersRepository, RefreshTokensRepository, AuditLogRepository];
+
+/** Provides the DataSource (to repositories only) and the repositories (to everyone). */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(opts: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: DataSource,
+          useFactory: async () => createDataSource(opts).initialize(),
+        },
+        ...REPOSITORIES,
+      ],
+      exports: [DataSource, ...REPOSITORIES],
+    };
+  }
+}

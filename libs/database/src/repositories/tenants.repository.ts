@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { TenantEntity } from '../entities';
+import { ListQuery, Page } from '../list-query';
+
+const SORTABLE: Record<string, string> = { name: 'name', slug: 'slug', created_at: 'createdAt', status: 'status' };
+
+@Injectable()
+export class TenantsRepository {
+  private readonly repo: Repository<TenantEntity>;
+
+  constructor(ds: DataSource) {
+    this.repo = ds.getRepository(TenantEntity);
+  }
+
+  findById(id: string): Promise<TenantEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findBySlug(slug: string): Promise<TenantEntity | null> {
+    return this.repo.findOneBy({ slug });
+  }
+
+  async list(q: ListQuery, onlyId?: string): Promise<Page<TenantEntity>> {
+    const qb = this.repo.createQueryBuilder('t');
+    if (onlyId) qb.andWhere('t.id = :onlyId', { onlyId });
+    if (q.filters.status) qb.andWhere('t.status = :status', { status: q.filters.status });
+    if (q.filters.name) qb.andWhere('t.name ILIKE :name', { name: `%${escapeLike(q.filters.name)}%` });
+    for (const s of q.sort) if (SORTABLE[s.field]) qb.addOrderBy(`t.${SORTABLE[s.field]}`, s.direction);
+    qb.addOrderBy('t.id', 'ASC');
+    const [items, total] = await qb
+      .skip((q.page - 1) * q.perPage)
+      .take(q.perPage)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  create(data: Pick<TenantEntity, 'name' | 'slug'> & Partial<TenantEntity>): Promise<TenantEntity> {
+    return this.repo.save(this.repo.create(data));
+  }
+
+  async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone'>>) {
+    await this.repo.update({ id }, patch);
+    return this.findById(id);
+  }
+}
+
+export const TENANT_SORTABLE = Object.keys(SORTABLE);
+
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
