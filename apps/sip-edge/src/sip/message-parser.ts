@@ -1,0 +1,224 @@
+import { parseCSeq, parseNameAddr, parseVia } from './header-parsers';
+import type { SipMessage } from './message';
+import { isDigits, isToken, isWhitespace } from './sip-grammar';
+import { SipHeaders, headerKey, splitHeaderList } from './sip-headers';
+import { SipLimits, resolveLimits } from './sip-limits';
+import { PartialSipMessage, SipParseError } from './sip-parse-error';
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+
+const MANDATORY: ReadonlyArray<[string, string]> = [
+  ['via', 'Via'],
+  ['from', 'From'],
+  ['to', 'To'],
+  ['call-id', 'Call-ID'],
+  ['cseq', 'CSeq'],
+];
+
+interface StartLine {
+  kind: 'request' | 'response';
+  method?: string;
+  uri?: string;
+  status?: number;
+  reason?: string;
+}
+
+type Problem = [status: number, reason: string];
+
+function stripCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
+}
+
+function hasScheme(uri: string): boolean {
+  const colon = uri.indexOf(':');
+  if (colon < 1) return false;
+  const c0 = uri.charCodeAt(0) | 0x20;
+  return c0 >= 0x61 && c0 <= 0x7a;
+}
+
+function parseStartLine(line: string): StartLine | Problem {
+  if (line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
+    const sp = line.indexOf(' ');
+    if (sp < 0) return [400, 'Malformed status line'];
+    if (line.slice(0, sp).toUpperCase() !== 'SIP/2.0') return [505, 'Version Not Supported'];
+    const code = line.slice(sp + 1, sp + 4);
+    const after = line.charCodeAt(sp + 4);
+    if (!isDigits(code) || code.length !== 3 || (line.length > sp + 4 && after !== 0x20)) {
+      return [400, 'Malformed status code'];
+    }
+    const status = Number(code);
+    if (status < 100 || status > 699) return [400, 'Status code out of range'];
+    return { kind: 'response', status, reason: line.slice(sp + 5) };
+  }
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  if (sp1 < 1 || sp2 === sp1) return [400, 'Malformed request line'];
+  const method = line.slice(0, sp1);
+  if (!isToken(method)) return [400, 'Invalid method'];
+  const uri = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  for (let i = 0; i < uri.length; i++) {
+    if (isWhitespace(uri.charCodeAt(i))) return [400, 'Malformed Request-URI'];
+  }
+  if (!hasScheme(uri)) return [400, 'Malformed Request-URI'];
+  const start: StartLine = { kind: 'request', method, uri };
+  if (version.toUpperCase() !== 'SIP/2.0') {
+    return version.slice(0, 4).toUpperCase() === 'SIP/' ? [505, 'Version Not Supported'] : [400, 'Malformed SIP version'];
+  }
+  return start;
+}
+
+/**
+ * Parses one SIP message. Throws only `SipParseError`; its `partial` carries what could be read,
+ * so a caller may still answer a bad request (see `buildErrorResponse`).
+ */
+export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMessage {
+  const limits = resolveLimits(limitsIn);
+  if (buf.length > limits.maxMessageBytes) throw new SipParseError(513, 'Message Too Large');
+  let start = 0;
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  if (start >= buf.length) throw new SipParseError(400, 'Empty message');
+
+  let hdrEnd = buf.indexOf(CRLFCRLF, start);
+  let bodyStart = hdrEnd + 4;
+  const lf = buf.indexOf(LFLF, start);
+  if (lf >= 0 && (hdrEnd < 0 || lf < hdrEnd)) {
+    hdrEnd = lf;
+    bodyStart = lf + 2;
+  }
+  const terminated = hdrEnd >= 0;
+  if (!terminated) hdrEnd = bodyStart = buf.length;
+
+  const text = buf.toString('utf8', start, hdrEnd);
+  let problem: Problem | undefined = text.indexOf('\u0000') >= 0 ? [400, 'NUL byte in headers'] : undefined;
+  let nl = text.indexOf('\n');
+  const first = stripCr(nl < 0 ? text : text.slice(0, nl));
+  if (first.length > limits.maxHeaderLineBytes) throw new SipParseError(400, 'Start line too long');
+  const startLine = parseStartLine(first);
+  if (Array.isArray(startLine)) {
+    // A request with a bad version can still be answered (505), so keep reading its headers.
+    if (startLine[0] !== 505) throw new SipParseError(startLine[0], startLine[1]);
+    problem = startLine;
+    const sp1 = first.indexOf(' ');
+    const sp2 = first.lastIndexOf(' ');
+    const method = first.slice(0, sp1);
+    return failWithHeaders(text, nl, limits, { kind: isToken(method) ? 'request' : 'unknown', method, uri: first.slice(sp1 + 1, sp2) }, problem);
+  }
+
+  const headers = new SipHeaders();
+  const counts = { from: 0, to: 0, 'call-id': 0, cseq: 0, 'content-length': 0, 'max-forwards': 0 };
+  let curName = '';
+  let curValue: string | undefined;
+  let clValue: string | undefined;
+  let mfValue: string | undefined;
+  let pos = nl < 0 ? text.length : nl + 1;
+  for (;;) {
+    let line: string | undefined;
+    if (pos < text.length) {
+      nl = text.indexOf('\n', pos);
+      line = stripCr(text.slice(pos, nl < 0 ? text.length : nl));
+      pos = nl < 0 ? text.length : nl + 1;
+      if (line.length > limits.maxHeaderLineBytes) {
+        problem ??= [400, 'Header line too long'];
+        continue;
+      }
+      const c0 = line.charCodeAt(0);
+      if (c0 === 0x20 || c0 === 0x09) {
+        // RFC 3261 §7.3.1 line folding: a continuation line joins the previous value.
+        if (curValue === undefined) problem ??= [400, 'Continuation line without a header'];
+        else if (curValue.length + line.length > limits.maxHeaderLineBytes) problem ??= [400, 'Header line too long'];
+        else curValue = curValue.length === 0 ? line.trim() : `${curValue} ${line.trim()}`;
+        continue;
+      }
+    }
+    if (curValue !== undefined) {
+      if (headers.size >= limits.maxHeaders) problem ??= [400, 'Too many headers'];
+      else {
+        const key = headerKey(curName);
+        if (key === 'via' && curValue.indexOf(',') >= 0) {
+          for (const v of splitHeaderList(curValue)) headers.pushRaw(curName, key, v);
+        } else headers.pushRaw(curName, key, curValue);
+        if (key in counts) {
+          counts[key as keyof typeof counts]++;
+          if (key === 'content-length') {
+            if (clValue !== undefined && clValue !== curValue) problem ??= [400, 'Conflicting Content-Length headers'];
+            clValue = curValue;
+          } else if (key === 'max-forwards') mfValue = curValue;
+        }
+      }
+      curValue = undefined;
+    }
+    if (line === undefined) break;
+    if (line.length === 0) continue;
+    const colon = line.indexOf(':');
+    let nameEnd = colon;
+    while (nameEnd > 0 && isWhitespace(line.charCodeAt(nameEnd - 1))) nameEnd--;
+    if (colon < 0 || !isToken(line, 0, nameEnd)) {
+      problem ??= [400, colon < 0 ? 'Malformed header line' : 'Invalid header name'];
+      continue;
+    }
+    curName = line.slice(0, nameEnd);
+    curValue = line.slice(colon + 1).trim();
+  }
+
+  const partial: PartialSipMessage = { kind: startLine.kind, method: startLine.method, uri: startLine.uri, status: startLine.status, headers };
+  if (problem) throw new SipParseError(problem[0], problem[1], partial);
+  if (!terminated) throw new SipParseError(400, 'Missing blank line after headers', partial);
+  for (const [key, name] of MANDATORY) {
+    if (!headers.has(key)) throw new SipParseError(400, `Missing ${name} header`, partial);
+  }
+  for (const key of ['from', 'to', 'call-id', 'cseq', 'max-forwards'] as const) {
+    if (counts[key] > 1) throw new SipParseError(400, `Multiple ${key} headers`, partial);
+  }
+  validateHeaders(headers, startLine, mfValue, partial);
+
+  let length = buf.length - bodyStart;
+  if (clValue !== undefined) {
+    if (!isDigits(clValue) || clValue.length > 10) throw new SipParseError(400, 'Malformed Content-Length', partial);
+    const cl = Number(clValue);
+    // RFC 3261 §18.3: a body shorter than Content-Length is an error; a longer one is truncated.
+    if (cl > length) throw new SipParseError(400, 'Content-Length exceeds body', partial);
+    length = cl;
+  } else if (limits.mode === 'stream') throw new SipParseError(400, 'Missing Content-Length header', partial);
+  const body = buf.subarray(bodyStart, bodyStart + length);
+
+  if (startLine.kind === 'request') {
+    return { kind: 'request', method: startLine.method ?? '', uri: startLine.uri ?? '', version: 'SIP/2.0', headers, body };
+  }
+  return { kind: 'response', status: startLine.status ?? 0, reason: startLine.reason ?? '', version: 'SIP/2.0', headers, body };
+}
+
+function validateHeaders(headers: SipHeaders, startLine: StartLine, mf: string | undefined, partial: PartialSipMessage): void {
+  const callId = headers.get('call-id') ?? '';
+  if (callId.length === 0 || callId.split('').some((c) => isWhitespace(c.charCodeAt(0)))) {
+    throw new SipParseError(400, 'Malformed Call-ID', partial);
+  }
+  const cseq = parseCSeq(headers.get('cseq') ?? '');
+  if (!cseq) throw new SipParseError(400, 'Malformed CSeq', partial);
+  if (startLine.kind === 'request' && cseq.method !== startLine.method) {
+    throw new SipParseError(400, 'CSeq method does not match request method', partial);
+  }
+  if (!parseVia(headers.get('via') ?? '')) throw new SipParseError(400, 'Malformed Via header', partial);
+  if (!parseNameAddr(headers.get('from') ?? '')) throw new SipParseError(400, 'Malformed From header', partial);
+  if (!parseNameAddr(headers.get('to') ?? '')) throw new SipParseError(400, 'Malformed To header', partial);
+  if (mf !== undefined && (!isDigits(mf) || mf.length > 3 || Number(mf) > 255)) {
+    throw new SipParseError(400, 'Malformed Max-Forwards', partial);
+  }
+}
+
+function failWithHeaders(text: string, nl: number, limits: SipLimits, partial: PartialSipMessage, problem: Problem): never {
+  const headers = new SipHeaders();
+  let pos = nl < 0 ? text.length : nl + 1;
+  while (pos < text.length && headers.size < limits.maxHeaders) {
+    const next = text.indexOf('\n', pos);
+    const line = stripCr(text.slice(pos, next < 0 ? text.length : next));
+    pos = next < 0 ? text.length : next + 1;
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.length <= limits.maxHeaderLineBytes && isToken(line, 0, colon)) {
+      headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+  }
+  throw new SipParseError(problem[0], problem[1], { ...partial, headers });
+}

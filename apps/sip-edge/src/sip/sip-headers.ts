@@ -1,0 +1,213 @@
+/** RFC 3261 §7.3.3 compact forms, plus the ones later RFCs registered (3265, 3515, 3892, 4028, 3841, 4474). */
+const COMPACT_FORMS = new Map<string, string>([
+  ['i', 'call-id'],
+  ['m', 'contact'],
+  ['e', 'content-encoding'],
+  ['l', 'content-length'],
+  ['c', 'content-type'],
+  ['f', 'from'],
+  ['s', 'subject'],
+  ['k', 'supported'],
+  ['t', 'to'],
+  ['v', 'via'],
+  ['o', 'event'],
+  ['u', 'allow-events'],
+  ['r', 'refer-to'],
+  ['b', 'referred-by'],
+  ['x', 'session-expires'],
+  ['a', 'accept-contact'],
+  ['j', 'reject-contact'],
+  ['d', 'request-disposition'],
+  ['y', 'identity'],
+  ['n', 'identity-info'],
+]);
+
+/**
+ * Headers whose grammar is a comma-separated list of elements (RFC 3261 §7.3.1), so a line holding
+ * several values may be split. Headers such as Date or WWW-Authenticate contain commas but are not lists.
+ */
+const LIST_HEADERS = new Set([
+  'via',
+  'route',
+  'record-route',
+  'contact',
+  'path',
+  'service-route',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'allow-events',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'p-asserted-identity',
+]);
+
+/** Canonical lookup key of a header name: lower case, compact form expanded. */
+export function headerKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.length === 1 ? (COMPACT_FORMS.get(lower) ?? lower) : lower;
+}
+
+export function isListHeader(name: string): boolean {
+  return LIST_HEADERS.has(headerKey(name));
+}
+
+/** Splits a header value on top-level commas, ignoring commas inside quotes or angle brackets. */
+export function splitHeaderList(value: string): string[] {
+  if (value.indexOf(',') < 0) return [value.trim()];
+  const out: string[] = [];
+  let start = 0;
+  let inQuote = false;
+  let angle = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === 0x3c) angle++;
+    else if (c === 0x3e && angle > 0) angle--;
+    else if (c === 0x2c && angle === 0) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start).trim());
+  return out.filter((v) => v.length > 0);
+}
+
+export interface SipHeaderEntry {
+  /** The name as it appeared on the wire (or as set), e.g. `v` or `Via`. */
+  readonly name: string;
+  /** Canonical key: lower case, compact form expanded, e.g. `via`. */
+  readonly key: string;
+  value: string;
+}
+
+/**
+ * Ordered multi-map of SIP headers. Keeps the original order and names; every lookup is
+ * case-insensitive and treats a compact form (`v`) as its long form (`Via`).
+ */
+export class SipHeaders implements Iterable<[string, string]> {
+  private list: SipHeaderEntry[] = [];
+
+  constructor(init?: Iterable<readonly [string, string]>) {
+    if (init) for (const [name, value] of init) this.list.push({ name, key: headerKey(name), value });
+  }
+
+  /** Appends an entry whose key is already canonical; the parser's fast path. */
+  pushRaw(name: string, key: string, value: string): void {
+    this.list.push({ name, key, value });
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  has(name: string): boolean {
+    const key = headerKey(name);
+    return this.list.some((e) => e.key === key);
+  }
+
+  /** Value of the first line with that name. */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const e of this.list) if (e.key === key) return e.value;
+    return undefined;
+  }
+
+  /** Values of every line with that name, in order (a line holding a comma list stays one value). */
+  getAll(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    for (const e of this.list) if (e.key === key) out.push(e.value);
+    return out;
+  }
+
+  /** Every element of a list header, comma lists split (e.g. all Route entries in order). */
+  getValues(name: string): string[] {
+    const values = this.getAll(name);
+    if (!isListHeader(name)) return values;
+    const out: string[] = [];
+    for (const v of values) for (const part of splitHeaderList(v)) out.push(part);
+    return out;
+  }
+
+  /** Replaces every line of that name by one line, kept where the first one was (or appended). */
+  set(name: string, value: string): this {
+    const key = headerKey(name);
+    const idx = this.list.findIndex((e) => e.key === key);
+    if (idx < 0) {
+      this.list.push({ name, key, value });
+      return this;
+    }
+    this.list[idx] = { name, key, value };
+    this.list = this.list.filter((e, i) => i <= idx || e.key !== key);
+    return this;
+  }
+
+  append(name: string, value: string): this {
+    this.list.push({ name, key: headerKey(name), value });
+    return this;
+  }
+
+  /** Inserts at the very top, so it becomes the first value of its name (e.g. a new Via). */
+  prepend(name: string, value: string): this {
+    this.list.unshift({ name, key: headerKey(name), value });
+    return this;
+  }
+
+  /** Removes every line with that name; returns how many were removed. */
+  remove(name: string): number {
+    const key = headerKey(name);
+    const before = this.list.length;
+    this.list = this.list.filter((e) => e.key !== key);
+    return before - this.list.length;
+  }
+
+  /**
+   * Removes the first value of that name and returns it. For a list header whose first line holds
+   * several comma-separated values, only the first element is removed (e.g. the top Via).
+   */
+  removeFirst(name: string): string | undefined {
+    const key = headerKey(name);
+    const idx = this.list.findIndex((e) => e.key === key);
+    if (idx < 0) return undefined;
+    const entry = this.list[idx];
+    if (LIST_HEADERS.has(key) && entry.value.indexOf(',') >= 0) {
+      const parts = splitHeaderList(entry.value);
+      if (parts.length > 1) {
+        entry.value = parts.slice(1).join(', ');
+        return parts[0];
+      }
+    }
+    this.list.splice(idx, 1);
+    return entry.value;
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.iterate();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.iterate();
+  }
+
+  /** The raw entries, read-only (name, canonical key, value). */
+  raw(): readonly SipHeaderEntry[] {
+    return this.list;
+  }
+
+  clone(): SipHeaders {
+    const copy = new SipHeaders();
+    for (const e of this.list) copy.list.push({ name: e.name, key: e.key, value: e.value });
+    return copy;
+  }
+
+  private *iterate(): IterableIterator<[string, string]> {
+    for (const e of this.list) yield [e.name, e.value];
+  }
+}

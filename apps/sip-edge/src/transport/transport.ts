@@ -1,0 +1,97 @@
+import type { Logger } from '@pbx/common';
+import type { SipLimits, SipMessage } from '../sip/message';
+
+export type TransportProto = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface RemoteInfo {
+  proto: TransportProto;
+  address: string;
+  port: number;
+  /** Set for connection-oriented transports (tcp, tls, ws, wss). */
+  connectionId?: string;
+  local: { address: string; port: number };
+}
+
+export interface InboundMessage {
+  msg: SipMessage;
+  raw: Buffer;
+  source: RemoteInfo;
+  receivedAt: number;
+}
+
+export interface SendTarget {
+  proto: TransportProto;
+  address: string;
+  port: number;
+  /** When set and that connection is still open, the message goes over it whatever address/port say. */
+  connectionId?: string;
+}
+
+export interface TlsSettings {
+  keyFile: string;
+  certFile: string;
+  /** Intermediate certificates (PEM), appended to the served chain. */
+  chainFile?: string;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Verify the peer's certificate on connections we open. Default true. */
+  verifyOutbound?: boolean;
+}
+
+/** Anything that can say whether an IP is banned; `DropList` is the Redis-backed one. */
+export interface DropListLike {
+  has(ip: string): boolean;
+}
+
+export interface TransportOptions {
+  /** drachtio-style contacts, e.g. `sip:0.0.0.0:5060;transport=udp`, `sips:0.0.0.0:8443;transport=wss`. */
+  contacts: string[];
+  tls?: TlsSettings;
+  /** Parser limits for datagrams (default 64 KiB, 256 headers, 8 KiB lines). */
+  limits?: Partial<Omit<SipLimits, 'mode'>>;
+  /** Largest message accepted on a stream (tcp/tls/ws/wss); default 64 KiB. */
+  maxStreamMessageBytes?: number;
+  /** Bytes queued for writing on one connection before it is considered stuck and closed; default 1 MiB. */
+  maxPendingWriteBytes?: number;
+  /** A connection with no traffic for this long is closed; default 300,000 ms. 0 disables reaping. */
+  idleTimeoutMs?: number;
+  /** Inbound + outbound connections; new inbound ones beyond this are refused. Default 10,000. */
+  maxConnections?: number;
+  connectTimeoutMs?: number;
+  dropList?: DropListLike;
+  logger?: Logger;
+}
+
+export interface TransportStats {
+  messagesReceived: number;
+  messagesSent: number;
+  bytesReceived: number;
+  bytesSent: number;
+  parseErrors: number;
+  errorResponsesSent: number;
+  droppedBanned: number;
+  keepalivesAnswered: number;
+  connectionsOpened: number;
+  connectionsClosed: number;
+  connectionsRejected: number;
+  connectionsReaped: number;
+  connectionsCurrent: number;
+  sendErrors: number;
+}
+
+export interface ListeningInfo {
+  proto: TransportProto;
+  address: string;
+  port: number;
+  contact: string;
+}
+
+export interface TransportEvents {
+  message: [InboundMessage];
+  error: [Error];
+  'connection-closed': [{ connectionId: string; proto: TransportProto; address: string; port: number }];
+}
+
+export type InboundSink = (msg: SipMessage, raw: Buffer, source: RemoteInfo) => void;
+
+export { TransportManager } from './transport-manager';
