@@ -188,6 +188,22 @@ export class SipHeaders implements Iterable<[string, string]> {
     return entry.value;
   }
 
+  /**
+   * Replaces the first value of that name (for a comma list, its first element) and keeps everything else,
+   * e.g. to stamp received/rport on the top Via. Returns false when there is no such header.
+   */
+  setFirst(name: string, value: string): boolean {
+    const key = headerKey(name);
+    const entry = this.list.find((e) => e.key === key);
+    if (!entry) return false;
+    if (LIST_HEADERS.has(key) && entry.value.indexOf(',') >= 0) {
+      const parts = splitHeaderList(entry.value);
+      parts[0] = value;
+      entry.value = parts.join(', ');
+    } else entry.value = value;
+    return true;
+  }
+
   entries(): IterableIterator<[string, string]> {
     return this.iterate();
   }
