@@ -1,10 +1,10 @@
 /** @type {import('jest').Config} */
-const swc = ['@swc/jest', JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'))];
-const moduleNameMapper = {
-  '^@pbx/(common|config|database|policy|sip-wire)$': '<rootDir>/libs/$1/src',
-  '^@pbx/(common|config|database|policy|sip-wire)/(.*)$': '<rootDir>/libs/$1/src/$2',
-};
-const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const swcrc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+const libs = ['common', 'config', 'database', 'policy', 'sip-wire'];
+// swc rewrites the @pbx/* aliases at compile time, which also covers globalSetup (outside moduleNameMapper's reach).
+const paths = Object.fromEntries(libs.flatMap((l) => [[`@pbx/${l}`, [`libs/${l}/src`]], [`@pbx/${l}/*`, [`libs/${l}/src/*`]]]));
+const swc = ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname, paths } }];
+const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, testEnvironment: 'node' };
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createDataSource, DatabaseOptions } from './data-source';
 import { AuditLogRepository } from './repositories/audit-log.repository';
@@ -7,6 +7,14 @@ import { TenantsRepository } from './repositories/tenants.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 const REPOSITORIES = [TenantsRepository, UsersRepository, RefreshTokensRepository, AuditLogRepository];
+
+@Injectable()
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
 
 /** Provides the DataSource (to repositories only) and the repositories (to everyone). */
 @Global()
@@ -20,6 +28,7 @@ export class DatabaseModule {
           provide: DataSource,
           useFactory: async () => createDataSource(opts).initialize(),
         },
+        DataSourceCloser,
         ...REPOSITORIES,
       ],
       exports: [DataSource, ...REPOSITORIES],

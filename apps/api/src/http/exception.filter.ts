@@ -37,6 +37,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       else if (FIXED_MESSAGES[status]) body = { message: FIXED_MESSAGES[status] };
       else if (status < 500) body = { message: typeof res === 'string' ? res : ((res as { message?: unknown }).message ?? exception.message) };
       if (Array.isArray(body?.message)) body = { message: body.message.join(' ') };
+      if (status === 400 && /JSON/.test(String(body?.message))) body = { message: 'The request body is not valid JSON.' };
     } else if (hasStatus(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
       // Errors raised by Fastify itself before routing: malformed JSON, oversize body, bad content type.
       status = exception.statusCode;
@@ -57,6 +58,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       status = status >= 500 ? status : 500;
       body = { message: 'Server Error', error_id: errorId };
     }
+    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).header('cache-control', 'no-store').send(body);
   }
 }

@@ -68,7 +68,7 @@ export class RefreshTokensRepository {
 
   /** Revokes all of a user's sessions; returns the families that were still live. */
   async revokeAllForUser(userId: string, reason: string): Promise<string[]> {
-    const rows: Array<{ family_id: string }> = await this.ds.query(
+    const [rows]: [Array<{ family_id: string }>, number] = await this.ds.query(
       `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
        WHERE user_id = $1 AND revoked_at IS NULL
        RETURNING family_id`,
@@ -78,10 +78,10 @@ export class RefreshTokensRepository {
   }
 
   async deleteExpired(olderThanDays = 7): Promise<number> {
-    const rows: unknown[] = await this.ds.query(
+    const [, count]: [unknown[], number] = await this.ds.query(
       `DELETE FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1) RETURNING id`,
       [olderThanDays],
     );
-    return rows.length;
+    return count;
   }
 }

@@ -109,7 +109,8 @@ export class UsersRepository {
 
   /** Counts a failed login atomically; locks the account when the count reaches maxFailures. */
   async recordLoginFailure(id: string, maxFailures: number, lockSeconds: number): Promise<{ attempts: number; lockedUntil: Date | null }> {
-    const rows: Array<{ failed_login_attempts: number; locked_until: Date | null }> = await this.ds.query(
+    // For UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
+    const [rows]: [Array<{ failed_login_attempts: number; locked_until: Date | null }>, number] = await this.ds.query(
       `UPDATE users SET
          failed_login_attempts = failed_login_attempts + 1,
          locked_until = CASE WHEN failed_login_attempts + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
