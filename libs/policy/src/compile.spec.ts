@@ -33,7 +33,9 @@ describe('compilePolicy', () => {
     const compiled = compilePolicy(
       policyData({
         destinations: { prefixRules: [{ id: 'a', prefix: '1', action: 'deny' }] },
-        devices: [{ deviceId: 'd', destinations: { prefixRules: [{ id: 'b', prefix: '2', action: 'deny' }] } }],
+        devices: [
+          { deviceId: 'd', destinations: { prefixRules: [{ id: 'b', prefix: '2', action: 'deny' }] } },
+        ],
       }),
     );
     expect(compiled.stats).toMatchObject({ prefixRules: 2, devices: 1 });
@@ -91,7 +93,11 @@ describe('compilePolicy', () => {
   it('reports invalid business hours and tier data', () => {
     const problems = problemsOf({
       internationalHours: { days: [8], start: '9:00', end: '17:00' },
-      tierData: { callingCodes: { x1: 'GB' }, countryTiers: { GB: 'medium' as 'low' }, fraudRanges: [{ prefix: '' }] },
+      tierData: {
+        callingCodes: { x1: 'GB' },
+        countryTiers: { GB: 'medium' as 'low' },
+        fraudRanges: [{ prefix: '' }],
+      },
     });
     expect(problems).toHaveLength(5);
   });

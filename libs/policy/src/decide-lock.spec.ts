@@ -36,7 +36,9 @@ describe('decide: lock levels', () => {
     const compiled = compilePolicy(data);
     expect(decide(compiled, counters(), CALLS.national).ruleId).toBe('lock-level:2');
     expect(decide(compiled, counters(), { ...CALLS.national, deviceId: 'dev-2' }).decision).toBe('allow');
-    const lowerDevice = compilePolicy(policyData({ lockLevel: 2, devices: [{ deviceId: 'dev-1', lockLevel: 0 }] }));
+    const lowerDevice = compilePolicy(
+      policyData({ lockLevel: 2, devices: [{ deviceId: 'dev-1', lockLevel: 0 }] }),
+    );
     expect(decide(lowerDevice, counters(), CALLS.national).ruleId).toBe('lock-level:2');
   });
 
@@ -52,7 +54,9 @@ describe('decide: lock levels', () => {
 describe('decide: emergency numbers', () => {
   const hostile: Partial<PolicyData> = {
     lockLevel: 3,
-    devices: [{ deviceId: 'dev-1', lockLevel: 3, source: { allowedCidrs: ['10.0.0.0/8'], allowedCountries: ['GB'] } }],
+    devices: [
+      { deviceId: 'dev-1', lockLevel: 3, source: { allowedCidrs: ['10.0.0.0/8'], allowedCountries: ['GB'] } },
+    ],
     destinations: { prefixRules: [{ id: 'all', prefix: '1', action: 'deny' }] },
     limits: { maxConcurrent: 0, maxCallsPerMinute: 0, tenantMaxConcurrent: 0, tenantMaxCallsPerHour: 0 },
     spendCaps: { daily: 0, monthly: 0 },
@@ -73,7 +77,11 @@ describe('decide: emergency numbers', () => {
 
   it.each(['999', '112', '911'])('%s beats every rule, lock, limit, cap, hour and source check', (number) => {
     const compiled = compilePolicy(policyData(hostile));
-    const result = decide(compiled, exhausted, attempt(number, { kind: 'emergency', sourceIp: '203.0.113.1' }));
+    const result = decide(
+      compiled,
+      exhausted,
+      attempt(number, { kind: 'emergency', sourceIp: '203.0.113.1' }),
+    );
     expect(result).toEqual({
       decision: 'allow',
       ruleId: 'emergency',
@@ -93,7 +101,9 @@ describe('decide: emergency numbers', () => {
     expect(decide(us, counters(), attempt('911', { kind: 'emergency' })).ruleId).toBe('emergency');
     const custom = compilePolicy(policyData({ lockLevel: 3, emergencyNumbers: ['000'] }));
     expect(decide(custom, counters(), attempt('000', { kind: 'emergency' })).ruleId).toBe('emergency');
-    expect(decide(custom, counters(), attempt('112', { kind: 'emergency' })).ruleId).toBe('invalid-destination');
+    expect(decide(custom, counters(), attempt('112', { kind: 'emergency' })).ruleId).toBe(
+      'invalid-destination',
+    );
   });
 
   it('does not treat an E.164 number that looks like a short code as emergency', () => {
