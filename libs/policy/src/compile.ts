@@ -44,8 +44,8 @@ function buildRuleTrie(
   }
   return PrefixTrie.build(entries, (existing, incoming) => {
     problems.warn(`${where}: prefix +${incoming.prefix} listed twice (${existing.id}, ${incoming.id})`);
-    // Conflicting duplicates keep the safer rule.
-    return existing.action === 'deny' ? existing : incoming;
+    // Conflicting duplicates keep the safer rule; otherwise the first listed.
+    return existing.action === 'allow' && incoming.action === 'deny' ? incoming : existing;
   });
 }
 
