@@ -27,7 +27,8 @@ export class SigningKeysService implements OnModuleInit {
     }
   }
 
-  private reload(): Promise<void> {
+  /** Re-reads JWT_KEYS_DIR now (also runs every minute and on an unknown kid); concurrent calls share one read. */
+  reload(): Promise<void> {
     this.loading ??= (async () => {
       try {
         const all = await loadKeys(this.config.JWT_KEYS_DIR);
