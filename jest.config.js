@@ -6,6 +6,8 @@ const paths = Object.fromEntries(libs.flatMap((l) => [[`@pbx/${l}`, [`libs/${l}/
 const swc = ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname, paths } }];
 const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, testEnvironment: 'node' };
 module.exports = {
+  // A global option (ignored inside projects): SIP and HTTP e2e suites wait on real sockets.
+  testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     {
@@ -14,7 +16,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      testTimeout: 60000,
     },
   ],
 };

@@ -5,7 +5,8 @@ import { PERMISSIONS, ROLES } from '@pbx/common';
 const MIGRATION_LOCK_KEY = 727_100_001;
 
 /**
- * Runs pending migrations under a Postgres advisory lock, so two processes starting at once
+ * Runs pending migrations under a Postgres advisory lock (held on a connection of its own, so the
+ * DataSource needs a pool of at least two), so two processes starting at once
  * don't race each other (the second waits, then finds nothing to do). Then syncs the RBAC
  * catalogue from code into its tables.
  */
