@@ -1,0 +1,54 @@
+import { env, loadConfig, z } from '@pbx/config';
+
+const TLS_PROTOS = /transport=(tls|wss)\b|^sips:/i;
+
+/** The edge's environment, validated once at start-up (secrets have no default). */
+export const edgeConfigSchema = z
+  .object({
+    EDGE_ADMIN_ADDRESS: z.string().min(1).default('127.0.0.1'),
+    EDGE_ADMIN_PORT: env.port(9022),
+    EDGE_SECRET: env.secret(12),
+    EDGE_CONTACTS: env.csv().refine((v) => v.length > 0, 'must list at least one contact, e.g. sip:0.0.0.0:5060;transport=udp'),
+    EDGE_TLS_KEY: z.string().min(1).optional(),
+    EDGE_TLS_CERT: z.string().min(1).optional(),
+    EDGE_TLS_CHAIN: z.string().min(1).optional(),
+    EDGE_OPS_ADDRESS: z.string().min(1).default('127.0.0.1'),
+    EDGE_OPS_PORT: env.port(9023),
+    EDGE_T1_MS: env.int(500, 50, 10_000),
+    EDGE_T2_MS: env.int(4000, 100, 60_000),
+    EDGE_T4_MS: env.int(5000, 100, 60_000),
+    EDGE_MAX_TRANSACTIONS: env.int(500_000, 100),
+    REDIS_URL: env.url(['redis', 'rediss']).optional(),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine((c, ctx) => {
+    const needsTls = c.EDGE_CONTACTS.some((contact) => TLS_PROTOS.test(contact));
+    if (needsTls && (!c.EDGE_TLS_KEY || !c.EDGE_TLS_CERT)) {
+      ctx.addIssue({ code: 'custom', path: ['EDGE_TLS_CERT'], message: 'EDGE_TLS_KEY and EDGE_TLS_CERT are required for tls/wss contacts' });
+    }
+  });
+
+export interface EdgeConfig {
+  admin: { address: string; port: number; secret: string };
+  contacts: string[];
+  tls?: { keyFile: string; certFile: string; chainFile?: string };
+  ops: { address: string; port: number };
+  timers: { t1: number; t2: number; t4: number };
+  maxTransactions: number;
+  redisUrl?: string;
+  logLevel: string;
+}
+
+export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const c = loadConfig(edgeConfigSchema, source);
+  return {
+    admin: { address: c.EDGE_ADMIN_ADDRESS, port: c.EDGE_ADMIN_PORT, secret: c.EDGE_SECRET },
+    contacts: c.EDGE_CONTACTS,
+    tls: c.EDGE_TLS_KEY && c.EDGE_TLS_CERT ? { keyFile: c.EDGE_TLS_KEY, certFile: c.EDGE_TLS_CERT, chainFile: c.EDGE_TLS_CHAIN } : undefined,
+    ops: { address: c.EDGE_OPS_ADDRESS, port: c.EDGE_OPS_PORT },
+    timers: { t1: c.EDGE_T1_MS, t2: c.EDGE_T2_MS, t4: c.EDGE_T4_MS },
+    maxTransactions: c.EDGE_MAX_TRANSACTIONS,
+    redisUrl: c.REDIS_URL,
+    logLevel: c.LOG_LEVEL,
+  };
+}

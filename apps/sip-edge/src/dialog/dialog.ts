@@ -1,0 +1,51 @@
+import type { SipPeer } from '../transaction/transaction-types';
+
+export type DialogRole = 'uac' | 'uas';
+export type DialogState = 'early' | 'confirmed' | 'failed' | 'terminated';
+
+/**
+ * RFC 3261 §12 dialog state, as far as the edge needs it to finish an app's in-dialog request:
+ * `sip||<dialog id>` + `BYE sip:placeholder` must leave with the right URI, tags, CSeq and Route.
+ */
+export class Dialog {
+  state: DialogState = 'early';
+  remoteTag = '';
+  /** Remote Contact URI (target of in-dialog requests). */
+  remoteTarget = '';
+  /** Route set as URIs in the order they go into Route headers. */
+  routeSet: string[] = [];
+  /** Full From/To values for our side and theirs, without tags (e.g. `sipp <sip:sipp@127.0.0.1:5391>`). */
+  localAddr = '';
+  remoteAddr = '';
+  localCSeq = 0;
+  remoteCSeq = 0;
+  /** CSeq number of the INVITE that created or last refreshed the session (for ACK). */
+  inviteCSeq = 0;
+  localContact = '';
+  /** Where the dialog's peer was reached (connection-oriented transports reuse their connection). */
+  peer?: SipPeer;
+  /** Txn id of the INVITE that created the dialog; a relayed ACK carries it [T04]. */
+  inviteTxnId = '';
+  /** The app connection that owns the dialog (§5). */
+  ownerId = 0;
+  /** Last ACK we sent for a 2xx, re-sent when that 2xx is retransmitted. */
+  lastAck?: { cseq: number; text: Buffer; peer: SipPeer };
+
+  constructor(
+    readonly id: string,
+    readonly role: DialogRole,
+    readonly callId: string,
+    readonly localTag: string,
+  ) {}
+
+  nextLocalCSeq(): number {
+    if (this.localCSeq === 0) this.localCSeq = Math.floor(Math.random() * 100_000_000) + 1;
+    else this.localCSeq++;
+    return this.localCSeq;
+  }
+}
+
+/** drachtio's dialog id: `<Call-ID>;from-tag=<From tag of the dialog-creating request>` (§5). */
+export function dialogId(callId: string, creatorFromTag: string): string {
+  return `${callId};from-tag=${creatorFromTag}`;
+}

@@ -1,0 +1,107 @@
+import { AckWait } from '../dialog/ack-wait';
+import { Dialog, dialogId } from '../dialog/dialog';
+import { generateTag } from '../sip/message';
+import type { AppConnection, AppSipCommand } from '../wire/app-connection';
+import { responseSentData } from '../wire/wire-format';
+import { AppMessage, getHeader, replaceLocalhost } from './app-message';
+import type { EdgeContext, ServerRequestRecord } from './edge-context';
+import { asNameAddr, contentTypeFor, tagOf, uriOf, withoutTag } from './outgoing-message';
+import { buildServerResponse } from './response-builder';
+import { BYE_REASON_ACK_TIMEOUT, UnsolicitedBye } from './unsolicited-bye';
+
+const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE']);
+
+/** An app's response to a request the edge relayed (`sip|<txn id>|` + status line), §3.4 and §6. */
+export class AppResponseHandler {
+  constructor(
+    private readonly ctx: EdgeContext,
+    private readonly bye: UnsolicitedBye,
+  ) {}
+
+  handle(conn: AppConnection, cmd: AppSipCommand, msg: AppMessage): void {
+    const rec = this.ctx.pendingServer.get(cmd.txnId);
+    if (!rec || rec.conn !== conn) return conn.reply(cmd.msgId, 'NOK', 'Response not sent due to unknown transaction');
+    const { req, txn } = rec;
+    const status = msg.status;
+    const local = this.ctx.local(rec.source.proto);
+    replaceLocalhost(msg, local.hostport);
+    const isDialogMethod = DIALOG_METHODS.has(req.method) && !tagOf(req.headers.get('to'));
+    if (status > 100 && !rec.toTag) {
+      // On the first response to an INVITE/SUBSCRIBE the app may choose the tag (§6).
+      const appTag = isDialogMethod ? tagOf(getHeader(msg, 'to')) : '';
+      rec.toTag = appTag || generateTag();
+    }
+    let contact = getHeader(msg, 'contact');
+    const reliable1xx = status > 100 && status < 200 && /100rel/i.test(getHeader(msg, 'require') ?? '');
+    if (!contact && DIALOG_METHODS.has(req.method) && ((status >= 200 && status < 300) || reliable1xx)) {
+      contact = `<sip:${local.hostport}${local.proto === 'udp' ? '' : `;transport=${local.proto}`}>`;
+    }
+    const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
+    const buf = buildServerResponse(req, rec.topVia, status, msg.reason, rec.toTag, {
+      contact: contact ? asNameAddr(contact) : undefined,
+      headers: msg.headers,
+      body: msg.body,
+      contentType,
+    });
+    if (!txn.respond(status, buf)) {
+      return conn.reply(cmd.msgId, 'NOK', 'Response not sent due to unknown transaction');
+    }
+    if (status > 100) rec.answered = true;
+    let dialog = rec.dialog;
+    if (isDialogMethod && status > 100 && status < 300 && !dialog) dialog = this.createUasDialog(rec, conn, contact ?? '');
+    if (dialog && isDialogMethod && status >= 200 && status < 300) dialog.state = 'confirmed';
+    if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
+    if (status >= 200) {
+      this.ctx.pendingServer.delete(rec.txnId);
+      if (isDialogMethod && status >= 300 && dialog) this.ctx.endDialog(dialog);
+    }
+    const meta = {
+      source: 'application' as const,
+      bytes: buf.length,
+      // drachtio reports the protocol only for INVITE responses [T03] [T04].
+      proto: req.method === 'INVITE' ? rec.source.proto : '',
+      address: rec.source.address,
+      port: rec.source.port,
+      txnId: rec.txnId,
+      dialogId: dialog && (isDialogMethod || rec.dialog) ? dialog.id : '',
+    };
+    this.ctx.metrics.appFrames.inc({ direction: 'to-app' });
+    conn.reply(cmd.msgId, 'OK', responseSentData(meta), buf.toString('utf8'));
+  }
+
+  private createUasDialog(rec: ServerRequestRecord, conn: AppConnection, contact: string): Dialog {
+    const { req, source } = rec;
+    const callId = req.headers.get('call-id') ?? '';
+    const fromValue = req.headers.get('from') ?? '';
+    const remoteTag = tagOf(fromValue);
+    const dialog = new Dialog(dialogId(callId, remoteTag), 'uas', callId, rec.toTag);
+    dialog.remoteTag = remoteTag;
+    dialog.localAddr = withoutTag(req.headers.get('to') ?? '');
+    dialog.remoteAddr = withoutTag(fromValue);
+    dialog.remoteTarget = uriOf(req.headers.get('contact') ?? '') || uriOf(fromValue);
+    dialog.routeSet = req.headers.getValues('record-route');
+    dialog.remoteCSeq = parseInt(req.headers.get('cseq') ?? '0', 10);
+    dialog.localContact = contact ? asNameAddr(contact) : '';
+    dialog.ownerId = conn.id;
+    dialog.inviteTxnId = rec.txnId;
+    if (source.connectionId) dialog.peer = { proto: source.proto, address: source.address, port: source.port, connectionId: source.connectionId };
+    rec.dialog = dialog;
+    this.ctx.dialogs.add(dialog);
+    return dialog;
+  }
+
+  private awaitAck(rec: ServerRequestRecord, dialog: Dialog, response: Buffer): void {
+    this.ctx.ackWaits.get(dialog.id)?.cancel();
+    const wait = new AckWait(
+      rec.txnId,
+      response,
+      rec.txn.peer,
+      { wheel: this.ctx.tl.wheel, send: (p, d, e) => this.ctx.send(p, d, e), timers: this.ctx.timers },
+      () => this.bye.send(dialog, BYE_REASON_ACK_TIMEOUT),
+      () => {
+        if (this.ctx.ackWaits.get(dialog.id) === wait) this.ctx.ackWaits.delete(dialog.id);
+      },
+    );
+    this.ctx.ackWaits.set(dialog.id, wait);
+  }
+}

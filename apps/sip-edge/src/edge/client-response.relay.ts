@@ -1,0 +1,129 @@
+import { generateTag, parseVia, SipResponse } from '../sip/message';
+import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction';
+import type { RemoteInfo } from '../transport/transport';
+import type { ClientRequestRecord, EdgeContext } from './edge-context';
+import { assemble, tagOf, uriOf } from './outgoing-message';
+
+/** A response as it came off the network, handed through the client transaction to the relay. */
+export interface NetworkResponse {
+  msg: SipResponse;
+  raw: Buffer;
+  source: RemoteInfo;
+}
+
+const REASONS: Record<number, string> = { 408: 'Request Timeout', 503: 'Service Unavailable' };
+
+/**
+ * Transaction user for requests the apps originated: updates the UAC dialog and relays each response to
+ * the app with the request's txn id (and dialog id for INVITE/SUBSCRIBE and in-dialog requests) [T05] [T09].
+ */
+export class ClientResponseRelay implements ClientTransactionUser {
+  constructor(private readonly ctx: EdgeContext) {}
+
+  /** Routes a response from the network to its client transaction (§17.1.3): top Via branch + CSeq method. */
+  dispatch(msg: SipResponse, raw: Buffer, source: RemoteInfo): boolean {
+    const top = msg.headers.get('via');
+    const via = top ? parseVia(top) : undefined;
+    const cseq = msg.headers.get('cseq');
+    if (!via?.branch || !cseq) return false;
+    const method = cseq.slice(cseq.lastIndexOf(' ') + 1).trim();
+    const txn = this.ctx.tl.findClient(via.branch, method);
+    if (!txn) return false;
+    txn.onResponse(msg.status, { msg, raw, source } satisfies NetworkResponse);
+    return true;
+  }
+
+  onResponse(txn: ClientTransaction, status: number, response: unknown): void {
+    const rec = txn.context as ClientRequestRecord | undefined;
+    if (!rec) return;
+    const { msg, raw, source } = response as NetworkResponse;
+    const dialog = rec.dialog;
+    if (dialog && rec.dialogId === dialog.id && (rec.method === 'INVITE' || rec.method === 'SUBSCRIBE')) {
+      if (status >= 200 && status < 300 && rec.final) {
+        // A retransmitted 2xx: our ACK got lost, send it again (RFC 6026 §8.4); the app saw it already.
+        if (dialog.lastAck && dialog.lastAck.cseq === rec.cseq) this.ctx.send(dialog.lastAck.peer, dialog.lastAck.text);
+        return;
+      }
+      this.updateDialog(rec, msg, source, status);
+    }
+    if (status >= 200) {
+      rec.final = true;
+      this.ctx.pendingClient.delete(rec.txnId);
+    }
+    rec.conn.sendSip(
+      {
+        source: 'network',
+        bytes: raw.length,
+        proto: source.proto,
+        address: source.address,
+        port: source.port,
+        txnId: rec.txnId,
+        dialogId: rec.dialogId,
+      },
+      raw.toString('utf8'),
+    );
+  }
+
+  /** Timeout or transport failure: report a locally made 408/503 as a network response with no peer [T16]. */
+  onFailure(txn: ClientTransaction, status: 408 | 503): void {
+    const rec = txn.context as ClientRequestRecord | undefined;
+    if (!rec) return;
+    rec.final = true;
+    this.ctx.pendingClient.delete(rec.txnId);
+    if (rec.dialog && rec.dialog.state === 'early') this.failDialog(rec);
+    const text = assemble(
+      `SIP/2.0 ${status} ${REASONS[status]}`,
+      [
+        ['Via', rec.via],
+        ['From', rec.from],
+        ['To', tagOf(rec.to) ? rec.to : `${rec.to};tag=${generateTag()}`],
+        ['Call-ID', rec.callId],
+        ['CSeq', `${rec.cseq} ${rec.method}`],
+      ],
+      [],
+      Buffer.alloc(0),
+    );
+    rec.conn.sendSip(
+      { source: 'network', bytes: 0, proto: rec.peer.proto, address: '', port: 0, txnId: rec.txnId, dialogId: rec.dialogId },
+      text.toString('utf8'),
+    );
+  }
+
+  /** ACK for a non-2xx final response: same branch, To from the response (§17.1.1.3). */
+  buildNon2xxAck(rec: ClientRequestRecord, response: unknown): Buffer {
+    const { msg } = response as NetworkResponse;
+    const stack: Array<[string, string]> = [['Via', rec.via]];
+    for (const r of rec.routes) stack.push(['Route', r]);
+    stack.push(
+      ['Max-Forwards', '70'],
+      ['From', rec.from],
+      ['To', msg.headers.get('to') ?? rec.to],
+      ['Call-ID', rec.callId],
+      ['CSeq', `${rec.cseq} ACK`],
+    );
+    return assemble(`ACK ${rec.uri} SIP/2.0`, stack, [], Buffer.alloc(0));
+  }
+
+  private updateDialog(rec: ClientRequestRecord, msg: SipResponse, source: RemoteInfo, status: number): void {
+    const dialog = rec.dialog;
+    if (!dialog || status <= 100) return;
+    if (status >= 300) return this.failDialog(rec);
+    const toTag = tagOf(msg.headers.get('to'));
+    if (toTag && (!dialog.remoteTag || dialog.state === 'early')) dialog.remoteTag = toTag;
+    const contact = msg.headers.get('contact');
+    if (contact) dialog.remoteTarget = uriOf(contact);
+    if (dialog.state === 'early') dialog.routeSet = msg.headers.getValues('record-route').reverse();
+    if (source.connectionId) {
+      dialog.peer = { proto: source.proto, address: source.address, port: source.port, connectionId: source.connectionId };
+    }
+    if (status >= 200) dialog.state = 'confirmed';
+  }
+
+  /** The INVITE failed: keep the dialog id around as `failed` so an app ACK gets drachtio's NOK [T10]. */
+  private failDialog(rec: ClientRequestRecord): void {
+    const dialog = rec.dialog;
+    if (!dialog || dialog.state === 'confirmed') return;
+    dialog.state = 'failed';
+    this.ctx.tl.wheel.schedule(32_000, () => this.ctx.dialogs.remove(dialog));
+  }
+}

@@ -1,0 +1,159 @@
+import type { Logger } from '@pbx/common';
+import type { AckWait } from '../dialog/ack-wait';
+import type { Dialog } from '../dialog/dialog';
+import { DialogStore } from '../dialog/dialog-store';
+import type { SipRequest } from '../sip/message';
+import type { ClientTransaction } from '../transaction/client-transaction';
+import type { ServerTransaction } from '../transaction/server-transaction';
+import type { SipTimerConfig } from '../transaction/sip-timers';
+import { TransactionLayer } from '../transaction/transaction-layer';
+import type { SipPeer } from '../transaction/transaction-types';
+import type { ListeningInfo, RemoteInfo, SendTarget, TransportProto } from '../transport/transport';
+import type { AppConnection } from '../wire/app-connection';
+import { AppRouter } from '../wire/app-router';
+import type { EdgeMetrics } from './edge-metrics';
+
+/** What the edge needs from the transport layer (TransportManager satisfies it). */
+export interface TransportPort {
+  send(target: SendTarget, msg: Buffer): Promise<void>;
+  listening(): ListeningInfo[];
+}
+
+/** An incoming request handed to an app and not yet answered with a final response. */
+export interface ServerRequestRecord {
+  txnId: string;
+  txn: ServerTransaction;
+  req: SipRequest;
+  /** Top Via value with our `rport`/`received` added; copied into every response. */
+  topVia: string;
+  source: RemoteInfo;
+  conn: AppConnection;
+  bytes: number;
+  toTag: string;
+  /** True once the app sent anything above 100 (decides how a CANCEL is answered, [T06] vs [T07]). */
+  answered: boolean;
+  dialog?: Dialog;
+  /** Set while the request is being proxied: a CANCEL from upstream must be passed downstream. */
+  onCancel?: () => void;
+}
+
+/** A request the edge sent for an app, keyed by the txn id the app got back. */
+export interface ClientRequestRecord {
+  txnId: string;
+  conn: AppConnection;
+  method: string;
+  txn: ClientTransaction;
+  uri: string;
+  via: string;
+  from: string;
+  to: string;
+  callId: string;
+  cseq: number;
+  routes: string[];
+  peer: SipPeer;
+  dialog?: Dialog;
+  /** In-dialog requests report the dialog id on every response (including BYE's) [T05]. */
+  dialogId: string;
+  /** Set once a final response was relayed (later 2xx are retransmissions). */
+  final?: boolean;
+}
+
+export interface EdgeContextOptions {
+  transport: TransportPort;
+  logger: Logger;
+  metrics: EdgeMetrics;
+  timers: SipTimerConfig;
+  maxTransactions: number;
+}
+
+export interface LocalAddress {
+  proto: TransportProto;
+  address: string;
+  port: number;
+  hostport: string;
+}
+
+/** State shared by the edge's handlers; no behaviour beyond lookups and sending. */
+export class EdgeContext {
+  readonly tl: TransactionLayer;
+  readonly dialogs = new DialogStore();
+  readonly router = new AppRouter();
+  readonly connections = new Map<number, AppConnection>();
+  readonly pendingServer = new Map<string, ServerRequestRecord>();
+  readonly pendingClient = new Map<string, ClientRequestRecord>();
+  /** 2xx responses to INVITE waiting for their ACK, by dialog id. */
+  readonly ackWaits = new Map<string, AckWait>();
+  readonly logger: Logger;
+  readonly metrics: EdgeMetrics;
+  readonly timers: SipTimerConfig;
+  private readonly transport: TransportPort;
+  private locals?: Map<string, LocalAddress>;
+
+  constructor(opts: EdgeContextOptions) {
+    this.transport = opts.transport;
+    this.logger = opts.logger;
+    this.metrics = opts.metrics;
+    this.timers = opts.timers;
+    this.tl = new TransactionLayer({
+      send: (peer, data, onError) => this.send(peer, data, onError),
+      timers: opts.timers,
+      maxTransactions: opts.maxTransactions,
+    });
+  }
+
+  send(peer: SipPeer, data: Buffer, onError?: (err: Error) => void): void {
+    this.metrics.sipSent.inc();
+    this.transport.send(peer, data).catch((err: unknown) => {
+      this.metrics.sendErrors.inc();
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.logger.debug({ err: e, peer }, 'SIP send failed');
+      onError?.(e);
+    });
+  }
+
+  /**
+   * drachtio drops an unanswered request after 64 s without telling anyone (CLIENT_TIMEOUT, §6); we also
+   * end its server transaction so it cannot leak. A request the app has answered provisionally stays.
+   */
+  trackPending(rec: ServerRequestRecord): void {
+    this.tl.wheel.schedule(64 * this.timers.t1, () => {
+      if (rec.answered || this.pendingServer.get(rec.txnId) !== rec) return;
+      this.pendingServer.delete(rec.txnId);
+      rec.txn.terminate();
+    });
+  }
+
+  endDialog(dialog: Dialog): void {
+    this.dialogs.remove(dialog);
+    const wait = this.ackWaits.get(dialog.id);
+    if (wait) wait.cancel();
+  }
+
+  /** Our address for a transport (Via sent-by, Contact, From defaults). */
+  local(proto: string): LocalAddress {
+    if (!this.locals) {
+      this.locals = new Map();
+      for (const l of this.transport.listening()) {
+        const address = l.address === '0.0.0.0' || l.address === '::' ? '127.0.0.1' : l.address;
+        const hostport = `${address.indexOf(':') >= 0 ? `[${address}]` : address}:${l.port}`;
+        if (!this.locals.has(l.proto)) this.locals.set(l.proto, { proto: l.proto, address, port: l.port, hostport });
+      }
+    }
+    const found = this.locals.get(proto) ?? this.locals.get('udp') ?? this.locals.values().next().value;
+    if (!found) throw new Error('no SIP transport is listening');
+    return found;
+  }
+
+  /** `proto/host:port` lists for the authenticate reply [T01]. */
+  hostports(): string {
+    return this.transport
+      .listening()
+      .map((l) => `${l.proto}/${l.address}:${l.port}`)
+      .join(',');
+  }
+
+  /** True if a request URI's host:port is one of our own listeners. */
+  isSelf(host: string, port: number): boolean {
+    return this.transport.listening().some((l) => l.port === port && (l.address === host || l.address === '0.0.0.0'));
+  }
+}

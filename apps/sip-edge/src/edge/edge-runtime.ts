@@ -1,0 +1,63 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '@pbx/common';
+import type { SipTimerConfig } from '../transaction/sip-timers';
+import type { DropListLike, TlsSettings } from '../transport/transport';
+import { TransportManager } from '../transport/transport';
+import { WireServer } from '../wire/wire-server';
+import { SipEdge } from './sip-edge';
+
+export interface EdgeRuntimeOptions {
+  contacts: string[];
+  admin: { address: string; port: number; secret: string };
+  tls?: TlsSettings;
+  timers?: SipTimerConfig;
+  maxTransactions?: number;
+  dropList?: DropListLike;
+  registry?: Registry;
+  logger: Logger;
+}
+
+export interface EdgeRuntime {
+  edge: SipEdge;
+  transport: TransportManager;
+  adminPort: number;
+  close(): Promise<void>;
+}
+
+/** Starts the SIP transports, the edge and the admin listener; `close()` stops them in reverse order. */
+export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRuntime> {
+  const transport = await TransportManager.start({
+    contacts: opts.contacts,
+    tls: opts.tls,
+    dropList: opts.dropList,
+    logger: opts.logger.child({ component: 'transport' }),
+  });
+  const edge = new SipEdge({
+    transport,
+    secret: opts.admin.secret,
+    logger: opts.logger,
+    timers: opts.timers,
+    maxTransactions: opts.maxTransactions,
+    registry: opts.registry,
+  });
+  transport.on('message', (m) => edge.onInbound(m));
+  transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));
+  const wire = new WireServer(edge, opts.logger.child({ component: 'wire' }));
+  let adminPort: number;
+  try {
+    adminPort = await wire.listen({ host: opts.admin.address, port: opts.admin.port });
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+  return {
+    edge,
+    transport,
+    adminPort,
+    async close() {
+      await wire.close();
+      edge.close();
+      await transport.close();
+    },
+  };
+}

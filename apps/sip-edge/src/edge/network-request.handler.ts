@@ -1,0 +1,155 @@
+import { generateTag, parseVia, SipRequest } from '../sip/message';
+import type { RequestKeyParts } from '../transaction/transaction-layer';
+import type { RemoteInfo } from '../transport/transport';
+import { newId } from '../wire/wire-format';
+import type { EdgeContext, ServerRequestRecord } from './edge-context';
+import { buildServerResponse } from './response-builder';
+import { tagOf } from './outgoing-message';
+import { stampTopVia } from './via-stamp';
+import type { CancelHandler } from './cancel.handler';
+import type { ProxyHandler } from './proxy.handler';
+
+/** Methods that cannot start a dialog-less transaction here: drachtio answers them 481 (§10.11). */
+const NEEDS_DIALOG = new Set(['BYE', 'UPDATE', 'PRACK']);
+
+/** Requests from the network: transaction matching, then hand-off to the app that should see them. */
+export class NetworkRequestHandler {
+  constructor(
+    private readonly ctx: EdgeContext,
+    private readonly cancels: CancelHandler,
+    private readonly proxy: ProxyHandler,
+  ) {}
+
+  handle(req: SipRequest, raw: Buffer, source: RemoteInfo): void {
+    const topVia = req.headers.get('via');
+    const via = topVia ? parseVia(topVia) : undefined;
+    const callId = req.headers.get('call-id');
+    const cseqText = req.headers.get('cseq');
+    if (!via || !callId || !cseqText) return this.ctx.metrics.drops.inc({ reason: 'malformed' });
+    const parts: RequestKeyParts = {
+      method: req.method,
+      branch: via.branch ?? '',
+      sentBy: `${via.host}:${via.port ?? 5060}`,
+      callId,
+      fromTag: tagOf(req.headers.get('from')),
+      toTag: tagOf(req.headers.get('to')),
+      cseq: parseInt(cseqText, 10),
+    };
+    const match = this.ctx.tl.matchRequest(parts);
+    switch (match.kind) {
+      case 'retransmission':
+        return match.txn.onRequestRetransmission();
+      case 'ack':
+        if (match.txn.onAck()) return;
+        break;
+      case 'merged':
+        return this.stateless(req, raw, source, via.host, 482, 'Loop Detected');
+      case 'overloaded':
+        this.ctx.metrics.drops.inc({ reason: 'overload' });
+        return this.stateless(req, raw, source, via.host, 503, 'Service Unavailable');
+      case 'cancel':
+        return this.cancels.onNetworkCancel(req, raw, source, via.host, parts, match.invite);
+      default:
+        break;
+    }
+    if (parts.toTag && this.proxy.isRoutedThroughUs(req)) return this.proxy.forwardInDialog(req, raw, source, via.host);
+    if (req.method === 'ACK') return this.onAck(raw, source, via.host, parts);
+    if (parts.toTag) return this.inDialog(req, raw, source, via.host, parts);
+    if (NEEDS_DIALOG.has(req.method)) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
+    const conn = this.ctx.router.select(req.method);
+    const txn = this.ctx.tl.createServer(parts, source);
+    const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
+    if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
+    if (!conn) {
+      this.ctx.metrics.drops.inc({ reason: 'no-app' });
+      txn.respond(503, buildServerResponse(req, stamped, 503, 'Service Unavailable', generateTag()));
+      return;
+    }
+    const rec: ServerRequestRecord = {
+      txnId: newId(),
+      txn,
+      req,
+      topVia: stamped,
+      source,
+      conn,
+      bytes: raw.length,
+      toTag: '',
+      answered: false,
+    };
+    txn.context = rec;
+    this.ctx.pendingServer.set(rec.txnId, rec);
+    this.ctx.trackPending(rec);
+    this.ctx.metrics.appFrames.inc({ direction: 'to-app' });
+    conn.sendSip(
+      {
+        source: 'network',
+        bytes: raw.length,
+        proto: source.proto,
+        address: source.address,
+        port: source.port,
+        txnId: rec.txnId,
+        dialogId: '',
+        receivedOn: source.local,
+      },
+      text,
+    );
+  }
+
+  private inDialog(req: SipRequest, raw: Buffer, source: RemoteInfo, viaHost: string, parts: RequestKeyParts): void {
+    const dialog = this.ctx.dialogs.match(parts.callId, parts.fromTag, parts.toTag);
+    const conn = dialog ? this.ctx.connections.get(dialog.ownerId) : undefined;
+    if (!dialog || !conn || !conn.isOpen) {
+      return this.stateless(req, raw, source, viaHost, 481, 'Call/Transaction Does Not Exist');
+    }
+    if (parts.cseq > dialog.remoteCSeq) dialog.remoteCSeq = parts.cseq;
+    const txn = this.ctx.tl.createServer(parts, source);
+    const { text, topVia } = stampTopVia(raw.toString('utf8'), viaHost, source);
+    if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, topVia, 100, 'Trying', ''));
+    // A target refresh over a connection-oriented transport: keep answering over that connection.
+    if (source.connectionId) dialog.peer = { proto: source.proto, address: source.address, port: source.port, connectionId: source.connectionId };
+    const rec: ServerRequestRecord = {
+      txnId: newId(),
+      txn,
+      req,
+      topVia,
+      source,
+      conn,
+      bytes: raw.length,
+      toTag: dialog.localTag,
+      answered: true,
+      dialog,
+    };
+    txn.context = rec;
+    this.ctx.pendingServer.set(rec.txnId, rec);
+    this.ctx.trackPending(rec);
+    if (req.method === 'BYE') this.ctx.endDialog(dialog);
+    conn.sendSip(
+      { source: 'network', bytes: raw.length, proto: source.proto, address: source.address, port: source.port, txnId: rec.txnId, dialogId: dialog.id },
+      text,
+    );
+  }
+
+  /** ACK for a 2xx the app sent: stop retransmitting the 2xx and relay it with the INVITE's txn id [T04]. */
+  private onAck(raw: Buffer, source: RemoteInfo, viaHost: string, parts: RequestKeyParts): void {
+    const dialog = this.ctx.dialogs.match(parts.callId, parts.fromTag, parts.toTag);
+    if (!dialog) return this.ctx.metrics.drops.inc({ reason: 'stray-ack' });
+    const ackWait = this.ctx.ackWaits.get(dialog.id);
+    const inviteTxnId = ackWait?.inviteTxnId ?? dialog.inviteTxnId;
+    if (ackWait) ackWait.acked();
+    const conn = this.ctx.connections.get(dialog.ownerId);
+    if (!conn?.isOpen) return;
+    const { text } = stampTopVia(raw.toString('utf8'), viaHost, source);
+    // drachtio leaves the protocol empty on relayed ACKs [T04].
+    conn.sendSip(
+      { source: 'network', bytes: raw.length, proto: '', address: source.address, port: source.port, txnId: inviteTxnId, dialogId: dialog.id },
+      text,
+    );
+  }
+
+  /** A response sent without a server transaction, for requests refused before any app sees them. */
+  stateless(req: SipRequest, raw: Buffer, source: RemoteInfo, viaHost: string, status: number, reason: string): void {
+    if (req.method === 'ACK') return;
+    const { topVia } = stampTopVia(raw.toString('utf8'), viaHost, source);
+    this.ctx.send(source, buildServerResponse(req, topVia, status, reason, generateTag()));
+  }
+}

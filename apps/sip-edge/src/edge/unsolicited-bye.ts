@@ -1,0 +1,48 @@
+import type { Dialog } from '../dialog/dialog';
+import type { ClientTransactionUser } from '../transaction/client-transaction';
+import type { EdgeContext } from './edge-context';
+import { buildInDialogRequest } from './in-dialog-request';
+import { dialogPeer } from './target-resolver';
+
+export const BYE_REASON_ACK_TIMEOUT = 'SIP;cause=200;text="ACK timeout"';
+
+const IGNORE_RESPONSES: ClientTransactionUser = { onResponse: () => undefined, onFailure: () => undefined };
+
+/**
+ * A BYE the edge sends on its own (e.g. no ACK for our 2xx within 64·T1), reported to the owning app as
+ * an `unsolicited` request from `application` so srf tears the dialog down too [T15].
+ */
+export class UnsolicitedBye {
+  constructor(private readonly ctx: EdgeContext) {}
+
+  send(dialog: Dialog, reason: string): void {
+    if (dialog.state === 'terminated') return;
+    this.ctx.endDialog(dialog);
+    void this.sendAsync(dialog, reason);
+  }
+
+  private async sendAsync(dialog: Dialog, reason: string): Promise<void> {
+    const peer = await dialogPeer(dialog);
+    if (!peer) return;
+    const local = this.ctx.local(peer.proto);
+    const bye = buildInDialogRequest(dialog, 'BYE', local, {
+      cseq: dialog.nextLocalCSeq(),
+      headers: [{ name: 'Reason', key: 'reason', value: reason }],
+    });
+    this.ctx.tl.createClient(bye.branch, 'BYE', peer, bye.buf, IGNORE_RESPONSES);
+    const conn = this.ctx.connections.get(dialog.ownerId);
+    if (!conn?.isOpen) return;
+    conn.sendSip(
+      {
+        source: 'application',
+        bytes: bye.buf.length,
+        proto: peer.proto,
+        address: local.address,
+        port: local.port,
+        txnId: 'unsolicited',
+        dialogId: dialog.id,
+      },
+      bye.buf.toString('utf8'),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type { RemoteInfo } from '../transport/transport';
+
+const RPORT_RE = /;\s*rport(\s*=\s*\d*)?(?=;|,|\s|$)/i;
+
+/**
+ * Adds RFC 3581 `rport` (and RFC 3261 §18.2.1 `received` when the sent-by host differs from the packet's
+ * source) to one Via element, as the stack does before relaying a request to the app [T03].
+ */
+export function stampViaElement(element: string, viaHost: string, source: RemoteInfo): string {
+  let out = element;
+  if (viaHost !== source.address && !/;\s*received=/i.test(out)) out += `;received=${source.address}`;
+  if (RPORT_RE.test(out)) return out.replace(RPORT_RE, `;rport=${source.port}`);
+  return `${out};rport=${source.port}`;
+}
+
+/**
+ * Rewrites the top Via of a raw request in place (string surgery, no re-serialization: this is the hot
+ * path). Returns the new text and the stamped top Via element.
+ */
+export function stampTopVia(raw: string, viaHost: string, source: RemoteInfo): { text: string; topVia: string } {
+  let lineStart = raw.indexOf('\r\n') + 2;
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const limit = headEnd < 0 ? raw.length : headEnd + 2;
+  while (lineStart > 1 && lineStart < limit) {
+    let lineEnd = raw.indexOf('\r\n', lineStart);
+    if (lineEnd < 0) lineEnd = raw.length;
+    const colon = raw.indexOf(':', lineStart);
+    if (colon > 0 && colon < lineEnd) {
+      const name = raw.slice(lineStart, colon).trim().toLowerCase();
+      if (name === 'via' || name === 'v') {
+        let valueStart = colon + 1;
+        while (raw.charCodeAt(valueStart) === 0x20 || raw.charCodeAt(valueStart) === 0x09) valueStart++;
+        const comma = raw.indexOf(',', valueStart);
+        const elemEnd = comma >= 0 && comma < lineEnd ? comma : lineEnd;
+        const element = raw.slice(valueStart, elemEnd).trimEnd();
+        const topVia = stampViaElement(element, viaHost, source);
+        const rest = raw.slice(valueStart + element.length);
+        return { text: raw.slice(0, valueStart) + topVia + rest, topVia };
+      }
+    }
+    lineStart = lineEnd + 2;
+  }
+  return { text: raw, topVia: '' };
+}

@@ -1,0 +1,47 @@
+import { Redis } from 'ioredis';
+import { createLogger, createMetricsRegistry, onShutdown, startOpsServer } from '@pbx/common';
+import { loadEdgeConfig } from './config/edge-config';
+import { startEdgeRuntime } from './edge/edge-runtime';
+import { DropList } from './transport/drop-list';
+
+async function main(): Promise<void> {
+  const config = loadEdgeConfig();
+  const logger = createLogger('sip-edge', config.logLevel);
+  const registry = createMetricsRegistry('sip-edge');
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
+  const dropList = redis ? await DropList.start(redis, { logger }) : undefined;
+  const runtime = await startEdgeRuntime({
+    contacts: config.contacts,
+    admin: config.admin,
+    tls: config.tls,
+    timers: config.timers,
+    maxTransactions: config.maxTransactions,
+    dropList,
+    registry,
+    logger,
+  });
+  const ops = await startOpsServer({
+    host: config.ops.address,
+    port: config.ops.port,
+    registry,
+    checks: redis ? { redis: async () => void (await redis.ping()) } : {},
+  });
+  logger.info(
+    { admin: `${config.admin.address}:${runtime.adminPort}`, sip: runtime.transport.listening().map((l) => l.contact), ops: ops.port },
+    'sip edge started',
+  );
+  onShutdown(logger, [
+    () => runtime.close(),
+    () => new Promise<void>((resolve) => ops.server.close(() => resolve())),
+    async () => {
+      await dropList?.close();
+      redis?.disconnect();
+    },
+  ]);
+}
+
+main().catch((err: unknown) => {
+  createLogger('sip-edge').fatal({ err }, 'sip edge failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+import { ClientTransaction, ClientTransactionUser } from './client-transaction';
+import { ServerTransaction } from './server-transaction';
+import { DEFAULT_TIMERS, SipTimerConfig } from './sip-timers';
+import { TimerWheel } from './timer-wheel';
+import type { SendFn, SipPeer } from './transaction-types';
+
+export interface TransactionLayerOptions {
+  send: SendFn;
+  timers?: SipTimerConfig;
+  /** Upper bound on live server + client transactions; new requests beyond it are refused with 503. */
+  maxTransactions?: number;
+}
+
+/** Identifies an incoming request for matching (§17.2.3) and merged-request detection (§8.2.2.2). */
+export interface RequestKeyParts {
+  method: string;
+  branch: string;
+  sentBy: string;
+  callId: string;
+  fromTag: string;
+  toTag: string;
+  cseq: number;
+}
+
+export type ServerMatch =
+  | { kind: 'new' }
+  | { kind: 'retransmission'; txn: ServerTransaction }
+  | { kind: 'ack'; txn: ServerTransaction }
+  | { kind: 'cancel'; invite?: ServerTransaction }
+  | { kind: 'merged' }
+  | { kind: 'overloaded' };
+
+/** RFC 3261 magic cookie: only such branches are usable as transaction ids (§17.2.3). */
+const MAGIC = 'z9hG4bK';
+
+export class TransactionLayer {
+  readonly wheel = new TimerWheel(10);
+  private readonly server = new Map<string, ServerTransaction>();
+  private readonly client = new Map<string, ClientTransaction>();
+  /** Call-ID|From-tag|CSeq of requests without To-tag, for merged-request detection. */
+  private readonly merged = new Map<string, string>();
+  private readonly timers: SipTimerConfig;
+  private readonly max: number;
+
+  constructor(private readonly opts: TransactionLayerOptions) {
+    this.timers = opts.timers ?? DEFAULT_TIMERS;
+    this.max = opts.maxTransactions ?? 500_000;
+  }
+
+  get serverCount(): number {
+    return this.server.size;
+  }
+
+  get clientCount(): number {
+    return this.client.size;
+  }
+
+  static serverKey(p: Pick<RequestKeyParts, 'branch' | 'sentBy' | 'method' | 'callId' | 'fromTag' | 'cseq'>): string {
+    const method = p.method === 'ACK' ? 'INVITE' : p.method;
+    if (p.branch.startsWith(MAGIC)) return `${p.branch}|${p.sentBy}|${method}`;
+    // RFC 2543 peers: fall back to dialog identifiers plus CSeq number.
+    return `${p.callId}|${p.fromTag}|${p.cseq}|${method}`;
+  }
+
+  /** Classifies an incoming request before the TU sees it. */
+  matchRequest(p: RequestKeyParts): ServerMatch {
+    if (p.method === 'ACK') {
+      const txn = this.server.get(TransactionLayer.serverKey(p));
+      return txn ? { kind: 'ack', txn } : { kind: 'new' };
+    }
+    if (p.method === 'CANCEL') {
+      const existing = this.server.get(TransactionLayer.serverKey(p));
+      if (existing) return { kind: 'retransmission', txn: existing };
+      return { kind: 'cancel', invite: this.server.get(TransactionLayer.serverKey({ ...p, method: 'INVITE' })) };
+    }
+    const key = TransactionLayer.serverKey(p);
+    const txn = this.server.get(key);
+    if (txn) return { kind: 'retransmission', txn };
+    if (!p.toTag) {
+      const mergedKey = `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+      const owner = this.merged.get(mergedKey);
+      if (owner !== undefined && owner !== key && this.server.has(owner)) return { kind: 'merged' };
+    }
+    if (this.server.size + this.client.size >= this.max) return { kind: 'overloaded' };
+    return { kind: 'new' };
+  }
+
+  createServer(p: RequestKeyParts, peer: SipPeer, onAckTimeout?: (t: ServerTransaction) => void): ServerTransaction {
+    const key = TransactionLayer.serverKey(p);
+    const mergedKey = p.toTag ? undefined : `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+    const txn = new ServerTransaction(key, p.method, peer, {
+      wheel: this.wheel,
+      send: this.opts.send,
+      timers: this.timers,
+      onAckTimeout,
+      onTerminated: (t) => {
+        if (this.server.get(t.key) === t) this.server.delete(t.key);
+        if (mergedKey && this.merged.get(mergedKey) === t.key) this.merged.delete(mergedKey);
+      },
+    });
+    this.server.set(key, txn);
+    if (mergedKey) this.merged.set(mergedKey, key);
+    return txn;
+  }
+
+  /** Starts a client transaction; `branch` and `method` key the responses (§17.1.3). */
+  createClient(
+    branch: string,
+    method: string,
+    peer: SipPeer,
+    request: Buffer,
+    tu: ClientTransactionUser,
+    buildAck?: (response: unknown) => Buffer,
+  ): ClientTransaction {
+    const key = `${branch}|${method}`;
+    const txn = new ClientTransaction(
+      key,
+      method,
+      peer,
+      request,
+      tu,
+      {
+        wheel: this.wheel,
+        send: this.opts.send,
+        timers: this.timers,
+        onTerminated: (t) => {
+          if (this.client.get(t.key) === t) this.client.delete(t.key);
+        },
+      },
+      buildAck,
+    );
+    this.client.set(key, txn);
+    txn.start();
+    return txn;
+  }
+
+  findClient(branch: string, cseqMethod: string): ClientTransaction | undefined {
+    return this.client.get(`${branch}|${cseqMethod}`);
+  }
+
+  close(): void {
+    this.wheel.stop();
+    this.server.clear();
+    this.client.clear();
+    this.merged.clear();
+  }
+}

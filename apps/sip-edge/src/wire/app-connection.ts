@@ -1,0 +1,171 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '@pbx/common';
+import { FrameDecoder, FrameError, encodeFrame } from './frame-decoder';
+import { CRLF, EDGE_VERSION, newId, sipFramePayload, WireMeta } from './wire-format';
+
+/** A `sip` command from an app: `<id>|sip|<txn>|<dialog>[|<next hop>]` CRLF <SIP message>. */
+export interface AppSipCommand {
+  msgId: string;
+  txnId: string;
+  dialogId: string;
+  nextHop: string;
+  sip: string;
+}
+
+/** A `proxy` command (§3.5); `fields` are the frame fields after the message type. */
+export interface AppProxyCommand {
+  msgId: string;
+  txnId: string;
+  remainInDialog: boolean;
+  fullResponse: boolean;
+  followRedirects: boolean;
+  simultaneous: boolean;
+  destinations: string[];
+  sip: string;
+}
+
+export interface AppConnectionHandler {
+  hostports(): { external: string; local: string };
+  authenticate(secret: string): boolean;
+  opened(conn: AppConnection): void;
+  route(conn: AppConnection, verb: string): void;
+  removeRoutes(conn: AppConnection): void;
+  sip(conn: AppConnection, cmd: AppSipCommand): void;
+  proxy(conn: AppConnection, cmd: AppProxyCommand): void;
+  closed(conn: AppConnection): void;
+}
+
+let nextConnectionId = 1;
+
+/** One app's admin connection: framing, command dispatch, replies. SIP semantics live in the handler. */
+export class AppConnection {
+  readonly id = nextConnectionId++;
+  private readonly decoder = new FrameDecoder();
+  private open = true;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: AppConnectionHandler,
+    private readonly logger: Logger,
+  ) {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 45_000);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.logger.debug({ err, conn: this.id }, 'app connection error'));
+    socket.on('close', () => {
+      this.open = false;
+      this.handler.closed(this);
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress ?? ''}:${this.socket.remotePort ?? 0}`;
+  }
+
+  reply(msgId: string, status: 'OK' | 'NO' | 'NOK', data?: string, sip?: string): void {
+    let payload = `${newId()}|response|${msgId}|${status}`;
+    if (data !== undefined) payload += `|${data}`;
+    if (sip !== undefined) payload += `${CRLF}${sip}`;
+    this.write(payload);
+  }
+
+  sendSip(meta: WireMeta, sip: string): void {
+    this.write(`${newId()}|${sipFramePayload(meta, sip)}`);
+  }
+
+  sendRaw(payloadWithoutId: string): void {
+    this.write(`${newId()}|${payloadWithoutId}`);
+  }
+
+  close(): void {
+    this.open = false;
+    this.socket.end();
+  }
+
+  private write(payload: string): void {
+    if (this.open) this.socket.write(encodeFrame(payload));
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: string[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      this.logger.warn({ conn: this.id, reason: err.message }, 'bad admin frame: closing connection');
+      this.socket.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      if (!this.open) return;
+      try {
+        this.dispatch(frame);
+      } catch (err) {
+        this.logger.error({ err, conn: this.id }, 'admin command failed');
+      }
+    }
+  }
+
+  /** A parser error (`NO`) closes the connection, as drachtio-server does (§2). */
+  private refuse(msgId: string, reason: string): void {
+    this.reply(msgId, 'NO', reason);
+    this.close();
+  }
+
+  private dispatch(frame: string): void {
+    const eol = frame.indexOf(CRLF);
+    const leader = eol < 0 ? frame : frame.slice(0, eol);
+    const body = eol < 0 ? '' : frame.slice(eol + 2);
+    const f = leader.split('|');
+    const msgId = f[0];
+    switch (f[1]) {
+      case 'authenticate':
+        return this.onAuthenticate(msgId, f[2] ?? '');
+      case 'route':
+        if (f[2]) this.handler.route(this, f[2]);
+        return this.reply(msgId, 'OK');
+      case 'remove_route':
+        this.handler.removeRoutes(this);
+        return this.reply(msgId, 'OK');
+      case 'ping':
+        return this.reply(msgId, 'OK', 'pong');
+      case 'sip':
+        return this.onSip(msgId, f, body);
+      case 'proxy':
+        return this.onProxy(msgId, f, body);
+      default:
+        return this.refuse(msgId, 'Unknown message type');
+    }
+  }
+
+  private onAuthenticate(msgId: string, secret: string): void {
+    if (!this.handler.authenticate(secret)) return this.refuse(msgId, 'incorrect secret');
+    const { external, local } = this.handler.hostports();
+    this.reply(msgId, 'OK', `${external}|${EDGE_VERSION}|${local}`);
+  }
+
+  private onSip(msgId: string, f: string[], sip: string): void {
+    const txnId = f[2] ?? '';
+    const dialogId = f[3] ?? '';
+    if (sip.startsWith('SIP/2.0 ') && !txnId) return this.refuse(msgId, 'transaction id missing');
+    this.handler.sip(this, { msgId, txnId, dialogId, nextHop: f[4] ?? '', sip });
+  }
+
+  private onProxy(msgId: string, f: string[], sip: string): void {
+    if (f.length < 4) return this.refuse(msgId, 'Invalid proxy request: too few fields');
+    this.handler.proxy(this, {
+      msgId,
+      txnId: f[2],
+      remainInDialog: f[3] === 'remainInDialog',
+      fullResponse: f[4] === 'fullResponse',
+      followRedirects: f[5] === 'followRedirects',
+      simultaneous: f[6] === 'simultaneous',
+      destinations: f.slice(9).filter(Boolean),
+      sip,
+    });
+  }
+}

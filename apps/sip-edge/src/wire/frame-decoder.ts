@@ -1,0 +1,44 @@
+/**
+ * Splits the admin byte stream into `<N>#<payload>` frames, N being the payload length in UTF-8 bytes.
+ * drachtio-server caps N at 5 digits and its buffer at ~12 KB; we accept larger frames (up to maxFrameBytes)
+ * because srf itself has no limit, but still reject a non-digit prefix.
+ */
+export class FrameError extends Error {}
+
+export class FrameDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxFrameBytes = 1024 * 1024) {}
+
+  /** Appends data and returns every complete payload; throws FrameError on a malformed prefix. */
+  push(chunk: Buffer): string[] {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: string[] = [];
+    let offset = 0;
+    for (;;) {
+      const hash = this.buf.indexOf(0x23, offset);
+      if (hash < 0) {
+        if (this.buf.length - offset > 8) throw new FrameError('length prefix too long');
+        break;
+      }
+      let len = 0;
+      if (hash === offset || hash - offset > 8) throw new FrameError('invalid length prefix');
+      for (let i = offset; i < hash; i++) {
+        const c = this.buf[i] - 0x30;
+        if (c < 0 || c > 9) throw new FrameError('invalid length prefix');
+        len = len * 10 + c;
+      }
+      if (len === 0 || len > this.maxFrameBytes) throw new FrameError('invalid frame length');
+      const end = hash + 1 + len;
+      if (end > this.buf.length) break;
+      out.push(this.buf.toString('utf8', hash + 1, end));
+      offset = end;
+    }
+    this.buf = offset === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(offset);
+    return out;
+  }
+}
+
+export function encodeFrame(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}#${payload}`;
+}

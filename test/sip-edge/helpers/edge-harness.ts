@@ -1,0 +1,62 @@
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { createLogger } from '../../../libs/common/src';
+import { startEdgeRuntime, type EdgeRuntime } from '../../../apps/sip-edge/src/edge/edge-runtime';
+import type { TlsSettings, TransportProto } from '../../../apps/sip-edge/src/transport/transport';
+
+export const EDGE_SECRET = 'test-secret-for-sip-edge';
+
+export interface TestEdge {
+  runtime: EdgeRuntime;
+  adminPort: number;
+  port(proto: TransportProto): number;
+  close(): Promise<void>;
+}
+
+/** An in-process edge on free loopback ports (UDP + TCP by default). */
+export async function startTestEdge(opts: { contacts?: string[]; tls?: TlsSettings; t1?: number } = {}): Promise<TestEdge> {
+  const runtime = await startEdgeRuntime({
+    contacts: opts.contacts ?? ['sip:127.0.0.1:0;transport=udp', 'sip:127.0.0.1:0;transport=tcp'],
+    admin: { address: '127.0.0.1', port: 0, secret: EDGE_SECRET },
+    tls: opts.tls,
+    timers: { t1: opts.t1 ?? 500, t2: 4000, t4: 5000 },
+    logger: createLogger('sip-edge-test', process.env.EDGE_TEST_LOG ?? 'silent'),
+  });
+  return {
+    runtime,
+    adminPort: runtime.adminPort,
+    port(proto) {
+      const l = runtime.transport.listening().find((x) => x.proto === proto);
+      if (!l) throw new Error(`edge has no ${proto} listener`);
+      return l.port;
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/** A UDP port that was free a moment ago (for sipp's -p). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export async function freeTcpPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Polls `check` every 20 ms until it returns true or the deadline passes. */
+export async function waitUntil(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
