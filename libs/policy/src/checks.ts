@@ -1,6 +1,6 @@
 import { anyCidrContains, parseIp } from './cidr';
 import type { CompiledDevice, CompiledPolicy, CompiledSource } from './compiled';
-import { isWithinHours, localTime } from './hours';
+import { isWithinHours, localTimeOf } from './hours';
 import type {
   CallAttempt,
   DestinationScope,
@@ -107,7 +107,7 @@ export function checkHours(
 ): PolicyDecision | undefined {
   const hours = policy.internationalHours;
   if (!hours) return undefined;
-  const now = localTime(hours.formatter, timestamp);
+  const now = localTimeOf(hours, timestamp);
   if (!isWithinHours(hours, now)) {
     return deny(
       'hours:international',

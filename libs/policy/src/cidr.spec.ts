@@ -19,12 +19,22 @@ describe('parseIp', () => {
     expect(parseIp('0.0.0.0')).toEqual({ family: 4, words: [0] });
   });
 
-  it.each(['256.0.0.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-1', 'a.b.c.d', '', '1..2.3'])(
-    'rejects IPv4 %s',
-    (text) => {
-      expect(parseIp(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '256.0.0.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '1.2.3.-1',
+    'a.b.c.d',
+    '',
+    '1..2.3',
+    '1.2.3.4.',
+    '.1.2.3',
+    '1234.1.1.1',
+    '1.2.3.4 ',
+  ])('rejects IPv4 %s', (text) => {
+    expect(parseIp(text)).toBeUndefined();
+  });
 
   it('parses IPv6 forms', () => {
     expect(parseIp('2001:db8::1')).toEqual({ family: 6, words: [0x20010db8, 0, 0, 1] });

@@ -3,6 +3,7 @@ import {
   createZoneFormatter,
   isWithinHours,
   localTime,
+  localTimeOf,
   parseClock,
   type CompiledHours,
 } from './hours';
@@ -104,5 +105,22 @@ describe('isWithinHours', () => {
     expect(within({ days: [1], start: '00:00', end: '00:00' }, 'UTC', '2026-03-02T23:59:00Z')).toBe(true);
     expect(within({ days: [1], start: '00:00', end: '00:00' }, 'UTC', '2026-03-03T00:00:00Z')).toBe(false);
     expect(within({ days: [1], start: '12:00', end: '24:00' }, 'UTC', '2026-03-02T23:59:00Z')).toBe(true);
+  });
+});
+
+describe('localTimeOf', () => {
+  it('memoises per epoch minute without returning stale times', () => {
+    const window = compiled({ days: WEEKDAYS, start: '09:00', end: '17:00' }, 'Asia/Kolkata');
+    const times = [
+      '2026-03-02T03:29:59Z',
+      '2026-03-02T03:30:00Z',
+      '2026-03-02T03:29:00Z',
+      '2026-03-02T03:30:59Z',
+    ];
+    for (const iso of [...times, ...[...times].reverse()]) {
+      expect(localTimeOf(window, Date.parse(iso))).toEqual(localTime(window.formatter, Date.parse(iso)));
+    }
+    // India is UTC+5:30: 03:30 UTC is 09:00 local.
+    expect(localTimeOf(window, Date.parse('2026-03-02T03:30:00Z'))).toEqual({ day: 1, minutes: 540 });
   });
 });

@@ -15,6 +15,11 @@ export interface CompiledHours {
   start: number;
   end: number;
   formatter: Intl.DateTimeFormat;
+  /**
+   * Memo of the last minute converted: formatToParts costs microseconds and nearly every call
+   * asks about "now". UTC offsets are whole minutes, so one epoch minute maps to one local time.
+   */
+  memo: { epochMinute: number; local: LocalTime };
 }
 
 /** Throws RangeError for an unknown IANA zone. */
@@ -59,7 +64,17 @@ export function compileHours(hours: BusinessHours, formatter: Intl.DateTimeForma
     else problems.push(`internationalHours.days has ${day}, expected 0 (Sunday) to 6`);
   }
   if (problems.length > 0 || start === undefined || end === undefined) return problems;
-  return { days, start, end, formatter };
+  return { days, start, end, formatter, memo: { epochMinute: Number.NaN, local: { day: 0, minutes: 0 } } };
+}
+
+export function localTimeOf(hours: CompiledHours, timestamp: number): LocalTime {
+  const epochMinute = Math.floor(timestamp / 60_000);
+  const { memo } = hours;
+  if (memo.epochMinute !== epochMinute) {
+    memo.local = localTime(hours.formatter, timestamp);
+    memo.epochMinute = epochMinute;
+  }
+  return memo.local;
 }
 
 /**
