@@ -4,3 +4,4 @@ export * from './shutdown';
 export * from './rbac';
 export * from './redis';
 export * from './audit-chain';
+export * from './queues';

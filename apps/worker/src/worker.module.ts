@@ -1,0 +1,37 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { createRedis } from '@pbx/common';
+import { DatabaseModule } from '@pbx/database';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { CallEventsProcessor } from './call-events.processor';
+import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
+import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(WORKER_REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** The headless worker: one processor per queue, repositories from the shared database lib. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, logger: Logger, registry: Registry): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: 5, applicationName: 'pbx-worker' })],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: WORKER_LOGGER, useValue: logger },
+        { provide: WORKER_METRICS, useValue: registry },
+        // A command client (fails fast) for health checks; BullMQ gets its own blocking connection.
+        { provide: WORKER_REDIS, useFactory: () => createRedis(config.REDIS_URL, 'pbx-worker-cmd') },
+        RedisCloser,
+        CallEventsProcessor,
+      ],
+    };
+  }
+}
