@@ -47,8 +47,9 @@ export function checkSource(
         : `calls from ${from} are not in the allowed source countries`,
     );
   }
-  if (trace)
+  if (trace) {
     trace.push({ step: 'source', outcome: 'pass', detail: `${attempt.sourceIp} (${from ?? 'unknown'})` });
+  }
   return undefined;
 }
 
@@ -74,8 +75,9 @@ export function checkLock(
   if (!LOCK_ALLOWS[level].includes(scope)) {
     return deny(`lock-level:${level}`, `lock level ${level} (${LOCK_NAMES[level]}) blocks ${scope} calls`);
   }
-  if (trace)
+  if (trace) {
     trace.push({ step: 'lock-level', outcome: 'pass', detail: `level ${level} allows ${scope} calls` });
+  }
   return undefined;
 }
 
@@ -114,8 +116,9 @@ export function checkHours(
       `international calls are outside business hours in ${policy.timezone}`,
     );
   }
-  if (trace)
+  if (trace) {
     trace.push({ step: 'hours', outcome: 'pass', detail: `within business hours in ${policy.timezone}` });
+  }
   return undefined;
 }
 
@@ -153,9 +156,14 @@ export function checkCounters(
       `tenant already has ${counters.tenantActiveCalls} of ${policy.tenantMaxConcurrent} calls`,
     );
   }
-  if (trace)
+  if (trace) {
     trace.push({ step: 'counters', outcome: 'pass', detail: 'rate and concurrency limits not reached' });
+  }
   return undefined;
+}
+
+function money(amount: number): string {
+  return String(Number(amount.toFixed(4)));
 }
 
 /** Returns the deny decision when this call's first billable unit would cross a cap. */
@@ -171,8 +179,13 @@ export function checkSpend(
   const monthly =
     caps.monthly !== undefined && counters.spendThisMonth + estimate > caps.monthly + SPEND_EPSILON;
   if (!daily && !monthly) {
-    if (trace)
-      trace.push({ step: 'spend', outcome: 'pass', detail: `estimated ${estimate} stays under the caps` });
+    if (trace) {
+      trace.push({
+        step: 'spend',
+        outcome: 'pass',
+        detail: `estimated ${money(estimate)} stays under the caps`,
+      });
+    }
     return undefined;
   }
   const useMonthly = monthly && (!daily || caps.monthlyEscalation > caps.dailyEscalation);
@@ -183,7 +196,7 @@ export function checkSpend(
   return {
     ...deny(
       `cap:${period}`,
-      `${period} spend ${spent} + estimated ${estimate} would cross the cap of ${cap}`,
+      `${period} spend ${money(spent)} + estimated ${money(estimate)} would cross the cap of ${cap}`,
     ),
     estimatedCost: estimate,
     ...(escalation > policy.lockLevel ? { escalateLockLevel: escalation } : {}),

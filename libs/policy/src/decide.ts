@@ -73,8 +73,9 @@ function evaluate(
   if (kind === 'emergency') {
     return deny('invalid-destination', `${destination} is not an emergency number for this tenant`);
   }
-  if (trace)
+  if (trace) {
     trace.push({ step: 'emergency', outcome: 'skip', detail: `${destination} is not an emergency number` });
+  }
 
   const device = policy.devices.get(attempt.deviceId) ?? policy.tenantDevice;
   const lockLevel = (device.lockLevel > policy.lockLevel ? device.lockLevel : policy.lockLevel) as LockLevel;
@@ -105,8 +106,9 @@ function evaluate(
 
   const verdict = evaluateDestination(policy, device, destination, countryMatch);
   if (verdict.action === 'deny') return withScope(deny(verdict.ruleId, verdict.reason), scope, countryMatch);
-  if (trace)
+  if (trace) {
     trace.push({ step: 'destination', outcome: 'allow', detail: `${verdict.ruleId}: ${verdict.reason}` });
+  }
 
   const limited =
     checkWangiri(policy.wangiriWindowMs, counters, attempt, trace) ??
