@@ -82,4 +82,16 @@ describe('decide: explain', () => {
       detail: 'country-tier:low:FR: FR is a low-risk destination',
     });
   });
+
+  it('stops the trace at the deciding step on a deny', () => {
+    const compiled = compilePolicy(policyData({ lockLevel: 1 }));
+    const explained = decide(compiled, counters(), attempt(FRANCE), { explain: true });
+    expect(explained.trace?.map((step) => `${step.step}:${step.outcome}`)).toEqual([
+      'emergency:skip',
+      'classify:match',
+      'source:pass',
+      'decision:deny',
+    ]);
+    expect(explained.trace?.at(-1)?.detail).toContain('lock-level:1');
+  });
 });

@@ -127,14 +127,14 @@ function evaluate(
     scope === 'international'
       ? checkStepUp(device.stepUp, country, counters, device.maxDurationSeconds)
       : undefined;
-  const decision: PolicyDecision = stepUp ?? {
-    decision: 'allow',
-    ruleId: verdict.ruleId,
-    reason: verdict.reason,
-    limits: deviceLimits(device),
-  };
-  if (decision.limits === undefined) delete decision.limits;
-  if (countryMatch) decision.tier = countryMatch.tier;
+  let decision: PolicyDecision;
+  if (stepUp) {
+    decision = stepUp;
+  } else {
+    decision = { decision: 'allow', ruleId: verdict.ruleId, reason: verdict.reason };
+    const limits = deviceLimits(device);
+    if (limits) decision.limits = limits;
+  }
   if (estimatedCost !== undefined) decision.estimatedCost = estimatedCost;
   return withScope(decision, scope, countryMatch);
 }
