@@ -1,0 +1,91 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type Srf from 'drachtio-srf';
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { Gauge, Registry } from 'prom-client';
+import { SIP_CONFIG, SipConfig } from '../config/sip-config';
+import { ErrorMiddleware } from '../middleware/error.middleware';
+import { OptionsMiddleware } from '../middleware/options.middleware';
+import { SIP_LOGGER, SIP_METRICS, SRF } from '../sip.tokens';
+
+type ErrorHandler = ErrorMiddleware['handle'];
+
+/**
+ * Owns the control connection to drachtio (the SIP edge or a real drachtio-server): installs the
+ * middleware chain, connects, and lets drachtio-srf reconnect with exponential back-off (capped at
+ * DRACHTIO_RECONNECT_MAX_MS) whenever the connection drops. Readiness follows the connection state.
+ */
+@Injectable()
+export class DrachtioConnectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private connected = false;
+  private stopping = false;
+  private readonly up: Gauge;
+
+  constructor(
+    @Inject(SRF) private readonly srf: Srf,
+    @Inject(SIP_CONFIG) private readonly config: SipConfig,
+    @Inject(SIP_LOGGER) private readonly logger: Logger,
+    @Inject(SIP_METRICS) registry: Registry,
+    private readonly options: OptionsMiddleware,
+    private readonly errors: ErrorMiddleware,
+  ) {
+    this.up = new Gauge({ name: 'sip_drachtio_connected', help: '1 while connected to drachtio', registers: [registry] });
+  }
+
+  onApplicationBootstrap(): void {
+    this.srf.use('options', this.options.handle);
+    // drachtio-srf's typings only declare the three-argument form of use().
+    (this.srf as unknown as { use(fn: ErrorHandler): void }).use(this.errors.handle);
+
+    const target = { host: this.config.DRACHTIO_HOST, port: this.config.DRACHTIO_PORT };
+    this.srf.on('connect', (err, hostport) => {
+      if (err) {
+        this.setConnected(false);
+        this.logger.error({ err, ...target }, 'drachtio refused the connection (check DRACHTIO_SECRET)');
+        return;
+      }
+      this.setConnected(true);
+      this.logger.info({ ...target, hostport }, 'connected to drachtio');
+    });
+    let lastError = '';
+    this.srf.on('error', (err) => {
+      lastError = err.message;
+    });
+    const events = this.srf as EventEmitter;
+    events.on('close', () => {
+      if (this.connected) this.logger.warn(target, 'drachtio connection closed');
+      this.setConnected(false);
+    });
+    events.on('reconnecting', (r: { delay: number; attempt: number }) => {
+      if (this.stopping) return;
+      this.logger.info({ ...target, delayMs: r.delay, attempt: r.attempt, lastError }, 'reconnecting to drachtio');
+    });
+
+    const connectOptions: Srf.SrfConfig & { reconnect: { retryMaxDelay: number } } = {
+      ...target,
+      secret: this.config.DRACHTIO_SECRET,
+      reconnect: { retryMaxDelay: this.config.DRACHTIO_RECONNECT_MAX_MS },
+    };
+    this.logger.info(target, 'connecting to drachtio');
+    void this.srf.connect(connectOptions);
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+    try {
+      this.srf.disconnect();
+    } catch {
+      // Not connected: disconnect() still stops further reconnect attempts before it throws.
+    }
+    this.setConnected(false);
+  }
+
+  private setConnected(value: boolean): void {
+    this.connected = value;
+    this.up.set(value ? 1 : 0);
+  }
+}
