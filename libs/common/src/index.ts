@@ -5,3 +5,4 @@ export * from './rbac';
 export * from './redis';
 export * from './audit-chain';
 export * from './queues';
+export * from './redis-keys';

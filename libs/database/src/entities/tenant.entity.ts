@@ -22,6 +22,17 @@ export class TenantEntity {
   @Column({ type: 'text', default: 'UTC' })
   timezone!: string;
 
+  /** Digest realm of the tenant's devices; HA1s are computed over it, so changing it voids every credential. */
+  @Column({ name: 'sip_realm', type: 'text' })
+  sipRealm!: string;
+
+  /** 0 none, 1 no international, 2 internal and emergency only, 3 emergency only. */
+  @Column({ name: 'lock_level', type: 'smallint', default: 0 })
+  lockLevel!: number;
+
+  @Column({ name: 'lock_reason', type: 'text', nullable: true })
+  lockReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

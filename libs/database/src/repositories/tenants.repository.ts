@@ -36,7 +36,7 @@ export class TenantsRepository {
   }
 
   create(data: Pick<TenantEntity, 'name' | 'slug'> & Partial<TenantEntity>): Promise<TenantEntity> {
-    return this.repo.save(this.repo.create(data));
+    return this.repo.save(this.repo.create({ sipRealm: data.slug, ...data }));
   }
 
   async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone'>>) {
