@@ -59,7 +59,6 @@ export class StreamTransport {
         if (admitSocket(socket, ctx)) attachStreamSocket(socket, 'tcp', false, ctx);
       });
     }
-    server.maxConnections = ctx.opts.maxConnections;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: spec.port, host: spec.address }, () => {

@@ -40,8 +40,11 @@ export class WsTransport {
       maxPayload: ctx.opts.maxStreamMessageBytes,
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
       // RFC 7118 §4: the client must offer the "sip" subprotocol.
-      verifyClient: (info: { req: IncomingMessage }) =>
-        (info.req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim().toLowerCase() === 'sip'),
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const offered = (info.req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim().toLowerCase() === 'sip');
+        if (offered) done(true);
+        else done(false, 400, 'The sip subprotocol is required');
+      },
     });
     wss.on('connection', (ws, req) => attachWebSocket(ws, req, proto, ctx));
     wss.on('error', (err) => ctx.logger.warn({ err, listen: spec.contact }, 'websocket server error'));
