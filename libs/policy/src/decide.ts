@@ -16,7 +16,6 @@ import type {
   DecideOptions,
   DecisionLimits,
   DestinationScope,
-  LockLevel,
   PolicyCounters,
   PolicyDecision,
 } from './types';
@@ -78,7 +77,7 @@ function evaluate(
   }
 
   const device = policy.devices.get(attempt.deviceId) ?? policy.tenantDevice;
-  const lockLevel = (device.lockLevel > policy.lockLevel ? device.lockLevel : policy.lockLevel) as LockLevel;
+  const lockLevel = device.lockLevel > policy.lockLevel ? device.lockLevel : policy.lockLevel;
 
   if (kind === 'internal') {
     if (destination.length === 0) return deny('invalid-destination', 'the internal destination is empty');

@@ -1,4 +1,4 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { emergencyNumbersFor } from './data';
 
 export type NormalizedDestination =
@@ -39,7 +39,7 @@ export function normalizeDestination(
 
   const country = defaultCountry.toUpperCase();
   const phone = isSupportedCountry(country)
-    ? parsePhoneNumberFromString(dialed, country as CountryCode)
+    ? parsePhoneNumberFromString(dialed, country)
     : parsePhoneNumberFromString(dialed);
   if (!phone || !phone.isPossible()) {
     return { kind: 'invalid', reason: `"${raw}" is not a possible phone number from ${country}` };
