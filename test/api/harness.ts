@@ -35,6 +35,7 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
     ...process.env,
     JWT_KEYS_DIR: keysDir,
     AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
+    SECRETS_KEKS: `1:${randomBytes(32).toString('base64')}`,
     BCRYPT_COST: '4',
     REDIS_KEY_PREFIX: `pbx-test:${randomUUID().slice(0, 8)}:`,
     API_PORT: '0',

@@ -11,6 +11,14 @@ import { APP_LOGGER } from './logging';
 import { RedisModule } from './redis/redis.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
+import { ExtensionsModule } from './extensions/extensions.module';
+import { DevicesModule } from './devices/devices.module';
+import { TrunksModule } from './trunks/trunks.module';
+import { PolicyModule } from './policy/policy.module';
+import { CdrsModule } from './cdrs/cdrs.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { BansModule } from './bans/bans.module';
+import { LiveModule } from './live/live.module';
 import { AuditLogModule } from './audit/audit-log.module';
 
 @Global()
@@ -43,6 +51,14 @@ export class AppModule {
         UsersModule,
         TenantsModule,
         AuditLogModule,
+        ExtensionsModule,
+        DevicesModule,
+        TrunksModule,
+        PolicyModule,
+        CdrsModule,
+        AlertsModule,
+        BansModule,
+        LiveModule,
         HealthModule,
       ],
     };

@@ -6,3 +6,4 @@ export * from './redis';
 export * from './audit-chain';
 export * from './queues';
 export * from './redis-keys';
+export * from './invalidation';

@@ -6,6 +6,7 @@ const valid = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   JWT_KEYS_DIR: '/tmp/keys',
   AUDIT_HMAC_KEY: 'x'.repeat(32),
+  SECRETS_KEKS: `1:${Buffer.alloc(32, 1).toString('base64')}`,
 };
 
 describe('api config', () => {
@@ -15,6 +16,11 @@ describe('api config', () => {
     expect(cfg.JWT_ACCESS_TTL_SECONDS).toBe(3600);
     expect(cfg.LOGIN_MAX_FAILURES).toBe(5);
     expect(cfg.CORS_ORIGINS).toEqual([]);
+  });
+
+  it('refuses key-encryption keys that are not versioned 32-byte keys', () => {
+    expect(() => loadApiConfig({ ...valid, SECRETS_KEKS: 'abc' })).toThrow(/SECRETS_KEKS/);
+    expect(() => loadApiConfig({ ...valid, SECRETS_KEKS: `1:${Buffer.alloc(16).toString('base64')}` })).toThrow(/SECRETS_KEKS/);
   });
 
   it('names a missing secret instead of defaulting it', () => {

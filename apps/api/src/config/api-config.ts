@@ -27,6 +27,20 @@ export const apiConfigSchema = z.object({
   LOGIN_RATE_WINDOW_SECONDS: env.int(60, 1, 3600),
   /** Key for the audit log's HMAC chain: without it, a database writer could rebuild the chain. */
   AUDIT_HMAC_KEY: env.secret(32),
+  /**
+   * Key-encryption keys for trunk secrets (AES-256-GCM), as `version:base64key` pairs separated by
+   * commas, e.g. `1:…,2:…`. New secrets use the highest version; older versions stay to decrypt until
+   * `npm run secrets:rewrap` has re-encrypted everything under the newest.
+   */
+  SECRETS_KEKS: z
+    .string()
+    .min(1)
+    .refine(
+      (v) => v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
+      'must be comma-separated version:base64 pairs of 32-byte keys',
+    ),
+  /** SIP realm suffix for new tenants' realms (`<slug>.<domain>`). */
+  SIP_DOMAIN: z.string().min(1).default('pbx.local'),
   /** Comma-separated list of allowed CORS origins; empty keeps CORS off. */
   CORS_ORIGINS: env.csv(),
   /** Trust X-Forwarded-For from a reverse proxy (only enable behind one). */
