@@ -1,0 +1,117 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { ListQuery, Page, TenantEntity, TenantsRepository, UsersRepository } from '@pbx/database';
+import { AuditService } from '../audit/audit.service';
+import type { Principal, RequestMeta } from '../auth/principal';
+import { SessionsService } from '../auth/sessions.service';
+import { unprocessable } from '../http/validation';
+import type { CreateTenantDto, UpdateTenantDto } from './dto/tenant.dto';
+
+const SLUG_TAKEN = 'The slug has already been taken.';
+
+type TenantPatch = Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone'>>;
+
+function isSlugViolation(err: unknown): boolean {
+  const e = err as { driverError?: { code?: unknown; constraint?: unknown } };
+  return e.driverError?.code === '23505' && e.driverError.constraint === 'uq_tenants_slug';
+}
+
+/**
+ * Platform admins (tenants.manage) see and change every tenant. Anyone else with tenants.view
+ * sees only their own, and another tenant is answered exactly as one that does not exist.
+ */
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(p: Principal, q: ListQuery): Promise<Page<TenantEntity>> {
+    return this.tenants.list(q, p.permissions.has('tenants.manage') ? undefined : p.tenantId);
+  }
+
+  async get(p: Principal, id: string): Promise<TenantEntity> {
+    const tenant =
+      p.permissions.has('tenants.manage') || id === p.tenantId ? await this.tenants.findById(id) : null;
+    if (!tenant) throw new NotFoundException();
+    return tenant;
+  }
+
+  async create(p: Principal, dto: CreateTenantDto, meta: RequestMeta): Promise<TenantEntity> {
+    if (await this.tenants.findBySlug(dto.slug)) throw unprocessable({ slug: [SLUG_TAKEN] });
+    const tenant = await this.tenants
+      .create({
+        name: dto.name,
+        slug: dto.slug,
+        status: dto.status ?? 'active',
+        defaultCountry: dto.default_country ?? 'US',
+        timezone: dto.timezone ?? 'UTC',
+      })
+      .catch((err: unknown) => {
+        if (isSlugViolation(err)) throw unprocessable({ slug: [SLUG_TAKEN] });
+        throw err;
+      });
+    await this.record(p, tenant.id, 'tenant.created', { slug: tenant.slug, status: tenant.status }, meta);
+    return tenant;
+  }
+
+  async update(p: Principal, id: string, dto: UpdateTenantDto, meta: RequestMeta): Promise<TenantEntity> {
+    const tenant = await this.get(p, id);
+    const patch: TenantPatch = {};
+    if (dto.name !== undefined && dto.name !== tenant.name) patch.name = dto.name;
+    if (dto.status !== undefined && dto.status !== tenant.status) patch.status = dto.status;
+    if (dto.default_country !== undefined && dto.default_country !== tenant.defaultCountry)
+      patch.defaultCountry = dto.default_country;
+    if (dto.timezone !== undefined && dto.timezone !== tenant.timezone) patch.timezone = dto.timezone;
+    if (Object.keys(patch).length === 0) return tenant;
+    // Suspending your own tenant would lock out the only people able to lift the suspension.
+    if (patch.status === 'suspended' && id === p.tenantId)
+      throw unprocessable({ status: ['You may not suspend your own tenant.'] });
+
+    const updated = await this.tenants.update(id, patch);
+    if (!updated) throw new NotFoundException();
+    const details: Record<string, unknown> = { fields: Object.keys(patch).map(snake).sort() };
+    if (patch.status) details.status = patch.status;
+    // Login and refresh already refuse a suspended tenant; this ends the access tokens it still holds.
+    if (patch.status === 'suspended') details.sessions_revoked = await this.revokeTenantSessions(id);
+    const action =
+      patch.status === 'suspended' ? 'tenant.suspended' : patch.status === 'active' ? 'tenant.reactivated' : 'tenant.updated';
+    await this.record(p, id, action, details, meta);
+    return updated;
+  }
+
+  private async revokeTenantSessions(tenantId: string): Promise<number> {
+    let revoked = 0;
+    for (let page = 1; ; page++) {
+      const batch = await this.users.list(tenantId, { page, perPage: 500, sort: [], filters: {} });
+      for (const u of batch.items) revoked += await this.sessions.revokeAllForUser(u.id, 'tenant_suspended');
+      if (page * 500 >= batch.total) return revoked;
+    }
+  }
+
+  /** In the actor's chain, and in the tenant's own chain too, so its auditors see what was done to it. */
+  private async record(
+    p: Principal,
+    tenantId: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
+    const event = {
+      action,
+      result: 'success' as const,
+      actor: p,
+      target: { type: 'tenant', id: tenantId },
+      meta,
+      details,
+    };
+    await this.audit.record({ ...event, tenantId: p.tenantId });
+    if (tenantId !== p.tenantId) await this.audit.record({ ...event, tenantId });
+  }
+}
+
+function snake(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
