@@ -1,0 +1,37 @@
+# Shared by scripts/up.sh and scripts/down.sh (sourced, not run).
+# The stack's processes, in start order: name and entry point.
+STACK_APPS=(sip-edge api worker sip)
+declare -A STACK_ENTRY=(
+  [sip-edge]=dist/apps/sip-edge/src/main.js
+  [api]=dist/apps/api/src/main.js
+  [worker]=dist/apps/worker/src/main.js
+  [sip]=dist/apps/sip/src/main.js
+)
+RUN_DIR=var/run
+LOG_DIR=var/log
+
+# Reads KEY=VALUE lines without executing them (a .env is data, not a script); surrounding
+# quotes are stripped and variables already set in the environment win, as with dotenv.
+load_env_file() {
+  local file=$1 line key val
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    [[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || continue
+    key=${line%%=*}
+    val=${line#*=}
+    if [[ $val =~ ^\"(.*)\"$ || $val =~ ^\'(.*)\'$ ]]; then val=${BASH_REMATCH[1]}; fi
+    [ -n "${!key+x}" ] || export "$key=$val"
+  done <"$file"
+}
+
+# Prints the pid of a running stack process, or nothing. Checks the command line too, so a
+# stale pid file whose pid now belongs to another process is never acted upon.
+running_pid() {
+  local name=$1 file="$RUN_DIR/$1.pid" pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "${STACK_ENTRY[$name]}"; then
+    echo "$pid"
+  fi
+}
