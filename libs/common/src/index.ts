@@ -7,3 +7,6 @@ export * from './audit-chain';
 export * from './queues';
 export * from './redis-keys';
 export * from './invalidation';
+export * from './sip-digest';
+export * from './secret-box';
+export * from './routing';
