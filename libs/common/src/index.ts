@@ -10,3 +10,5 @@ export * from './invalidation';
 export * from './sip-digest';
 export * from './secret-box';
 export * from './routing';
+export * from './policy-counters';
+export * from './geo';
