@@ -1,17 +1,25 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { isSupportedCountry } from 'libphonenumber-js';
 
+let knownZones: Map<string, string> | undefined;
+
 /**
- * The IANA name as Intl spells it ('europe/paris' → 'Europe/Paris'), or null when Intl does not
- * know the zone. Offsets such as '+01:00' are refused: they have no daylight-saving rules.
+ * The zone as the caller wrote it, with the usual capitalisation restored ('europe/paris' →
+ * 'Europe/Paris'), or null when Intl does not know it. Intl's own resolvedOptions() is not used
+ * for the spelling: ICU answers the legacy names ('Asia/Kolkata' → 'Asia/Calcutta'). Offsets such
+ * as '+01:00' are refused: they have no daylight-saving rules.
  */
 export function canonicalTimeZone(value: string): string | null {
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(value)) return null;
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
     return null;
   }
+  knownZones ??= new Map(['UTC', ...Intl.supportedValuesOf('timeZone')].map((z) => [z.toLowerCase(), z]));
+  const lower = value.toLowerCase();
+  return knownZones.get(lower) ?? (resolved.toLowerCase() === lower ? resolved : value);
 }
 
 export function IsTimeZone(options?: ValidationOptions) {
