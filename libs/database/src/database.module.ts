@@ -5,8 +5,21 @@ import { AuditLogRepository } from './repositories/audit-log.repository';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { ExtensionsRepository } from './repositories/extensions.repository';
+import { DevicesRepository } from './repositories/devices.repository';
+import { DidsRepository, OutboundRoutesRepository, TrunksRepository } from './repositories/trunks.repository';
 
-const REPOSITORIES = [TenantsRepository, UsersRepository, RefreshTokensRepository, AuditLogRepository];
+const REPOSITORIES = [
+  TenantsRepository,
+  UsersRepository,
+  RefreshTokensRepository,
+  AuditLogRepository,
+  ExtensionsRepository,
+  DevicesRepository,
+  TrunksRepository,
+  DidsRepository,
+  OutboundRoutesRepository,
+];
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {

@@ -7,3 +7,6 @@ export * from './repositories/audit-log.repository';
 export * from './repositories/refresh-tokens.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/users.repository';
+export * from './repositories/extensions.repository';
+export * from './repositories/devices.repository';
+export * from './repositories/trunks.repository';

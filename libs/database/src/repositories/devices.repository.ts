@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { DeviceEntity } from '../entities';
+import { ListQuery, Page } from '../list-query';
+import { pageOf } from './extensions.repository';
+import { escapeLike } from './tenants.repository';
+
+const SORTABLE: Record<string, string> = {
+  name: 'name',
+  sip_username: 'sipUsername',
+  status: 'status',
+  created_at: 'createdAt',
+};
+
+/** Both HA1s of one password; together they are the device's whole stored secret. */
+export interface DeviceDigests {
+  ha1Md5: string;
+  ha1Sha256: string;
+}
+
+export type DeviceInsert = Pick<
+  DeviceEntity,
+  'tenantId' | 'extensionId' | 'name' | 'sipUsername' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status'
+> &
+  DeviceDigests;
+
+export type DevicePatch = Partial<
+  Pick<DeviceEntity, 'extensionId' | 'name' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status'>
+>;
+
+/** Reads never select the HA1 columns, except `findDigests`, which the SIP registrar needs. */
+@Injectable()
+export class DevicesRepository {
+  private readonly repo: Repository<DeviceEntity>;
+
+  constructor(ds: DataSource) {
+    this.repo = ds.getRepository(DeviceEntity);
+  }
+
+  findInTenant(tenantId: string, id: string): Promise<DeviceEntity | null> {
+    return this.repo.findOneBy({ tenantId, id });
+  }
+
+  existsUsername(tenantId: string, sipUsername: string): Promise<boolean> {
+    return this.repo.existsBy({ tenantId, sipUsername });
+  }
+
+  list(tenantId: string, q: ListQuery): Promise<Page<DeviceEntity>> {
+    const qb = this.repo.createQueryBuilder('d').where('d.tenantId = :tenantId', { tenantId });
+    if (q.filters.extension_id) qb.andWhere('d.extensionId::text = :ext', { ext: q.filters.extension_id });
+    if (q.filters.status) qb.andWhere('d.status = :status', { status: q.filters.status });
+    if (q.filters.name) qb.andWhere('d.name ILIKE :name', { name: `%${escapeLike(q.filters.name)}%` });
+    if (q.filters.sip_username) qb.andWhere('d.sipUsername = :u', { u: q.filters.sip_username });
+    return pageOf(qb, q, SORTABLE);
+  }
+
+  async create(data: DeviceInsert): Promise<string> {
+    const result = await this.repo.insert({ ...data, credentialsRotatedAt: new Date() });
+    return (result.identifiers[0] as { id: string }).id;
+  }
+
+  async update(id: string, patch: DevicePatch): Promise<void> {
+    if (Object.keys(patch).length) await this.repo.update({ id }, patch);
+  }
+
+  /** Replaces both HA1s at once: the old password stops working with the same statement. */
+  async setDigests(id: string, digests: DeviceDigests): Promise<void> {
+    await this.repo.update({ id }, { ...digests, credentialsRotatedAt: new Date() });
+  }
+
+  async findDigests(tenantId: string, sipUsername: string): Promise<(DeviceEntity & DeviceDigests) | null> {
+    return (await this.repo
+      .createQueryBuilder('d')
+      .addSelect(['d.ha1Md5', 'd.ha1Sha256'])
+      .where('d.tenantId = :tenantId AND d.sipUsername = :sipUsername', { tenantId, sipUsername })
+      .getOne()) as (DeviceEntity & DeviceDigests) | null;
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.repo.delete({ tenantId, id });
+  }
+}
+
+export const DEVICE_SORTABLE = Object.keys(SORTABLE);
