@@ -12,3 +12,8 @@ export * from './secret-box';
 export * from './routing';
 export * from './policy-counters';
 export * from './geo';
+export * from './masking';
+export * from './csv';
+export * from './bans';
+export * from './live';
+export * from './invalidation-subscriber';

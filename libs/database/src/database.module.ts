@@ -8,6 +8,9 @@ import { UsersRepository } from './repositories/users.repository';
 import { ExtensionsRepository } from './repositories/extensions.repository';
 import { DevicesRepository } from './repositories/devices.repository';
 import { DidsRepository, OutboundRoutesRepository, TrunksRepository } from './repositories/trunks.repository';
+import { AlertsRepository } from './repositories/alerts.repository';
+import { BansRepository } from './repositories/bans.repository';
+import { CdrsRepository } from './repositories/cdrs.repository';
 
 const REPOSITORIES = [
   TenantsRepository,
@@ -19,6 +22,9 @@ const REPOSITORIES = [
   TrunksRepository,
   DidsRepository,
   OutboundRoutesRepository,
+  CdrsRepository,
+  AlertsRepository,
+  BansRepository,
 ];
 
 @Injectable()

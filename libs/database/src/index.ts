@@ -10,3 +10,6 @@ export * from './repositories/users.repository';
 export * from './repositories/extensions.repository';
 export * from './repositories/devices.repository';
 export * from './repositories/trunks.repository';
+export * from './repositories/cdrs.repository';
+export * from './repositories/alerts.repository';
+export * from './repositories/bans.repository';
