@@ -36,7 +36,7 @@ export function ApiDataResponse(
     ApiExtraModels(model),
     ApiResponse({
       status: opts.status ?? 200,
-      description: opts.description,
+      description: opts.description ?? (opts.status === 201 ? 'Created' : 'OK'),
       schema: { type: 'object', required: ['data'], properties },
     }),
   );
@@ -48,6 +48,7 @@ export function ApiPageResponse(model: Type<unknown>) {
     ApiExtraModels(model),
     ApiResponse({
       status: 200,
+      description: 'One page of results, with Laravel pagination links and meta',
       schema: {
         type: 'object',
         required: ['data', 'links', 'meta'],

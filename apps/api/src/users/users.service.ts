@@ -64,8 +64,9 @@ export class UsersService {
   ): Promise<WithGeneratedPassword<UserEntity>> {
     await this.assertMayGrant(p, dto.roles, 'user.created', null, meta);
     if (await this.users.existsByEmail(dto.email)) throw unprocessable({ email: [EMAIL_TAKEN] });
-    const generatedPassword = dto.password === undefined ? generatePassword() : null;
-    const passwordHash = await this.passwords.hash(dto.password ?? (generatedPassword as string));
+    const password = dto.password ?? generatePassword();
+    const generatedPassword = dto.password === undefined ? password : null;
+    const passwordHash = await this.passwords.hash(password);
     const user = await this.users
       .create({ tenantId: p.tenantId, email: dto.email, name: dto.name, passwordHash, roles: dto.roles })
       .catch((err: unknown) => {
@@ -98,7 +99,7 @@ export class UsersService {
       if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
       throw err;
     });
-    // Access tokens carry the roles they were minted with, so a demotion only bites once they die.
+    // Access tokens carry the roles they were minted with: ending the sessions makes a demotion bite now, not at expiry.
     const sessionsRevoked =
       patch.roles || patch.email ? await this.sessions.revokeAllForUser(user.id, 'account_changed') : 0;
     const details: Record<string, unknown> = {
@@ -141,11 +142,9 @@ export class UsersService {
   ): Promise<WithGeneratedPassword<UserEntity>> {
     const user = await this.get(p, id);
     await this.assertMayManage(p, user, 'user.password_reset', meta);
-    const generatedPassword = password === undefined ? generatePassword() : null;
-    await this.users.setPassword(
-      user.id,
-      await this.passwords.hash(password ?? (generatedPassword as string)),
-    );
+    const newPassword = password ?? generatePassword();
+    const generatedPassword = password === undefined ? newPassword : null;
+    await this.users.setPassword(user.id, await this.passwords.hash(newPassword));
     const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'password_reset');
     await this.audit.record({
       ...this.base(p, user.id, meta),
@@ -177,7 +176,7 @@ export class UsersService {
     });
   }
 
-  /** Editing a user who holds roles you could not grant (a tenant admin and a platform admin) is refused. */
+  /** Managing a user who holds a role you could not grant (a tenant admin and a platform admin) is refused. */
   private async assertMayManage(p: Principal, target: UserEntity, action: string, meta: RequestMeta) {
     const roles = target.roles.map((r) => r.key);
     if (canGrantRoles(p.roles, roles)) return;
