@@ -11,8 +11,10 @@ const RESULTS = ['success', 'failure', 'denied'];
 const DAY_MS = 86_400_000;
 
 /** A bare date as `to` means the whole of that day (UTC), as a reader of "to 2026-11-22" expects. */
-function parseDate(v: string | undefined, field: 'from' | 'to', errors: FieldErrors): Date | undefined {
-  if (v === undefined) return undefined;
+function parseDate(raw: string | undefined, field: 'from' | 'to', errors: FieldErrors): Date | undefined {
+  if (raw === undefined) return undefined;
+  // An unencoded '+01:00' arrives as ' 01:00': form decoding turns '+' into a space.
+  const v = raw.replace(/ (\d{2}:\d{2})$/, '+$1');
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
   const ok = dateOnly || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v);
   const d = ok ? new Date(v) : new Date(NaN);
