@@ -5,6 +5,8 @@ import { AuditLogRepository } from './repositories/audit-log.repository';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { PolicyRepository } from './repositories/policy.repository';
+import { PolicyRulesRepository } from './repositories/policy-rules.repository';
 import { ExtensionsRepository } from './repositories/extensions.repository';
 import { DevicesRepository } from './repositories/devices.repository';
 import { DidsRepository, OutboundRoutesRepository, TrunksRepository } from './repositories/trunks.repository';
@@ -22,6 +24,8 @@ const REPOSITORIES = [
   TrunksRepository,
   DidsRepository,
   OutboundRoutesRepository,
+  PolicyRepository,
+  PolicyRulesRepository,
   CdrsRepository,
   AlertsRepository,
   BansRepository,

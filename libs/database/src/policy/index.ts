@@ -1,0 +1,4 @@
+export * from './policy-loader';
+export * from './policy-cache';
+export * from './evaluate';
+export * from './enforce';
