@@ -72,7 +72,8 @@ export async function unbanIp(redis: Redis, ip: string): Promise<boolean> {
 export function parseBanUpdate(raw: string): BanUpdate | null {
   try {
     const v = JSON.parse(raw) as Partial<BanUpdate> | null;
-    if (!v || (v.op !== 'add' && v.op !== 'remove') || typeof v.ip !== 'string' || isIP(v.ip) === 0) return null;
+    if (!v || (v.op !== 'add' && v.op !== 'remove') || typeof v.ip !== 'string' || isIP(v.ip) === 0)
+      return null;
     return { op: v.op, ip: v.ip };
   } catch {
     return null;

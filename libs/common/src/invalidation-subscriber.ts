@@ -36,7 +36,9 @@ export class InvalidationSubscriber {
   static async start(opts: InvalidationSubscriberOptions): Promise<InvalidationSubscriber> {
     const redis = createBlockingRedis(opts.redisUrl, opts.connectionName);
     const sub = new InvalidationSubscriber(redis, opts);
-    redis.on('error', (err: unknown) => opts.logger.warn({ err }, 'invalidation subscriber connection error'));
+    redis.on('error', (err: unknown) =>
+      opts.logger.warn({ err }, 'invalidation subscriber connection error'),
+    );
     redis.on('message', (channel: string, raw: string) => {
       if (channel === RedisChannels.invalidate) void sub.dispatch(raw);
     });

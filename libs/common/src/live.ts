@@ -75,9 +75,16 @@ export function parseLiveRegistration(raw: string): LiveRegistration | null {
     const v: unknown = JSON.parse(raw);
     if (!isObject(v)) return null;
     const { contact, source_ip, transport, user_agent, expires_at } = v;
-    if (typeof contact !== 'string' || typeof source_ip !== 'string' || typeof transport !== 'string') return null;
+    if (typeof contact !== 'string' || typeof source_ip !== 'string' || typeof transport !== 'string')
+      return null;
     if (typeof expires_at !== 'string' || Number.isNaN(Date.parse(expires_at))) return null;
-    return { contact, source_ip, transport, user_agent: typeof user_agent === 'string' ? user_agent : null, expires_at };
+    return {
+      contact,
+      source_ip,
+      transport,
+      user_agent: typeof user_agent === 'string' ? user_agent : null,
+      expires_at,
+    };
   } catch {
     return null;
   }
@@ -90,7 +97,8 @@ export function parseLiveCall(raw: string): LiveCall | null {
     const v: unknown = JSON.parse(raw);
     if (!isObject(v)) return null;
     const { call_id, direction, state, from_number, to_number, started_at } = v;
-    if (typeof call_id !== 'string' || typeof from_number !== 'string' || typeof to_number !== 'string') return null;
+    if (typeof call_id !== 'string' || typeof from_number !== 'string' || typeof to_number !== 'string')
+      return null;
     if (direction !== 'inbound' && direction !== 'outbound' && direction !== 'internal') return null;
     if (state !== 'ringing' && state !== 'answered') return null;
     if (typeof started_at !== 'string') return null;

@@ -19,7 +19,9 @@ export function maskPhoneNumber(raw: string): string {
     const parsed = parsePhoneNumberFromString(`+${digits}`);
     if (parsed?.countryCallingCode) {
       const kept = tail(String(parsed.nationalNumber));
-      return kept ? `+${parsed.countryCallingCode} ${HIDDEN} ${kept}` : `+${parsed.countryCallingCode} ${HIDDEN}`;
+      return kept
+        ? `+${parsed.countryCallingCode} ${HIDDEN} ${kept}`
+        : `+${parsed.countryCallingCode} ${HIDDEN}`;
     }
     const kept = tail(digits);
     return kept ? `+${HIDDEN} ${kept}` : `+${HIDDEN}`;

@@ -130,9 +130,10 @@ export class CdrsRepository {
    * DevicesRepository only to keep this change inside its own files; it touches no secret column.
    */
   async tenantDeviceIds(tenantId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.ds.query('SELECT id FROM devices WHERE tenant_id = $1 ORDER BY id', [
-      tenantId,
-    ]);
+    const rows: Array<{ id: string }> = await this.ds.query(
+      'SELECT id FROM devices WHERE tenant_id = $1 ORDER BY id',
+      [tenantId],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -141,7 +142,8 @@ export class CdrsRepository {
     if (f.deviceId) qb.andWhere('c.deviceId = :deviceId', { deviceId: f.deviceId });
     if (f.extensionId) qb.andWhere('c.extensionId = :extensionId', { extensionId: f.extensionId });
     if (f.direction) qb.andWhere('c.direction = :direction', { direction: f.direction });
-    if (f.destinationCountry) qb.andWhere('c.destinationCountry = :country', { country: f.destinationCountry });
+    if (f.destinationCountry)
+      qb.andWhere('c.destinationCountry = :country', { country: f.destinationCountry });
     if (f.disposition) qb.andWhere('c.disposition = :disposition', { disposition: f.disposition });
     if (f.from) qb.andWhere('c.startedAt >= :from', { from: f.from });
     if (f.to) qb.andWhere('c.startedAt < :to', { to: f.to });
