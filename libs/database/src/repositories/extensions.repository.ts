@@ -55,7 +55,7 @@ export class ExtensionsRepository {
   list(tenantId: string, q: ListQuery): Promise<Page<ExtensionEntity>> {
     const qb = this.repo.createQueryBuilder('e').where('e.tenantId = :tenantId', { tenantId });
     if (q.filters.number) qb.andWhere('e.number LIKE :number', { number: `${q.filters.number.replace(/\D/g, '')}%` });
-    if (q.filters.user_id) qb.andWhere('e.userId::text = :userId', { userId: q.filters.user_id });
+    if (q.filters.user_id) qb.andWhere('CAST(e.userId AS text) = :userId', { userId: q.filters.user_id });
     return pageOf(qb, q, SORTABLE);
   }
 

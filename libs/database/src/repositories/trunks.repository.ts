@@ -137,8 +137,8 @@ export class DidsRepository {
 
   list(tenantId: string, q: ListQuery): Promise<Page<DidEntity>> {
     const qb = this.repo.createQueryBuilder('d').where('d.tenantId = :tenantId', { tenantId });
-    if (q.filters.trunk_id) qb.andWhere('d.trunkId::text = :trunkId', { trunkId: q.filters.trunk_id });
-    if (q.filters.extension_id) qb.andWhere('d.extensionId::text = :ext', { ext: q.filters.extension_id });
+    if (q.filters.trunk_id) qb.andWhere('CAST(d.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
+    if (q.filters.extension_id) qb.andWhere('CAST(d.extensionId AS text) = :ext', { ext: q.filters.extension_id });
     if (q.filters.number) qb.andWhere('d.number LIKE :number', { number: `${escapeLike(q.filters.number)}%` });
     return pageOf(qb, q, DID_SORT);
   }
@@ -178,7 +178,7 @@ export class OutboundRoutesRepository {
 
   list(tenantId: string, q: ListQuery): Promise<Page<OutboundRouteEntity>> {
     const qb = this.repo.createQueryBuilder('r').where('r.tenantId = :tenantId', { tenantId });
-    if (q.filters.trunk_id) qb.andWhere('r.trunkId::text = :trunkId', { trunkId: q.filters.trunk_id });
+    if (q.filters.trunk_id) qb.andWhere('CAST(r.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
     if (q.filters.name) qb.andWhere('r.name ILIKE :name', { name: `%${escapeLike(q.filters.name)}%` });
     return pageOf(qb, q, ROUTE_SORT);
   }
