@@ -49,10 +49,15 @@ export function isKnownHeader(key: string): boolean {
   return KNOWN.has(key);
 }
 
+const canonicalCache = new Map<string, string>();
+
 export function canonicalName(key: string): string {
-  const special = SPECIAL_CASE[key];
-  if (special) return special;
-  return key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let name = canonicalCache.get(key);
+  if (name === undefined) {
+    name = SPECIAL_CASE[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    canonicalCache.set(key, name);
+  }
+  return name;
 }
 
 export class AppMessageError extends Error {}

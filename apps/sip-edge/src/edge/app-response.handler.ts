@@ -53,6 +53,8 @@ export class AppResponseHandler {
     if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
     if (status >= 200) {
       this.ctx.pendingServer.delete(rec.txnId);
+      // The transaction lingers for Timer J/H; it must not pin the parsed request meanwhile.
+      if (req.method !== 'INVITE') txn.context = undefined;
       if (isDialogMethod && status >= 300 && dialog) this.ctx.endDialog(dialog);
     }
     const meta = {
@@ -65,7 +67,6 @@ export class AppResponseHandler {
       txnId: rec.txnId,
       dialogId: dialog && (isDialogMethod || rec.dialog) ? dialog.id : '',
     };
-    this.ctx.metrics.appFrames.inc({ direction: 'to-app' });
     conn.reply(cmd.msgId, 'OK', responseSentData(meta), buf.toString('utf8'));
   }
 

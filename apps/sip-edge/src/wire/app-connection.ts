@@ -42,6 +42,9 @@ export class AppConnection {
   readonly id = nextConnectionId++;
   private readonly decoder = new FrameDecoder();
   private open = true;
+  /** Frames queued in this turn of the event loop; one socket write per turn instead of one per frame. */
+  private queued: string[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -82,12 +85,24 @@ export class AppConnection {
   }
 
   close(): void {
+    if (this.queued.length) this.flush();
     this.open = false;
     this.socket.end();
   }
 
   private write(payload: string): void {
-    if (this.open) this.socket.write(encodeFrame(payload));
+    if (!this.open) return;
+    this.queued.push(encodeFrame(payload));
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const data = this.queued.length === 1 ? this.queued[0] : this.queued.join('');
+    this.queued = [];
+    if (this.open && !this.socket.destroyed) this.socket.write(data);
   }
 
   private onData(chunk: Buffer): void {

@@ -12,10 +12,17 @@ export function newId(): string {
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /** `HH:MM:SS.uuuuuu`, UTC time of day, like sofia's su_now() in drachtio's meta lines. */
-export function wireTime(now = Date.now()): string {
-  const d = new Date(now);
-  const micros = d.getUTCMilliseconds() * 1000 + Math.floor(Math.random() * 1000);
-  return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${String(micros).padStart(6, '0')}`;
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+export function wireTime(now = performance.timeOrigin + performance.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    cachedSecond = second;
+    cachedPrefix = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.`;
+  }
+  return cachedPrefix + String(Math.floor((now - second * 1000) * 1000)).padStart(6, '0');
 }
 
 /** Network description of a SIP message, as carried in `sip` frames and `OK|...` replies. */

@@ -1,0 +1,108 @@
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
+  if (kind === 'udp') {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    const port = s.address().port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  }
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resident set size of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Starts an srf app (compiled JS) as a child and waits for its `ready` message. */
+export function startApp(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => reject(new Error(`${script} did not connect`)), 10_000);
+    child.on('message', (m: unknown) => {
+      clearTimeout(timer);
+      if (typeof m === 'object' && m !== null && 'ready' in m) resolve(child);
+      else reject(new Error(`${script}: ${JSON.stringify(m)}`));
+    });
+  });
+}
+
+export interface SippRun {
+  code: number | null;
+  elapsedS: number;
+  successful: number;
+  failed: number;
+  rtdMs: number[];
+  stdout: string;
+}
+
+/** Runs sipp in `dir`, then reads its -trace_stat CSV (last row) and -trace_rtt CSV. */
+export function runSipp(args: string[], dir: string): Promise<SippRun> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn('sipp', [...args, '-nostdin', '-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '100'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+    child.on('close', (code) => {
+      const elapsedS = (Date.now() - started) / 1000;
+      const stat = readdirSync(dir).find((f) => f.endsWith('_.csv') || (f.endsWith('.csv') && !f.includes('_rtt')));
+      const rtt = readdirSync(dir).find((f) => f.includes('_rtt') && f.endsWith('.csv'));
+      let successful = 0;
+      let failed = 0;
+      if (stat) {
+        const lines = readFileSync(join(dir, stat), 'utf8').trim().split('\n');
+        const head = lines[0].split(';');
+        const last = lines[lines.length - 1].split(';');
+        successful = Number(last[head.indexOf('SuccessfulCall(C)')] ?? 0);
+        failed = Number(last[head.indexOf('FailedCall(C)')] ?? 0);
+      }
+      const rtdMs: number[] = [];
+      if (rtt) {
+        for (const line of readFileSync(join(dir, rtt), 'utf8').split('\n').slice(1)) {
+          const v = Number(line.split(';')[1]);
+          if (Number.isFinite(v) && line) rtdMs.push(v);
+        }
+      }
+      resolve({ code, elapsedS, successful, failed, rtdMs, stdout });
+    });
+  });
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, percentile, rssMiB, runSipp, sleep, startApp, waitForTcp, type SippRun } from './bench-support';
+
+/**
+ * Load test of the SIP edge with sipp, loopback only: registrations/s (UDP and TLS via stunnel) with
+ * p50/p99, B2BUA call setups/s with held calls, and the edge's RSS before/during/after.
+ * Run with `bash bench/sip-edge/run.sh`; knobs are env vars (see README in run.sh).
+ */
+const env = (name: string, def: number) => Number(process.env[name] ?? def);
+const REG_RATE = env('REG_RATE', 4500);
+const REG_SECONDS = env('REG_SECONDS', 15);
+const TLS_RATE = env('TLS_RATE', REG_RATE);
+const APPS = env('APPS', 2);
+const CALL_RATE = env('CALL_RATE', 1200);
+const CALL_SECONDS = env('CALL_SECONDS', 10);
+const CALL_HOLD_MS = env('CALL_HOLD_MS', 10_000);
+const SETTLE_S = env('SETTLE_S', 40);
+const SECRET = 'bench-secret-0123456789';
+const root = join(__dirname, '..', '..', '..');
+const scenarios = join(root, 'bench', 'sip-edge', 'scenarios');
+
+const children: ChildProcess[] = [];
+const spawnTracked = (cmd: string, args: string[], opts: Parameters<typeof spawn>[2]) => {
+  const c = spawn(cmd, args, opts ?? {});
+  children.push(c);
+  return c;
+};
+
+function usersCsv(dir: string, n: number): string {
+  const lines = ['SEQUENTIAL'];
+  for (let i = 0; i < n; i++) lines.push(`u${i};[authentication username=u${i} password=pw]`);
+  const file = join(dir, 'users.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function report(title: string, run: SippRun, rateTarget?: number): { rate: number; p99: number; failed: number } {
+  const sorted = run.rtdMs.slice().sort((a, b) => a - b);
+  const rate = run.successful / Math.max(0.001, run.elapsedS);
+  const p50 = percentile(sorted, 50);
+  const p99 = percentile(sorted, 99);
+  console.log(`\n== ${title}`);
+  console.log(`   successful ${run.successful}, failed ${run.failed}, sipp exit ${run.code}, wall ${run.elapsedS.toFixed(1)} s`);
+  console.log(`   rate       ${rate.toFixed(0)}/s${rateTarget ? ` (offered ${rateTarget}/s)` : ''}`);
+  if (sorted.length) console.log(`   latency    p50 ${p50} ms, p99 ${p99} ms (${sorted.length} samples)`);
+  if (run.code !== 0) console.log(run.stdout.split('\n').slice(-15).join('\n'));
+  return { rate, p99, failed: run.failed };
+}
+
+async function sampleRss(pid: number, until: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let done = false;
+  void until.then(() => (done = true));
+  while (!done) {
+    peak = Math.max(peak, rssMiB(pid));
+    await sleep(500);
+  }
+  return peak;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sip-edge-bench-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const [udpPort, tlsPort, adminPort, opsPort] = [await freePort('udp'), await freePort('tcp'), await freePort('tcp'), await freePort('tcp')];
+  const edge = spawnTracked('node', [join(root, 'dist', 'apps', 'sip-edge', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      EDGE_SECRET: SECRET,
+      EDGE_ADMIN_PORT: String(adminPort),
+      EDGE_OPS_PORT: String(opsPort),
+      EDGE_CONTACTS: `sip:127.0.0.1:${udpPort};transport=udp,sips:127.0.0.1:${tlsPort};transport=tls`,
+      EDGE_TLS_KEY: key,
+      EDGE_TLS_CERT: cert,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: undefined,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (!edge.pid) throw new Error('edge did not start');
+  await waitForTcp(adminPort);
+  const appEnv = { ADMIN_PORT: String(adminPort), EDGE_SECRET: SECRET, NONCE_KEY: randomBytes(32).toString('hex') };
+  const registrars: ChildProcess[] = [];
+  for (let i = 0; i < APPS; i++) registrars.push(await startApp(join(__dirname, 'apps', 'registrar-app.js'), appEnv));
+  children.push(...registrars);
+  await sleep(500);
+  const baseline = rssMiB(edge.pid);
+  console.log(`edge pid ${edge.pid}: udp ${udpPort}, tls ${tlsPort}, admin ${adminPort}; ${APPS} srf app(s); baseline RSS ${baseline} MiB`);
+
+  const csv = usersCsv(dir, 20_000);
+  const regArgs = (target: string, rate: number) => [
+    target, '-sf', join(scenarios, 'reg.xml'), '-inf', csv, '-i', '127.0.0.1', '-r', String(rate), '-rp', '1000',
+    '-m', String(rate * REG_SECONDS), '-l', String(rate * 2), '-timeout', '90s', '-max_socket', '100',
+  ];
+  const udpDir = mkdtempSync(join(dir, 'udp-'));
+  const udpRun = runSipp([...regArgs(`127.0.0.1:${udpPort}`, REG_RATE), '-p', String(await freePort('udp'))], udpDir);
+  const regPeak = await sampleRss(edge.pid, udpRun);
+  const udp = report(`REGISTER → 401 → REGISTER+digest → 200 over UDP (${APPS} srf registrar apps)`, await udpRun, REG_RATE);
+
+  const plainPort = await freePort('tcp');
+  const stunnelConf = join(dir, 'stunnel.conf');
+  writeFileSync(stunnelConf, `foreground = yes\npid =\n[sip]\nclient = yes\naccept = 127.0.0.1:${plainPort}\nconnect = 127.0.0.1:${tlsPort}\n`);
+  const stunnel = spawnTracked('stunnel4', [stunnelConf], { stdio: 'ignore' });
+  await waitForTcp(plainPort);
+  const tlsDir = mkdtempSync(join(dir, 'tls-'));
+  const tls = report(
+    'same over TLS (sipp -t t1 → stunnel → edge TLS)',
+    await runSipp([...regArgs(`127.0.0.1:${plainPort}`, TLS_RATE), '-t', 't1'], tlsDir),
+    TLS_RATE,
+  );
+  stunnel.kill();
+  registrars.forEach((r) => r.kill());
+  await sleep(1000);
+
+  const uasPort = await freePort('udp');
+  const b2bs: ChildProcess[] = [];
+  for (let i = 0; i < APPS; i++) b2bs.push(await startApp(join(__dirname, 'apps', 'b2bua-app.js'), { ...appEnv, B_LEG: `sip:uas@127.0.0.1:${uasPort}` }));
+  children.push(...b2bs);
+  const total = CALL_RATE * CALL_SECONDS;
+  const uasDir = mkdtempSync(join(dir, 'uas-'));
+  const uas = runSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-m', String(total), '-timeout', String(CALL_SECONDS + CALL_HOLD_MS / 1000 + 60) + 's', '-max_socket', '100'], uasDir);
+  await sleep(500);
+  const beforeCalls = rssMiB(edge.pid);
+  const uacDir = mkdtempSync(join(dir, 'uac-'));
+  const uacRun = runSipp(
+    [
+      `127.0.0.1:${udpPort}`, '-sn', 'uac', '-s', 'bench', '-i', '127.0.0.1', '-p', String(await freePort('udp')),
+      '-r', String(CALL_RATE), '-m', String(total), '-d', String(CALL_HOLD_MS), '-l', String(CALL_RATE * (CALL_HOLD_MS / 1000 + 5)),
+      '-timeout', String(CALL_SECONDS + CALL_HOLD_MS / 1000 + 60) + 's',
+    ],
+    uacDir,
+  );
+  const callPeak = await sampleRss(edge.pid, uacRun);
+  const calls = report(`B2BUA call setups (INVITE/200/ACK, held ${CALL_HOLD_MS / 1000} s, BYE), ${APPS} srf B2BUA apps`, await uacRun, CALL_RATE);
+  const uasResult = await uas;
+  console.log(`   far-end sipp UAS: successful ${uasResult.successful}, failed ${uasResult.failed}, exit ${uasResult.code}`);
+  const setupRate = calls.rate * (CALL_SECONDS + CALL_HOLD_MS / 1000) / CALL_SECONDS;
+  console.log(`   setups/s while offering: ~${setupRate.toFixed(0)}/s; concurrent calls at peak ≈ ${(Math.min(CALL_RATE, setupRate) * CALL_HOLD_MS / 1000).toFixed(0)}`);
+  b2bs.forEach((b) => b.kill());
+  console.log(`\n.. waiting ${SETTLE_S} s for transaction timers (J/K/D) to expire`);
+  await sleep(SETTLE_S * 1000);
+  const after = rssMiB(edge.pid);
+
+  console.log('\n== edge memory (RSS)');
+  console.log(`   baseline ${baseline} MiB | registrations peak ${regPeak} MiB | before calls ${beforeCalls} MiB | calls peak ${callPeak} MiB | after ${after} MiB`);
+  console.log('\n== summary');
+  console.log(`   UDP registrations/s ${udp.rate.toFixed(0)} (target ≥ 4500), p99 ${udp.p99} ms (target < 20 ms)`);
+  console.log(`   TLS registrations/s ${tls.rate.toFixed(0)} = ${((tls.rate / udp.rate) * 100).toFixed(0)}% of UDP (target ≥ 70%)`);
+  console.log(`   B2BUA setups/s ~${setupRate.toFixed(0)} (target ≥ 1200 with 12,000 held), failed ${calls.failed}`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) if (c.exitCode === null) c.kill();
+  });
