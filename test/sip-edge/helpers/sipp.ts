@@ -33,7 +33,10 @@ export function runSipp(args: string[], opts: { calls?: number; timeoutS?: numbe
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      if (code !== 0 && process.env.SIPP_DEBUG) console.log(`sipp ${full.join(' ')} exited ${code}\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
