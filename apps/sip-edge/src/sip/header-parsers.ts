@@ -66,6 +66,20 @@ export function parseParams(s: string, from = 0, to = s.length): SipParams {
   return params;
 }
 
+/** True when a `;`-separated parameter list starting at `from` has an empty element (`;;` or a trailing `;`). */
+export function hasEmptyParam(s: string, from: number): boolean {
+  let i = from;
+  while (i < s.length) {
+    let end = indexOfUnquoted(s, 0x3b, i + 1);
+    if (end < 0) end = s.length;
+    let empty = true;
+    for (let j = i + 1; j < end && empty; j++) if (!isWhitespace(s.charCodeAt(j))) empty = false;
+    if (empty) return true;
+    i = end;
+  }
+  return false;
+}
+
 export function formatParams(params: SipParams): string {
   let out = '';
   for (const key of Object.keys(params)) {
@@ -180,9 +194,12 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     if (gt < 0) return undefined;
     if (displayName === undefined) {
       const dn = s.slice(0, lt).trim();
+      // An unquoted display name is a run of tokens (RFC 3261 §25.1); `Bell, Alexander` is not.
+      for (let k = 0; k < dn.length; k++) if (!isWhitespace(dn.charCodeAt(k)) && !isToken(dn, k, k + 1)) return undefined;
       if (dn.length > 0) displayName = dn;
     }
-    uri = s.slice(lt + 1, gt).trim();
+    uri = s.slice(lt + 1, gt);
+    if (uri.length === 0 || isWhitespace(uri.charCodeAt(0)) || isWhitespace(uri.charCodeAt(uri.length - 1))) return undefined;
     paramsFrom = gt + 1;
     while (paramsFrom < s.length && isWhitespace(s.charCodeAt(paramsFrom))) paramsFrom++;
     if (paramsFrom < s.length && s.charCodeAt(paramsFrom) !== 0x3b) return undefined;
@@ -223,7 +240,7 @@ export function parseVia(text: string): Via | undefined {
   const comment = sentBy.indexOf('(');
   if (comment >= 0) sentBy = sentBy.slice(0, comment);
   const hp = parseHostPort(sentBy);
-  if (!hp) return undefined;
+  if (!hp || hasEmptyParam(s, semi)) return undefined;
   const params = parseParams(s, semi);
   const via: Via = { protocol: `${name.toUpperCase()}/${version}`, transport, host: hp.host, params };
   if (hp.port !== undefined) via.port = hp.port;

@@ -1,6 +1,6 @@
 import { parseCSeq, parseNameAddr, parseVia } from './header-parsers';
 import type { SipMessage } from './message';
-import { isDigits, isToken, isWhitespace } from './sip-grammar';
+import { isDigits, isToken, isWhitespace, trimLws } from './sip-grammar';
 import { SipHeaders, headerKey, splitHeaderList } from './sip-headers';
 import { SipLimits, resolveLimits } from './sip-limits';
 import { PartialSipMessage, SipParseError } from './sip-parse-error';
@@ -25,6 +25,23 @@ interface StartLine {
 }
 
 type Problem = [status: number, reason: string];
+
+/** NUL may only appear escaped as a quoted-pair (RFC 3261 §25.1, RFC 4475 §3.1.1.2). */
+function hasBareNul(text: string): boolean {
+  for (let i = text.indexOf('\u0000'); i >= 0; i = text.indexOf('\u0000', i + 1)) {
+    if (i === 0 || text.charCodeAt(i - 1) !== 0x5c) return true;
+  }
+  return false;
+}
+
+/** RFC 3261 §19.1.1: a SIP Request-URI must not carry URI headers (`?Route=...`). */
+function hasUriHeaders(uri: string): boolean {
+  const c = uri.charCodeAt(3) | 0x20;
+  if ((uri.charCodeAt(0) | 0x20) !== 0x73 || (uri.charCodeAt(1) | 0x20) !== 0x69 || (uri.charCodeAt(2) | 0x20) !== 0x70) return false;
+  if (uri.charCodeAt(3) !== 0x3a && !(c === 0x73 && uri.charCodeAt(4) === 0x3a)) return false;
+  const at = uri.indexOf('@');
+  return uri.indexOf('?', at < 0 ? 0 : at) >= 0;
+}
 
 function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
@@ -61,7 +78,7 @@ function parseStartLine(line: string): StartLine | Problem {
   for (let i = 0; i < uri.length; i++) {
     if (isWhitespace(uri.charCodeAt(i))) return [400, 'Malformed Request-URI'];
   }
-  if (!hasScheme(uri)) return [400, 'Malformed Request-URI'];
+  if (!hasScheme(uri) || hasUriHeaders(uri)) return [400, 'Malformed Request-URI'];
   const start: StartLine = { kind: 'request', method, uri };
   if (version.toUpperCase() !== 'SIP/2.0') {
     return version.slice(0, 4).toUpperCase() === 'SIP/' ? [505, 'Version Not Supported'] : [400, 'Malformed SIP version'];
@@ -92,19 +109,17 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
   if (!terminated) hdrEnd = bodyStart = buf.length;
 
   const text = buf.toString('utf8', start, hdrEnd);
-  let problem: Problem | undefined = text.indexOf('\u0000') >= 0 ? [400, 'NUL byte in headers'] : undefined;
+  let problem: Problem | undefined = hasBareNul(text) ? [400, 'NUL byte in headers'] : undefined;
   let nl = text.indexOf('\n');
   const first = stripCr(nl < 0 ? text : text.slice(0, nl));
   if (first.length > limits.maxHeaderLineBytes) throw new SipParseError(400, 'Start line too long');
   const startLine = parseStartLine(first);
   if (Array.isArray(startLine)) {
-    // A request with a bad version can still be answered (505), so keep reading its headers.
-    if (startLine[0] !== 505) throw new SipParseError(startLine[0], startLine[1]);
-    problem = startLine;
+    // A request with a bad start line can still be answered (400, 505), so keep reading its headers.
     const sp1 = first.indexOf(' ');
-    const sp2 = first.lastIndexOf(' ');
-    const method = first.slice(0, sp1);
-    return failWithHeaders(text, nl, limits, { kind: isToken(method) ? 'request' : 'unknown', method, uri: first.slice(sp1 + 1, sp2) }, problem);
+    const method = sp1 > 0 ? first.slice(0, sp1) : '';
+    if (first.slice(0, 4).toUpperCase() === 'SIP/' || !isToken(method)) throw new SipParseError(startLine[0], startLine[1]);
+    return failWithHeaders(text, nl, limits, { kind: 'request', method }, startLine);
   }
 
   const headers = new SipHeaders();
@@ -129,7 +144,7 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
         // RFC 3261 §7.3.1 line folding: a continuation line joins the previous value.
         if (curValue === undefined) problem ??= [400, 'Continuation line without a header'];
         else if (curValue.length + line.length > limits.maxHeaderLineBytes) problem ??= [400, 'Header line too long'];
-        else curValue = curValue.length === 0 ? line.trim() : `${curValue} ${line.trim()}`;
+        else curValue = curValue.length === 0 ? trimLws(line) : `${curValue} ${trimLws(line)}`;
         continue;
       }
     }
@@ -138,7 +153,10 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
       else {
         const key = headerKey(curName);
         if (key === 'via' && curValue.indexOf(',') >= 0) {
-          for (const v of splitHeaderList(curValue)) headers.pushRaw(curName, key, v);
+          for (const v of splitHeaderList(curValue, true)) {
+            if (v.length === 0) problem ??= [400, 'Malformed Via header'];
+            else headers.pushRaw(curName, key, v);
+          }
         } else headers.pushRaw(curName, key, curValue);
         if (key in counts) {
           counts[key as keyof typeof counts]++;
@@ -160,7 +178,7 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
       continue;
     }
     curName = line.slice(0, nameEnd);
-    curValue = line.slice(colon + 1).trim();
+    curValue = trimLws(line.slice(colon + 1));
   }
 
   const partial: PartialSipMessage = { kind: startLine.kind, method: startLine.method, uri: startLine.uri, status: startLine.status, headers };
@@ -203,7 +221,11 @@ function validateHeaders(headers: SipHeaders, startLine: StartLine, mf: string |
   if (!parseVia(headers.get('via') ?? '')) throw new SipParseError(400, 'Malformed Via header', partial);
   if (!parseNameAddr(headers.get('from') ?? '')) throw new SipParseError(400, 'Malformed From header', partial);
   if (!parseNameAddr(headers.get('to') ?? '')) throw new SipParseError(400, 'Malformed To header', partial);
-  if (mf !== undefined && (!isDigits(mf) || mf.length > 3 || Number(mf) > 255)) {
+  for (const contact of headers.getAll('contact')) {
+    // An addr-spec Contact cannot carry URI headers or parameters meant for the URI (RFC 3261 §20.10).
+    if (contact.indexOf('<') < 0 && contact.indexOf('?') >= 0) throw new SipParseError(400, 'Malformed Contact header', partial);
+  }
+  if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255)) {
     throw new SipParseError(400, 'Malformed Max-Forwards', partial);
   }
 }
@@ -217,7 +239,7 @@ function failWithHeaders(text: string, nl: number, limits: SipLimits, partial: P
     pos = next < 0 ? text.length : next + 1;
     const colon = line.indexOf(':');
     if (colon > 0 && line.length <= limits.maxHeaderLineBytes && isToken(line, 0, colon)) {
-      headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+      headers.append(trimLws(line.slice(0, colon)), trimLws(line.slice(colon + 1)));
     }
   }
   throw new SipParseError(problem[0], problem[1], { ...partial, headers });

@@ -77,13 +77,14 @@ export function buildResponse(
 }
 
 /**
- * The response a server should send for a request that failed to parse, or undefined when the request
- * is too broken to answer (a response, or no Via/From/To/Call-ID/CSeq to copy).
+ * The response a server should send for a request that failed to parse, or undefined when it cannot be
+ * answered: a response, an ACK, or no Via and CSeq to match a transaction with. From, To and Call-ID are
+ * copied when present (RFC 4475 §3.3.1 asks for a 400 even when they are missing).
  */
 export function buildErrorResponse(err: SipParseError): SipResponse | undefined {
   const p = err.partial;
   if (!p || p.kind !== 'request' || !p.headers || p.method === 'ACK') return undefined;
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) if (!p.headers.has(name)) return undefined;
+  if (!p.headers.has('via') || !p.headers.has('cseq')) return undefined;
   const reason = err.reason.replace(/[\r\n]/g, ' ');
   return buildResponse({ headers: p.headers }, err.status, reason);
 }

@@ -65,3 +65,12 @@ export function indexOfUnquoted(s: string, ch: number, from = 0): number {
   }
   return -1;
 }
+
+/** Trims SP, HTAB, CR and LF only: String.prototype.trim would also eat U+FEFF and other Unicode spaces. */
+export function trimLws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isWhitespace(s.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}

@@ -55,8 +55,11 @@ export function isListHeader(name: string): boolean {
   return LIST_HEADERS.has(headerKey(name));
 }
 
-/** Splits a header value on top-level commas, ignoring commas inside quotes or angle brackets. */
-export function splitHeaderList(value: string): string[] {
+/**
+ * Splits a header value on top-level commas, ignoring commas inside quotes or angle brackets. Empty
+ * elements are dropped unless `keepEmpty` (a parser uses that to reject `a,,b`).
+ */
+export function splitHeaderList(value: string, keepEmpty = false): string[] {
   if (value.indexOf(',') < 0) return [value.trim()];
   const out: string[] = [];
   let start = 0;
@@ -76,7 +79,7 @@ export function splitHeaderList(value: string): string[] {
     }
   }
   out.push(value.slice(start).trim());
-  return out.filter((v) => v.length > 0);
+  return keepEmpty ? out : out.filter((v) => v.length > 0);
 }
 
 export interface SipHeaderEntry {
