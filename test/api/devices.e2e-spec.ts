@@ -348,4 +348,17 @@ describe('devices: /api/v1/devices', () => {
     expect((await api.request('GET', `/api/v1/devices/${id}`, { token: tokenA })).status).toBe(404);
     expect(await ds.query('SELECT 1 FROM devices WHERE id = $1', [id])).toEqual([]);
   });
+
+  it('is documented: every route, the one-time meta, and no secret field in the resource', async () => {
+    const doc = await api.request('GET', '/api/docs-json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{id}', '/api/v1/devices/{id}/credentials/rotate']),
+    );
+    const created = doc.body.paths['/api/v1/devices'].post.responses['201'].content['application/json'].schema;
+    expect(created.properties.meta.$ref).toBe('#/components/schemas/DeviceCredentialsMeta');
+    expect(doc.body.components.schemas.DeviceCredentialsMeta.properties).toHaveProperty('sip_password');
+    expect(Object.keys(doc.body.components.schemas.DeviceResource.properties)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/ha1|password/)]),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { DEVICE_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -37,6 +37,7 @@ function reveal(r: WithCredentials): DeviceWithCredentials {
 }
 
 @ApiTags('devices')
+@ApiExtraModels(DeviceCredentialsMeta)
 @ApiBearerAuth()
 @UseFilters(DeniedAccessFilter)
 @Controller('api/v1/devices')

@@ -48,7 +48,8 @@ export function Reference() {
 export function normaliseCidr(value: string): string | null {
   const [addr, bits, extra] = value.trim().toLowerCase().split('/');
   if (extra !== undefined) return null;
-  const family = isIP(addr);
+  // Zone ids (fe80::1%eth0) name an interface of one host, not a network a peer can come from.
+  const family = addr.includes('%') ? 0 : isIP(addr);
   if (family === 0) return null;
   const max = family === 4 ? 32 : 128;
   if (bits !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(bits)) return null;
