@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, Repository } from 'typeorm';
-import { BanEntity } from '../entities';
+import { BanEntity, BanSource } from '../entities';
 import { ListQuery, Page } from '../list-query';
 
 const SORTABLE: Record<string, string> = { created_at: 'createdAt', expires_at: 'expiresAt', ip: 'ip' };
@@ -16,6 +16,7 @@ export interface BanScope {
 export interface BanFilters {
   status?: BanStatus | 'all';
   ip?: string;
+  source?: BanSource;
   scope?: 'tenant' | 'platform';
 }
 
@@ -47,6 +48,7 @@ export class BansRepository {
     if (f.status === 'lifted') qb.andWhere('b.lifted_at IS NOT NULL');
     if (f.status === 'expired') qb.andWhere('b.lifted_at IS NULL AND b.expires_at <= now()');
     if (f.ip) qb.andWhere('b.ip = :ip', { ip: f.ip });
+    if (f.source) qb.andWhere('b.source = :source', { source: f.source });
     if (f.scope === 'tenant') qb.andWhere('b.tenant_id IS NOT NULL');
     if (f.scope === 'platform') qb.andWhere('b.tenant_id IS NULL');
     for (const s of q.sort) if (SORTABLE[s.field]) qb.addOrderBy(`b.${SORTABLE[s.field]}`, s.direction);

@@ -1,0 +1,106 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { banIp, publishInvalidation, RedisKeys, unbanIp } from '@pbx/common';
+import { BansRepository } from '@pbx/database';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../logging';
+import { REDIS } from '../redis/redis.module';
+
+/** How late, at most, the edge stops dropping an address whose platform ban expired (nobody reading it). */
+export const BAN_SWEEP_INTERVAL_MS = 15_000;
+const SCAN_BATCH = 500;
+
+/**
+ * Keeps the SIP edge's drop list (RedisKeys.bannedIps) in line with the platform-wide bans in Postgres.
+ *
+ * Expiry has no event, so every API instance sweeps: it walks the SET and removes addresses whose
+ * platform bans have all ended. This needs no leader: SREM is idempotent, a removal twice is harmless,
+ * and an address with no platform ban row at all (put there by hand or by a test) is left alone.
+ * Reads also sweep the expired bans they show, so an operator never sees "expired" for an address
+ * the edge is still dropping.
+ */
+@Injectable()
+export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<string[]>;
+
+  constructor(
+    private readonly bans: BansRepository,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // unref: the sweeper never keeps the process alive; graceful shutdown clears it anyway.
+    this.timer = setInterval(
+      () => void this.sweepAll().catch((err) => this.warn(err)),
+      BAN_SWEEP_INTERVAL_MS,
+    );
+    this.timer.unref();
+    void this.sweepAll().catch((err) => this.warn(err));
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Puts an address on the drop list if a platform ban on it is active, and takes it off otherwise. */
+  async reconcile(ip: string): Promise<void> {
+    if (await this.isActive(ip)) {
+      await banIp(this.redis, ip);
+      return;
+    }
+    await unbanIp(this.redis, ip);
+    await this.restoreIfBannedMeanwhile(ip);
+  }
+
+  /** One pass over the whole SET; returns the addresses it removed. Passes never overlap. */
+  sweepAll(): Promise<string[]> {
+    this.running ??= this.scanAndSweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Removes those of `ips` that are on the drop list although no platform ban on them is active. */
+  async sweep(ips: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(ips)];
+    if (unique.length === 0) return [];
+    const member = await this.redis.smismember(RedisKeys.bannedIps, ...unique);
+    const listed = unique.filter((_, i) => member[i] === 1);
+    if (listed.length === 0) return [];
+    const states = await this.bans.platformBanStates(listed);
+    const stale = listed.filter((ip) => states.get(ip) === false);
+    for (const ip of stale) {
+      await unbanIp(this.redis, ip);
+      await this.restoreIfBannedMeanwhile(ip);
+    }
+    if (stale.length) {
+      this.logger.info({ count: stale.length }, 'expired platform bans removed from the SIP edge drop list');
+      await publishInvalidation(this.redis, 'ban', null, null);
+    }
+    return stale;
+  }
+
+  private async scanAndSweep(): Promise<string[]> {
+    const removed: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.sscan(RedisKeys.bannedIps, cursor, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      removed.push(...(await this.sweep(batch)));
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  /** A ban created between our read of Postgres and the SREM must not end up unenforced. */
+  private async restoreIfBannedMeanwhile(ip: string): Promise<void> {
+    if (await this.isActive(ip)) await banIp(this.redis, ip);
+  }
+
+  private async isActive(ip: string): Promise<boolean> {
+    return (await this.bans.platformBanStates([ip])).get(ip) === true;
+  }
+
+  private warn(err: unknown): void {
+    this.logger.warn({ err }, 'drop list sweep failed; retrying on the next interval');
+  }
+}
