@@ -1,0 +1,22 @@
+import { encodeFrame, FrameDecoder, FrameError } from './frame-decoder';
+
+describe('FrameDecoder', () => {
+  it('splits batched frames and joins split ones, counting UTF-8 bytes', () => {
+    const d = new FrameDecoder();
+    const a = encodeFrame('a|ping');
+    const b = encodeFrame('b|sip||\r\nMESSAGE sip:x SIP/2.0\r\n\r\nhé 😀');
+    const all = Buffer.from(a + b);
+    expect(d.push(all.subarray(0, 3))).toEqual([]);
+    expect(d.push(all.subarray(3, 20))).toEqual(['a|ping']);
+    expect(d.push(all.subarray(20))).toEqual(['b|sip||\r\nMESSAGE sip:x SIP/2.0\r\n\r\nhé 😀']);
+  });
+
+  it('rejects a non-digit length prefix', () => {
+    expect(() => new FrameDecoder().push(Buffer.from('12a#xx'))).toThrow(FrameError);
+  });
+
+  it('accepts frames larger than drachtio-server would (12 KB)', () => {
+    const big = `x|ping|${'x'.repeat(20_000)}`;
+    expect(new FrameDecoder().push(Buffer.from(encodeFrame(big)))).toEqual([big]);
+  });
+});
