@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { LiveController } from './live.controller';
+import { LiveService } from './live.service';
 
-@Module({})
+@Module({ imports: [AuditModule], controllers: [LiveController], providers: [LiveService] })
 export class LiveModule {}
