@@ -6,6 +6,7 @@ import {
   DevicePatch,
   DevicesRepository,
   ExtensionsRepository,
+  foreignKeyViolation,
   ListQuery,
   Page,
   TenantsRepository,
@@ -94,6 +95,7 @@ export class DevicesService {
           ...digestsOf(sipUsername, realm, password),
         })
         .catch((err: unknown) => {
+          if (foreignKeyViolation(err) === 'fk_devices_extension') throw extensionInvalid();
           if (uniqueViolation(err) !== 'uq_devices_tenant_sip_username') throw err;
           if (dto.sip_username !== undefined || attempt >= 2) throw unprocessable({ sip_username: [USERNAME_TAKEN] });
           return undefined;
@@ -142,7 +144,10 @@ export class DevicesService {
     // Unlocking is the lock's business (it records who lifted it and why), not a status edit's.
     if (patch.status && device.status === 'locked')
       throw unprocessable({ status: ['The device is locked; lift the lock to change its status.'] });
-    await this.devices.update(device.id, patch);
+    await this.devices.update(device.id, patch).catch((err: unknown) => {
+      if (foreignKeyViolation(err) === 'fk_devices_extension') throw extensionInvalid();
+      throw err;
+    });
     await this.record(p, device.id, 'device.updated', { fields: fields.sort() }, meta);
     await this.invalidation.publish('device', p.tenantId, device.id);
     if (patch.digestAlgorithms || patch.status) await this.invalidation.publish('credentials', p.tenantId, device.id);
@@ -165,13 +170,16 @@ export class DevicesService {
 
   /** An extension of another tenant is reported exactly like one that does not exist. */
   private async assertExtensionInTenant(p: Principal, extensionId: string): Promise<void> {
-    if (!(await this.extensions.findInTenant(p.tenantId, extensionId)))
-      throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
+    if (!(await this.extensions.findInTenant(p.tenantId, extensionId))) throw extensionInvalid();
   }
 
   private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
     return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'device', id }, meta, action, result: 'success', details });
   }
+}
+
+function extensionInvalid() {
+  return unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
 }
 
 /** RFC 8760: one HA1 per algorithm, both over the same username, realm and password. */

@@ -4,6 +4,7 @@ import {
   DidFields,
   DidsRepository,
   ExtensionsRepository,
+  foreignKeyViolation,
   ListQuery,
   Page,
   TenantsRepository,
@@ -108,5 +109,9 @@ export class DidsService {
 
 function rethrowTaken(err: unknown): never {
   if (uniqueViolation(err) === 'uq_dids_number') throw unprocessable({ number: [NUMBER_TAKEN] });
+  // The trunk or extension was deleted between our check and the write.
+  const fk = foreignKeyViolation(err);
+  if (fk === 'fk_dids_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
+  if (fk === 'fk_dids_extension') throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
   throw err;
 }

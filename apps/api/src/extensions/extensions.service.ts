@@ -3,6 +3,7 @@ import {
   ExtensionEntity,
   ExtensionPatch,
   ExtensionsRepository,
+  foreignKeyViolation,
   ListQuery,
   Page,
   uniqueViolation,
@@ -67,12 +68,12 @@ export class ExtensionsService {
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
     const ext = await this.get(p, id);
     const devices = await this.extensions.countDevices(ext.id);
-    if (devices > 0) {
-      throw unprocessable({
-        id: [`The extension still has ${devices} device${devices === 1 ? '' : 's'}; delete or move them first.`],
-      });
-    }
-    await this.extensions.delete(p.tenantId, ext.id);
+    if (devices > 0) throw inUse(devices);
+    // A device added between the count and the delete trips the RESTRICT foreign key instead.
+    await this.extensions.delete(p.tenantId, ext.id).catch((err: unknown) => {
+      if (foreignKeyViolation(err) === 'fk_devices_extension') throw inUse(1);
+      throw err;
+    });
     await this.record(p, ext.id, 'extension.deleted', { number: ext.number }, meta);
   }
 
@@ -93,6 +94,12 @@ export class ExtensionsService {
       details,
     });
   }
+}
+
+function inUse(devices: number) {
+  return unprocessable({
+    id: [`The extension still has ${devices} device${devices === 1 ? '' : 's'}; delete or move them first.`],
+  });
 }
 
 function rethrowTaken(err: unknown): never {

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { selectRoutes } from '@pbx/common';
 import {
+  foreignKeyViolation,
   ListQuery,
   OutboundRouteEntity,
   OutboundRouteFields,
@@ -116,5 +117,7 @@ export class OutboundRoutesService {
 
 function rethrowTaken(err: unknown): never {
   if (uniqueViolation(err) === 'uq_outbound_routes_tenant_name') throw unprocessable({ name: [NAME_TAKEN] });
+  // The trunk was deleted between our check and the write.
+  if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
   throw err;
 }

@@ -1,6 +1,15 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { encrypt, Keyring, trunkSecretAad } from '@pbx/common';
-import { ListQuery, Page, SealedSecret, TrunkEntity, TrunkFields, TrunksRepository, uniqueViolation } from '@pbx/database';
+import {
+  foreignKeyViolation,
+  ListQuery,
+  Page,
+  SealedSecret,
+  TrunkEntity,
+  TrunkFields,
+  TrunksRepository,
+  uniqueViolation,
+} from '@pbx/database';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
@@ -99,12 +108,12 @@ export class TrunksService {
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
     const trunk = await this.get(p, id);
     const refs = await this.trunks.countReferences(id);
-    if (refs.dids > 0 || refs.routes > 0) {
-      throw unprocessable({
-        id: [`The trunk is still used by ${refs.dids} DID(s) and ${refs.routes} outbound route(s); remove them first.`],
-      });
-    }
-    await this.trunks.delete(p.tenantId, id);
+    if (refs.dids > 0 || refs.routes > 0) throw inUse(refs);
+    // DIDs would cascade, so they are counted above; a route added meanwhile trips its RESTRICT key.
+    await this.trunks.delete(p.tenantId, id).catch((err: unknown) => {
+      if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk') throw inUse({ dids: refs.dids, routes: 1 });
+      throw err;
+    });
     await this.record(p, id, 'trunk.deleted', { name: trunk.name }, meta);
     await this.invalidation.publish('trunk', p.tenantId, id);
   }
@@ -117,6 +126,12 @@ export class TrunksService {
   private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
     return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'trunk', id }, meta, action, result: 'success', details });
   }
+}
+
+function inUse(refs: { dids: number; routes: number }) {
+  return unprocessable({
+    id: [`The trunk is still used by ${refs.dids} DID(s) and ${refs.routes} outbound route(s); remove them first.`],
+  });
 }
 
 function rethrowTaken(err: unknown): never {

@@ -3,12 +3,21 @@ import { DataSource, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeo
 import { DeviceEntity, ExtensionEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
 
-/** The named unique constraint a write broke (Postgres 23505), or null for any other error. */
-export function uniqueViolation(err: unknown): string | null {
+function violated(err: unknown, sqlState: string): string | null {
   const e = err as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
   const code = e.driverError?.code ?? e.code;
   const name = e.driverError?.constraint ?? e.constraint;
-  return code === '23505' && typeof name === 'string' ? name : null;
+  return code === sqlState && typeof name === 'string' ? name : null;
+}
+
+/** The named unique constraint a write broke (Postgres 23505), or null for any other error. */
+export function uniqueViolation(err: unknown): string | null {
+  return violated(err, '23505');
+}
+
+/** The named foreign key a write broke (23503): a row referenced or removed concurrently. */
+export function foreignKeyViolation(err: unknown): string | null {
+  return violated(err, '23503');
 }
 
 /** Applies the validated sort (mapped to entity properties), a stable id tie-break, and the page. */
