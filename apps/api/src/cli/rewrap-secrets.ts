@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   console.log(`newest key version ${r.currentVersion}: rewrapped ${r.rewrapped} trunk secret(s)`);
   if (r.changedMeanwhile) console.log(`${r.changedMeanwhile} secret(s) changed meanwhile and were left as the API wrote them`);
   if (r.failed.length) {
-    console.error(`could not decrypt ${r.failed.length} secret(s); they still use an old key: ${r.failed.join(', ')}`);
+    console.error(
+      `could not decrypt ${r.failed.length} secret(s) (key version missing from SECRETS_KEKS, wrong key, or tampered); left unchanged: ${r.failed.join(', ')}`,
+    );
     process.exitCode = 1;
   }
 }
