@@ -1,3 +1,5 @@
+import { publishInvalidation } from '@pbx/common';
+import { PolicyRepository } from '@pbx/database';
 import type Redis from 'ioredis';
 import { login, seedUser, startApi, TestApi } from './harness';
 import { LONDON, policyClient, PolicyTenant, policyTenant, testRedis } from './policy-fixtures';
@@ -48,6 +50,25 @@ describe('policy: invalidation messages, RBAC and tenant isolation', () => {
       received.length = 0;
       await change();
       expect(await arrives((m) => m.kind === 'policy' && m.tenantId === a.id)).toBe(true);
+    });
+
+    it("another process's invalidation message drops this API's cached policy", async () => {
+      const t = await policyTenant(api);
+      const c = policyClient(api, t);
+      expect(await c.simulate(LONDON)).toMatchObject({ decision: 'allow' });
+      // As the SIP app's enforcement would: the row changes behind the API's back, then a message.
+      await api.app.get(PolicyRepository).setTenantLock(t.id, 3, 'elsewhere');
+      expect(await c.simulate(LONDON)).toMatchObject({ decision: 'allow' });
+      const publisher = testRedis();
+      await publishInvalidation(publisher, 'policy', t.id);
+      await publisher.quit();
+      const deadline = Date.now() + 1000;
+      let decision = await c.simulate(LONDON);
+      while (decision.decision === 'allow' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        decision = await c.simulate(LONDON);
+      }
+      expect(decision).toMatchObject({ decision: 'deny', rule_id: 'lock-level:3' });
     });
 
     it('a failed change publishes nothing', async () => {
