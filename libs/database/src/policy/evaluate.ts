@@ -40,6 +40,19 @@ export interface EvaluateOptions {
   counterOverrides?: Partial<PolicyCounters>;
 }
 
+const ZERO_COUNTERS: PolicyCounters = {
+  deviceActiveCalls: 0,
+  tenantActiveCalls: 0,
+  deviceCallsLastMinute: 0,
+  deviceCallsLastHour: 0,
+  tenantCallsLastMinute: 0,
+  tenantCallsLastHour: 0,
+  spendToday: 0,
+  spendThisMonth: 0,
+  deviceCountryCalls: {},
+  recentShortInbound: [],
+};
+
 /** The dialed string as the engine wants it: E.164 for numbers, the digits for the rest. */
 export function prepareAttempt(compiled: CompiledPolicy, call: OutboundCall): PreparedAttempt {
   const normalized = normalizeDestination(call.dialed, compiled.country, {
@@ -88,10 +101,14 @@ export class PolicyEvaluator {
   async evaluate(call: OutboundCall, options: EvaluateOptions = {}): Promise<Evaluation> {
     const { compiled, tenant } = await this.cache.get(call.tenantId);
     const prepared = prepareAttempt(compiled, call);
-    const loaded = await loadCounters(this.redis, call.tenantId, call.deviceId, call.timestamp, {
-      timezone: tenant.timezone,
-      destination: prepared.attempt?.destination,
-    });
+    // Emergency calls are allowed whatever the counters say, so they must not wait on (or fail with) Redis.
+    const loaded =
+      prepared.attempt?.kind === 'emergency'
+        ? ZERO_COUNTERS
+        : await loadCounters(this.redis, call.tenantId, call.deviceId, call.timestamp, {
+            timezone: tenant.timezone,
+            destination: prepared.attempt?.destination,
+          });
     const counters: PolicyCounters = { ...loaded, ...options.counterOverrides };
     const decision = decidePrepared(compiled, counters, prepared, options.explain);
     return { ...prepared, decision, counters };
