@@ -29,7 +29,8 @@ describe('extensions: /api/v1/extensions', () => {
   });
   afterAll(() => api.close());
 
-  const create = (body: unknown, token = tokenA) => api.request('POST', '/api/v1/extensions', { token, body });
+  const create = (body: unknown, token = tokenA) =>
+    api.request('POST', '/api/v1/extensions', { token, body });
 
   it('creates, shows, updates and deletes an extension, auditing each change', async () => {
     const number = num();
@@ -44,11 +45,17 @@ describe('extensions: /api/v1/extensions', () => {
     expect(show.status).toBe(200);
     expect(show.body.data).toEqual(res.body.data);
 
-    const upd = await api.request('PATCH', `/api/v1/extensions/${id}`, { token: tokenA, body: { name: 'Front desk', user_id: null } });
+    const upd = await api.request('PATCH', `/api/v1/extensions/${id}`, {
+      token: tokenA,
+      body: { name: 'Front desk', user_id: null },
+    });
     expect(upd.status).toBe(200);
     expect(upd.body.data).toMatchObject({ number, name: 'Front desk', user_id: null });
 
-    const put = await api.request('PUT', `/api/v1/extensions/${id}`, { token: tokenA, body: { number: `${number}9` } });
+    const put = await api.request('PUT', `/api/v1/extensions/${id}`, {
+      token: tokenA,
+      body: { number: `${number}9` },
+    });
     expect(put.status).toBe(200);
     expect(put.body.data).toMatchObject({ number: `${number}9`, name: 'Front desk' });
 
@@ -93,12 +100,15 @@ describe('extensions: /api/v1/extensions', () => {
     });
     expect((await create({ number, name: 'Elsewhere' }, tokenB)).status).toBe(201);
     const other = await create({ number: num(), name: 'Three' });
-    const clash = await api.request('PATCH', `/api/v1/extensions/${other.body.data.id}`, { token: tokenA, body: { number } });
+    const clash = await api.request('PATCH', `/api/v1/extensions/${other.body.data.id}`, {
+      token: tokenA,
+      body: { number },
+    });
     expect(clash.status).toBe(422);
     expect(clash.body.errors).toEqual({ number: ['The number has already been taken.'] });
   });
 
-  it("refuses a user of another tenant, exactly like an unknown user", async () => {
+  it('refuses a user of another tenant, exactly like an unknown user', async () => {
     for (const user_id of [userB, '00000000-0000-4000-8000-000000000000']) {
       const res = await create({ number: num(), name: 'X', user_id });
       expect(res.status).toBe(422);
@@ -108,19 +118,31 @@ describe('extensions: /api/v1/extensions', () => {
 
   it('refuses to delete an extension while a device uses it', async () => {
     const ext = await create({ number: num(), name: 'Busy' });
-    const dev = await api.request('POST', '/api/v1/devices', { token: tokenA, body: { extension_id: ext.body.data.id, name: 'Desk phone' } });
+    const dev = await api.request('POST', '/api/v1/devices', {
+      token: tokenA,
+      body: { extension_id: ext.body.data.id, name: 'Desk phone' },
+    });
     expect(dev.status).toBe(201);
     const del = await api.request('DELETE', `/api/v1/extensions/${ext.body.data.id}`, { token: tokenA });
     expect(del.status).toBe(422);
     expect(del.body.errors).toEqual({ id: ['The extension still has 1 device; delete or move them first.'] });
-    expect((await api.request('DELETE', `/api/v1/devices/${dev.body.data.id}`, { token: tokenA })).status).toBe(204);
-    expect((await api.request('DELETE', `/api/v1/extensions/${ext.body.data.id}`, { token: tokenA })).status).toBe(204);
+    expect(
+      (await api.request('DELETE', `/api/v1/devices/${dev.body.data.id}`, { token: tokenA })).status,
+    ).toBe(204);
+    expect(
+      (await api.request('DELETE', `/api/v1/extensions/${ext.body.data.id}`, { token: tokenA })).status,
+    ).toBe(204);
   });
 
   it("answers another tenant's extension with 404 on every verb, and never lists it", async () => {
     const foreign = await create({ number: num(), name: 'Foreign' }, tokenB);
     const id: string = foreign.body.data.id;
-    for (const [method, body] of [['GET'], ['PATCH', { name: 'x' }], ['PUT', { name: 'x' }], ['DELETE']] as const) {
+    for (const [method, body] of [
+      ['GET'],
+      ['PATCH', { name: 'x' }],
+      ['PUT', { name: 'x' }],
+      ['DELETE'],
+    ] as const) {
       const res = await api.request(method, `/api/v1/extensions/${id}`, { token: tokenA, body });
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ message: 'Not Found.' });
@@ -135,7 +157,8 @@ describe('extensions: /api/v1/extensions', () => {
   it('lists with filters, sort and Laravel pagination; rejects unknown filters', async () => {
     const t = await seedTenant(api, 'Ext list');
     const token = (await login(api, await seedUser(api, t.id, ['tenant_admin']))).access;
-    for (const number of ['300', '101', '200', '1011']) expect((await create({ number, name: `E${number}` }, token)).status).toBe(201);
+    for (const number of ['300', '101', '200', '1011'])
+      expect((await create({ number, name: `E${number}` }, token)).status).toBe(201);
     const page = await api.request('GET', '/api/v1/extensions?per_page=2&page=2', { token });
     expect(page.body.data.map((e: { number: string }) => e.number)).toEqual(['200', '300']);
     expect(page.body.meta).toMatchObject({ current_page: 2, last_page: 2, total: 4, from: 3, to: 4 });
@@ -154,7 +177,9 @@ describe('extensions: /api/v1/extensions', () => {
 
   it('is documented in the OpenAPI spec', async () => {
     const doc = await api.request('GET', '/api/docs-json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/extensions', '/api/v1/extensions/{id}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/extensions', '/api/v1/extensions/{id}']),
+    );
     expect(doc.body.paths['/api/v1/extensions'].post.responses).toHaveProperty('422');
     expect(doc.body.components.schemas.CreateExtensionDto.properties).toHaveProperty('number');
   });

@@ -27,8 +27,11 @@ describe('DIDs and outbound routes', () => {
     tokenA = (await login(api, await seedUser(api, tenantA.id, ['tenant_admin']))).access;
     tokenB = (await login(api, await seedUser(api, tenantB.id, ['tenant_admin']))).access;
     trunkA = (await post('/api/v1/trunks', { name: 'Primary', host: 'a.carrier.example' })).body.data.id;
-    trunkA2 = (await post('/api/v1/trunks', { name: 'Backup', host: 'b.carrier.example', status: 'disabled' })).body.data.id;
-    trunkB = (await post('/api/v1/trunks', { name: 'Primary', host: 'a.carrier.example' }, tokenB)).body.data.id;
+    trunkA2 = (
+      await post('/api/v1/trunks', { name: 'Backup', host: 'b.carrier.example', status: 'disabled' })
+    ).body.data.id;
+    trunkB = (await post('/api/v1/trunks', { name: 'Primary', host: 'a.carrier.example' }, tokenB)).body.data
+      .id;
     extA = (await post('/api/v1/extensions', { number: '100', name: 'Reception' })).body.data.id;
     extB = (await post('/api/v1/extensions', { number: '100', name: 'Reception' }, tokenB)).body.data.id;
   });
@@ -39,14 +42,32 @@ describe('DIDs and outbound routes', () => {
       const national = londonNational();
       const res = await post('/api/v1/dids', { number: national, trunk_id: trunkA, extension_id: extA });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body.data).sort()).toEqual(['created_at', 'extension_id', 'id', 'number', 'tenant_id', 'trunk_id', 'updated_at']);
-      expect(res.body.data).toMatchObject({ number: e164Of(national), trunk_id: trunkA, extension_id: extA, tenant_id: tenantA.id });
+      expect(Object.keys(res.body.data).sort()).toEqual([
+        'created_at',
+        'extension_id',
+        'id',
+        'number',
+        'tenant_id',
+        'trunk_id',
+        'updated_at',
+      ]);
+      expect(res.body.data).toMatchObject({
+        number: e164Of(national),
+        trunk_id: trunkA,
+        extension_id: extA,
+        tenant_id: tenantA.id,
+      });
       const audit = await api.app
         .get(AuditLogRepository)
         .list(tenantA.id, { page: 1, perPage: 5, sort: [], filters: { target_id: res.body.data.id } });
-      expect(audit.items.map((a) => [a.action, a.metadata])).toEqual([['did.created', { number: e164Of(national), trunk_id: trunkA }]]);
+      expect(audit.items.map((a) => [a.action, a.metadata])).toEqual([
+        ['did.created', { number: e164Of(national), trunk_id: trunkA }],
+      ]);
 
-      const upd = await api.request('PATCH', `/api/v1/dids/${res.body.data.id}`, { token: tokenA, body: { extension_id: null, trunk_id: trunkA2 } });
+      const upd = await api.request('PATCH', `/api/v1/dids/${res.body.data.id}`, {
+        token: tokenA,
+        body: { extension_id: null, trunk_id: trunkA2 },
+      });
       expect(upd.status).toBe(200);
       expect(upd.body.data).toMatchObject({ extension_id: null, trunk_id: trunkA2 });
     });
@@ -69,7 +90,11 @@ describe('DIDs and outbound routes', () => {
         expect(res.status).toBe(422);
         expect(Object.keys(res.body.errors)).toEqual(['number']);
       }
-      const foreign = await post('/api/v1/dids', { number: londonNational(), trunk_id: trunkB, extension_id: extB });
+      const foreign = await post('/api/v1/dids', {
+        number: londonNational(),
+        trunk_id: trunkB,
+        extension_id: extB,
+      });
       expect(foreign.status).toBe(422);
       expect(foreign.body.errors).toEqual({
         trunk_id: ['The selected trunk_id is invalid.'],
@@ -80,16 +105,21 @@ describe('DIDs and outbound routes', () => {
     });
 
     it("filters by trunk, hides other tenants' DIDs (404), and keeps a used trunk from being deleted", async () => {
-      const t = (await post('/api/v1/trunks', { name: `Filter ${Date.now()}`, host: 'f.example' })).body.data.id;
+      const t = (await post('/api/v1/trunks', { name: `Filter ${Date.now()}`, host: 'f.example' })).body.data
+        .id;
       const did = await post('/api/v1/dids', { number: londonNational(), trunk_id: t });
       const list = await api.request('GET', `/api/v1/dids?filter[trunk_id]=${t}`, { token: tokenA });
       expect(list.body.data.map((d: { id: string }) => d.id)).toEqual([did.body.data.id]);
       for (const [method, body] of [['GET'], ['PATCH', { extension_id: extB }], ['DELETE']] as const) {
-        expect((await api.request(method, `/api/v1/dids/${did.body.data.id}`, { token: tokenB, body })).status).toBe(404);
+        expect(
+          (await api.request(method, `/api/v1/dids/${did.body.data.id}`, { token: tokenB, body })).status,
+        ).toBe(404);
       }
       const del = await api.request('DELETE', `/api/v1/trunks/${t}`, { token: tokenA });
       expect(del.status).toBe(422);
-      expect((await api.request('DELETE', `/api/v1/dids/${did.body.data.id}`, { token: tokenA })).status).toBe(204);
+      expect(
+        (await api.request('DELETE', `/api/v1/dids/${did.body.data.id}`, { token: tokenA })).status,
+      ).toBe(204);
       expect((await api.request('DELETE', `/api/v1/trunks/${t}`, { token: tokenA })).status).toBe(204);
     });
   });
@@ -112,35 +142,78 @@ describe('DIDs and outbound routes', () => {
 
     it('stores routes with compacted prefixes and lists them by priority', async () => {
       const show = await api.request('GET', `/api/v1/outbound-routes/${london}`, { token: tokenA });
-      expect(show.body.data).toMatchObject({ name: 'London', prefix: '+4420', priority: 50, trunk_id: trunkA });
+      expect(show.body.data).toMatchObject({
+        name: 'London',
+        prefix: '+4420',
+        priority: 50,
+        trunk_id: trunkA,
+      });
       const list = await api.request('GET', '/api/v1/outbound-routes', { token: tokenA });
-      expect(list.body.data.map((r: { name: string }) => r.name)).toEqual(['UK backup', 'UK', 'London', 'Default', 'US']);
+      expect(list.body.data.map((r: { name: string }) => r.name)).toEqual([
+        'UK backup',
+        'UK',
+        'London',
+        'Default',
+        'US',
+      ]);
     });
 
     it("resolves a national number in the tenant's country to ordered trunks: longest prefix, then priority", async () => {
       const res = await post('/api/v1/outbound-routes/resolve', { number: '020 7946 0000' });
       expect(res.status).toBe(200);
-      expect(res.body.data).toMatchObject({ input: '020 7946 0000', kind: 'e164', e164: '+442079460000', country: 'GB' });
-      expect(res.body.data.candidates.map((c: { route_name: string }) => c.route_name)).toEqual(['London', 'UK backup', 'UK', 'Default']);
-      expect(res.body.data.candidates[1]).toMatchObject({ trunk_id: trunkA2, trunk_name: 'Backup', trunk_status: 'disabled', prefix: '44' });
+      expect(res.body.data).toMatchObject({
+        input: '020 7946 0000',
+        kind: 'e164',
+        e164: '+442079460000',
+        country: 'GB',
+      });
+      expect(res.body.data.candidates.map((c: { route_name: string }) => c.route_name)).toEqual([
+        'London',
+        'UK backup',
+        'UK',
+        'Default',
+      ]);
+      expect(res.body.data.candidates[1]).toMatchObject({
+        trunk_id: trunkA2,
+        trunk_name: 'Backup',
+        trunk_status: 'disabled',
+        prefix: '44',
+      });
       const us = await post('/api/v1/outbound-routes/resolve', { number: '+1 202 555 0100' });
-      expect(us.body.data.candidates.map((c: { route_name: string }) => c.route_name)).toEqual(['US', 'Default']);
+      expect(us.body.data.candidates.map((c: { route_name: string }) => c.route_name)).toEqual([
+        'US',
+        'Default',
+      ]);
       const intl = await post('/api/v1/outbound-routes/resolve', { number: '0033 1 23 45 67 89' });
       expect(intl.body.data).toMatchObject({ e164: '+33123456789', country: 'FR' });
       expect(intl.body.data.candidates.map((c: { route_name: string }) => c.route_name)).toEqual(['Default']);
     });
 
     it('answers emergency and internal numbers without routes, and 422 for junk', async () => {
-      expect((await post('/api/v1/outbound-routes/resolve', { number: '999' })).body.data).toMatchObject({ kind: 'emergency', e164: null, candidates: [] });
-      expect((await post('/api/v1/outbound-routes/resolve', { number: '100' })).body.data).toMatchObject({ kind: 'internal', candidates: [] });
+      expect((await post('/api/v1/outbound-routes/resolve', { number: '999' })).body.data).toMatchObject({
+        kind: 'emergency',
+        e164: null,
+        candidates: [],
+      });
+      expect((await post('/api/v1/outbound-routes/resolve', { number: '100' })).body.data).toMatchObject({
+        kind: 'internal',
+        candidates: [],
+      });
       const junk = await post('/api/v1/outbound-routes/resolve', { number: 'sip:evil' });
       expect(junk.status).toBe(422);
       expect(Object.keys(junk.body.errors)).toEqual(['number']);
-      expect((await post('/api/v1/outbound-routes/resolve', {})).body.errors.number).toContain('The number field is required.');
+      expect((await post('/api/v1/outbound-routes/resolve', {})).body.errors.number).toContain(
+        'The number field is required.',
+      );
     });
 
     it('validates prefix, priority and trunk, audits changed fields, and isolates tenants', async () => {
-      const bad = await post('/api/v1/outbound-routes', { name: 'Bad', prefix: '+44a', priority: -1, trunk_id: trunkB });
+      const bad = await post('/api/v1/outbound-routes', {
+        name: 'Bad',
+        prefix: '+44a',
+        priority: -1,
+        trunk_id: trunkB,
+      });
       expect(bad.status).toBe(422);
       expect(Object.keys(bad.body.errors).sort()).toEqual(['prefix', 'priority']);
       const foreign = await post('/api/v1/outbound-routes', { name: 'Foreign', trunk_id: trunkB });
@@ -148,15 +221,27 @@ describe('DIDs and outbound routes', () => {
       const dup = await post('/api/v1/outbound-routes', { name: 'UK', trunk_id: trunkA });
       expect(dup.body.errors).toEqual({ name: ['The name has already been taken.'] });
 
-      const upd = await api.request('PATCH', `/api/v1/outbound-routes/${london}`, { token: tokenA, body: { priority: 5, trunk_id: trunkA2, name: 'London' } });
+      const upd = await api.request('PATCH', `/api/v1/outbound-routes/${london}`, {
+        token: tokenA,
+        body: { priority: 5, trunk_id: trunkA2, name: 'London' },
+      });
       expect(upd.status).toBe(200);
       const audit = await api.app
         .get(AuditLogRepository)
-        .list(tenantA.id, { page: 1, perPage: 5, sort: [], filters: { target_id: london, action: 'outbound_route.updated' } });
+        .list(tenantA.id, {
+          page: 1,
+          perPage: 5,
+          sort: [],
+          filters: { target_id: london, action: 'outbound_route.updated' },
+        });
       expect(audit.items.map((a) => a.metadata)).toEqual([{ fields: ['priority', 'trunk_id'] }]);
-      expect((await api.request('GET', `/api/v1/outbound-routes/${london}`, { token: tokenB })).status).toBe(404);
+      expect((await api.request('GET', `/api/v1/outbound-routes/${london}`, { token: tokenB })).status).toBe(
+        404,
+      );
       // Tenant B dials from the US by default: the London national format means nothing there.
-      expect((await post('/api/v1/outbound-routes/resolve', { number: '020 7946 0000' }, tokenB)).status).toBe(422);
+      expect(
+        (await post('/api/v1/outbound-routes/resolve', { number: '020 7946 0000' }, tokenB)).status,
+      ).toBe(422);
       const b = await post('/api/v1/outbound-routes/resolve', { number: '+44 20 7946 0000' }, tokenB);
       expect(b.body.data).toMatchObject({ e164: '+442079460000', candidates: [] });
     });

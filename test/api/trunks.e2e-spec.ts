@@ -32,9 +32,17 @@ describe('trunks: /api/v1/trunks', () => {
   let supervisorToken: string;
   const secret = () => `carrier-${randomBytes(12).toString('base64url')}`;
   const sealed = async (id: string): Promise<{ c: string | null; v: number | null }> =>
-    (await ds.query('SELECT auth_secret_ciphertext AS c, auth_secret_key_version AS v FROM trunks WHERE id = $1', [id]))[0];
+    (
+      await ds.query(
+        'SELECT auth_secret_ciphertext AS c, auth_secret_key_version AS v FROM trunks WHERE id = $1',
+        [id],
+      )
+    )[0];
   const create = (body: Record<string, unknown>, token = tokenA) =>
-    api.request('POST', '/api/v1/trunks', { token, body: { name: `Carrier ${randomBytes(4).toString('hex')}`, host: 'sip.carrier.example', ...body } });
+    api.request('POST', '/api/v1/trunks', {
+      token,
+      body: { name: `Carrier ${randomBytes(4).toString('hex')}`, host: 'sip.carrier.example', ...body },
+    });
 
   beforeAll(async () => {
     api = await startApi();
@@ -50,7 +58,11 @@ describe('trunks: /api/v1/trunks', () => {
 
   it('stores auth_password only sealed under the newest key, bound to its row, and never returns it', async () => {
     const password = secret();
-    const res = await create({ auth_username: 'acct-1', auth_password: password, inbound_cidrs: ['192.0.2.10'] });
+    const res = await create({
+      auth_username: 'acct-1',
+      auth_password: password,
+      inbound_cidrs: ['192.0.2.10'],
+    });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body)).toEqual(['data']);
     expect(Object.keys(res.body.data).sort()).toEqual(TRUNK_KEYS);
@@ -109,18 +121,26 @@ describe('trunks: /api/v1/trunks', () => {
     await sub.subscribe(RedisChannels.invalidate);
     try {
       const next = secret();
-      const res = await api.request('PATCH', `/api/v1/trunks/${id}`, { token: tokenA, body: { auth_password: next, host: '203.0.113.5', port: 5080 } });
+      const res = await api.request('PATCH', `/api/v1/trunks/${id}`, {
+        token: tokenA,
+        body: { auth_password: next, host: '203.0.113.5', port: 5080 },
+      });
       expect(res.status).toBe(200);
       expect(res.body.data).toMatchObject({ host: '203.0.113.5', port: 5080, has_auth_password: true });
       const row = await sealed(id);
-      expect(decrypt(row.c as string, parseKeyring(api.config.SECRETS_KEKS), trunkSecretAad(tenantA.id, id))).toBe(next);
+      expect(
+        decrypt(row.c as string, parseKeyring(api.config.SECRETS_KEKS), trunkSecretAad(tenantA.id, id)),
+      ).toBe(next);
       const deadline = Date.now() + 1000;
       while (!kinds.includes('trunk') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(kinds).toContain('trunk');
     } finally {
       await sub.quit();
     }
-    const cleared = await api.request('PUT', `/api/v1/trunks/${id}`, { token: tokenA, body: { auth_password: null } });
+    const cleared = await api.request('PUT', `/api/v1/trunks/${id}`, {
+      token: tokenA,
+      body: { auth_password: null },
+    });
     expect(cleared.body.data.has_auth_password).toBe(false);
     expect(await sealed(id)).toEqual({ c: null, v: null });
     const audit = await api.app
@@ -166,12 +186,19 @@ describe('trunks: /api/v1/trunks', () => {
   it("answers another tenant's trunk with 404, and never lists it", async () => {
     const foreign = await create({ auth_password: secret() }, tokenB);
     const id: string = foreign.body.data.id;
-    for (const [method, body] of [['GET'], ['PATCH', { name: 'x' }], ['PUT', { auth_password: 'stolen' }], ['DELETE']] as const) {
+    for (const [method, body] of [
+      ['GET'],
+      ['PATCH', { name: 'x' }],
+      ['PUT', { auth_password: 'stolen' }],
+      ['DELETE'],
+    ] as const) {
       const res = await api.request(method, `/api/v1/trunks/${id}`, { token: tokenA, body });
       expect(res.status).toBe(404);
     }
     expect((await sealed(id)).c).not.toBeNull();
-    expect((await api.request('GET', '/api/v1/trunks?per_page=100', { token: tokenA })).text).not.toContain(id);
+    expect((await api.request('GET', '/api/v1/trunks?per_page=100', { token: tokenA })).text).not.toContain(
+      id,
+    );
   });
 
   it('refuses to delete a trunk that routes use, then deletes it', async () => {
@@ -184,8 +211,13 @@ describe('trunks: /api/v1/trunks', () => {
     const del = await api.request('DELETE', `/api/v1/trunks/${trunk.body.data.id}`, { token: tokenA });
     expect(del.status).toBe(422);
     expect(del.body.errors.id[0]).toMatch(/0 DID\(s\) and 1 outbound route\(s\)/);
-    expect((await api.request('DELETE', `/api/v1/outbound-routes/${route.body.data.id}`, { token: tokenA })).status).toBe(204);
-    expect((await api.request('DELETE', `/api/v1/trunks/${trunk.body.data.id}`, { token: tokenA })).status).toBe(204);
+    expect(
+      (await api.request('DELETE', `/api/v1/outbound-routes/${route.body.data.id}`, { token: tokenA }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await api.request('DELETE', `/api/v1/trunks/${trunk.body.data.id}`, { token: tokenA })).status,
+    ).toBe(204);
   });
 
   it('guards with trunks.view / trunks.manage', async () => {
@@ -222,7 +254,10 @@ describe('trunks: /api/v1/trunks', () => {
     try {
       const t2 = await seedTenant(api2, 'Trunks rewrap');
       const token = (await login(api2, await seedUser(api2, t2.id, ['tenant_admin']))).access;
-      const res = await api2.request('POST', '/api/v1/trunks', { token, body: { name: 'New', host: 'h.example', auth_password: password } });
+      const res = await api2.request('POST', '/api/v1/trunks', {
+        token,
+        body: { name: 'New', host: 'h.example', auth_password: password },
+      });
       expect(res.status).toBe(201);
       expect((await sealed(res.body.data.id)).v).toBe(2);
     } finally {

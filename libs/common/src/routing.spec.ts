@@ -1,6 +1,11 @@
 import { RouteCandidate, selectRoutes } from './routing';
 
-const r = (id: string, prefix: string, priority = 100): RouteCandidate => ({ id, prefix, priority, trunkId: `t-${id}` });
+const r = (id: string, prefix: string, priority = 100): RouteCandidate => ({
+  id,
+  prefix,
+  priority,
+  trunkId: `t-${id}`,
+});
 
 describe('selectRoutes', () => {
   const routes = [
@@ -13,14 +18,29 @@ describe('selectRoutes', () => {
   ];
 
   it('orders matches by longest prefix, then priority', () => {
-    expect(selectRoutes(routes, '+442079460000').map((x) => x.id)).toEqual(['london', 'uk', 'uk-backup', 'default']);
-    expect(selectRoutes(routes, '+447700900123').map((x) => x.id)).toEqual(['uk-mobile', 'uk', 'uk-backup', 'default']);
+    expect(selectRoutes(routes, '+442079460000').map((x) => x.id)).toEqual([
+      'london',
+      'uk',
+      'uk-backup',
+      'default',
+    ]);
+    expect(selectRoutes(routes, '+447700900123').map((x) => x.id)).toEqual([
+      'uk-mobile',
+      'uk',
+      'uk-backup',
+      'default',
+    ]);
     expect(selectRoutes(routes, '+12025550100').map((x) => x.id)).toEqual(['us', 'default']);
   });
 
   it('returns nothing when no route matches, and never mutates its input', () => {
     const copy = [...routes];
-    expect(selectRoutes(routes.filter((x) => x.prefix !== ''), '+33123456789')).toEqual([]);
+    expect(
+      selectRoutes(
+        routes.filter((x) => x.prefix !== ''),
+        '+33123456789',
+      ),
+    ).toEqual([]);
     expect(routes).toEqual(copy);
   });
 

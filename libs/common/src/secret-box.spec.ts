@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { blobVersion, decrypt, encrypt, parseKeyring, rewrap, SecretBoxError, trunkSecretAad } from './secret-box';
+import {
+  blobVersion,
+  decrypt,
+  encrypt,
+  parseKeyring,
+  rewrap,
+  SecretBoxError,
+  trunkSecretAad,
+} from './secret-box';
 
 const k = () => randomBytes(32).toString('base64');
 const AAD = trunkSecretAad('tenant-1', 'trunk-1');

@@ -15,7 +15,10 @@ const BLOB = /^v([1-9][0-9]{0,5})\.([A-Za-z0-9+/]+={0,2})\.([A-Za-z0-9+/]+={0,2}
 /** Parses `version:base64key,...` (SECRETS_KEKS). Each key must be 32 bytes; versions must be unique. */
 export function parseKeyring(spec: string): Keyring {
   const keys = new Map<number, Buffer>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([1-9][0-9]{0,5}):([A-Za-z0-9+/]+={0,2})$/.exec(part);
     if (!m) throw new SecretBoxError('each key must be written version:base64key');
     const version = Number(m[1]);

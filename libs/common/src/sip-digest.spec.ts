@@ -16,7 +16,9 @@ const RFC = {
 describe('sip digest', () => {
   it('computes HA1 as H(username:realm:password) for both algorithms', () => {
     const a1 = 'Mufasa:http-auth@example.org:Circle of Life';
-    expect(computeHa1('MD5', RFC.username, RFC.realm, RFC.password)).toBe(createHash('md5').update(a1).digest('hex'));
+    expect(computeHa1('MD5', RFC.username, RFC.realm, RFC.password)).toBe(
+      createHash('md5').update(a1).digest('hex'),
+    );
     expect(computeHa1('SHA-256', RFC.username, RFC.realm, RFC.password)).toBe(
       createHash('sha256').update(a1).digest('hex'),
     );
@@ -29,19 +31,42 @@ describe('sip digest', () => {
     ['MD5', '8ca523f5e9506fed4657c9700eebdbec'],
   ] as const)('matches the RFC 7616 §3.9.1 %s example with qop=auth', (algorithm, expected) => {
     const ha1 = computeHa1(algorithm, RFC.username, RFC.realm, RFC.password);
-    const input = { algorithm, ha1, method: RFC.method, uri: RFC.uri, nonce: RFC.nonce, qop: 'auth' as const, nc: RFC.nc, cnonce: RFC.cnonce };
+    const input = {
+      algorithm,
+      ha1,
+      method: RFC.method,
+      uri: RFC.uri,
+      nonce: RFC.nonce,
+      qop: 'auth' as const,
+      nc: RFC.nc,
+      cnonce: RFC.cnonce,
+    };
     expect(computeDigestResponse(input)).toBe(expected);
     expect(verifyDigestResponse(input, expected.toUpperCase())).toBe(true);
-    expect(verifyDigestResponse(input, expected.replace(/.$/, (c) => (c === '0' ? '1' : '0')))).toBe(false);
+    expect(
+      verifyDigestResponse(
+        input,
+        expected.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+      ),
+    ).toBe(false);
     expect(verifyDigestResponse({ ...input, nc: '00000002' }, expected)).toBe(false);
   });
 
   it('computes the RFC 2069 form without qop, and refuses qop=auth without nc or cnonce', () => {
     const ha1 = computeHa1('MD5', 'bob', 'pbx', 'secret');
     const ha2 = createHash('md5').update('REGISTER:sip:pbx').digest('hex');
-    expect(computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri: 'sip:pbx', nonce: 'n' })).toBe(
-      createHash('md5').update(`${ha1}:n:${ha2}`).digest('hex'),
-    );
-    expect(() => computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri: 'sip:pbx', nonce: 'n', qop: 'auth' })).toThrow();
+    expect(
+      computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri: 'sip:pbx', nonce: 'n' }),
+    ).toBe(createHash('md5').update(`${ha1}:n:${ha2}`).digest('hex'));
+    expect(() =>
+      computeDigestResponse({
+        algorithm: 'MD5',
+        ha1,
+        method: 'REGISTER',
+        uri: 'sip:pbx',
+        nonce: 'n',
+        qop: 'auth',
+      }),
+    ).toThrow();
   });
 });

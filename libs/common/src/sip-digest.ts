@@ -11,7 +11,12 @@ function h(alg: SipDigestAlgorithm, data: string): string {
 }
 
 /** HA1 = H(username ":" realm ":" password), RFC 7616 §3.4.2; the only form a device secret is stored in. */
-export function computeHa1(alg: SipDigestAlgorithm, username: string, realm: string, password: string): string {
+export function computeHa1(
+  alg: SipDigestAlgorithm,
+  username: string,
+  realm: string,
+  password: string,
+): string {
   return h(alg, `${username}:${realm}:${password}`);
 }
 

@@ -31,8 +31,17 @@ export interface RewrapResult {
   failed: string[];
 }
 
-export async function rewrapSecrets(trunks: TrunksRepository, ring: Keyring, batchSize = 100): Promise<RewrapResult> {
-  const result: RewrapResult = { currentVersion: ring.current, rewrapped: 0, changedMeanwhile: 0, failed: [] };
+export async function rewrapSecrets(
+  trunks: TrunksRepository,
+  ring: Keyring,
+  batchSize = 100,
+): Promise<RewrapResult> {
+  const result: RewrapResult = {
+    currentVersion: ring.current,
+    rewrapped: 0,
+    changedMeanwhile: 0,
+    failed: [],
+  };
   let afterId: string | undefined;
   for (;;) {
     const batch = await trunks.findSecretsNotUnder(ring.current, batchSize, afterId);
@@ -46,7 +55,10 @@ export async function rewrapSecrets(trunks: TrunksRepository, ring: Keyring, bat
         continue;
       }
       if (next === null) continue;
-      const swapped = await trunks.replaceSecret(row.id, row.ciphertext, { ciphertext: next, keyVersion: ring.current });
+      const swapped = await trunks.replaceSecret(row.id, row.ciphertext, {
+        ciphertext: next,
+        keyVersion: ring.current,
+      });
       if (swapped) result.rewrapped++;
       else result.changedMeanwhile++;
     }
@@ -56,7 +68,11 @@ export async function rewrapSecrets(trunks: TrunksRepository, ring: Keyring, bat
 
 export async function runRewrap(config: RewrapConfig): Promise<RewrapResult> {
   const ring = parseKeyring(config.SECRETS_KEKS);
-  const ds = await createDataSource({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'pbx-rewrap' }).initialize();
+  const ds = await createDataSource({
+    url: config.DATABASE_URL,
+    poolSize: 2,
+    applicationName: 'pbx-rewrap',
+  }).initialize();
   try {
     return await rewrapSecrets(new TrunksRepository(ds), ring);
   } finally {
@@ -67,7 +83,8 @@ export async function runRewrap(config: RewrapConfig): Promise<RewrapResult> {
 async function main(): Promise<void> {
   const r = await runRewrap(loadConfig(rewrapConfigSchema));
   console.log(`newest key version ${r.currentVersion}: rewrapped ${r.rewrapped} trunk secret(s)`);
-  if (r.changedMeanwhile) console.log(`${r.changedMeanwhile} secret(s) changed meanwhile and were left as the API wrote them`);
+  if (r.changedMeanwhile)
+    console.log(`${r.changedMeanwhile} secret(s) changed meanwhile and were left as the API wrote them`);
   if (r.failed.length) {
     console.error(
       `could not decrypt ${r.failed.length} secret(s) (key version missing from SECRETS_KEKS, wrong key, or tampered); left unchanged: ${r.failed.join(', ')}`,

@@ -12,7 +12,8 @@ export class DeviceResource {
   @ApiProperty({ type: [String], example: ['203.0.113.0/24'] }) allowed_cidrs!: string[];
   @ApiProperty({ example: 3 }) max_registrations!: number;
   @ApiProperty({ enum: ['active', 'suspended', 'locked'] }) status!: string;
-  @ApiProperty({ minimum: 0, maximum: 3, description: 'Read-only here; set through the lock endpoints' }) lock_level!: number;
+  @ApiProperty({ minimum: 0, maximum: 3, description: 'Read-only here; set through the lock endpoints' })
+  lock_level!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Read-only here' }) lock_reason!: string | null;
   @ApiProperty({ format: 'date-time' }) credentials_rotated_at!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;

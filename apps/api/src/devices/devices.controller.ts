@@ -1,5 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { DEVICE_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -52,14 +74,19 @@ export class DevicesController {
   @ApiOperation({ summary: 'List the devices of your tenant (never their credentials)' })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${DEVICE_SORTABLE.join(', ')}` })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: `Comma-separated, - for descending: ${DEVICE_SORTABLE.join(', ')}`,
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
     style: 'deepObject',
     explode: true,
     type: 'object',
-    description: 'filter[extension_id], filter[status] (active, suspended, locked), filter[name], filter[sip_username]',
+    description:
+      'filter[extension_id], filter[status] (active, suspended, locked), filter[name], filter[sip_username]',
   })
   @ApiPageResponse(DeviceResource)
   @ApiErrors(401, 403, 422)
@@ -93,13 +120,18 @@ export class DevicesController {
   @ApiOperation({ summary: 'Show a device of your tenant (never its credentials)' })
   @ApiDataResponse(DeviceResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string): Promise<{ data: DeviceResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+  ): Promise<{ data: DeviceResource }> {
     return { data: presentDevice(await this.devices.get(p, id)) };
   }
 
   @Patch(':id')
   @RequirePermissions('devices.manage')
-  @ApiOperation({ summary: 'Update a device; status may be active or suspended, a locked device stays locked' })
+  @ApiOperation({
+    summary: 'Update a device; status may be active or suspended, a locked device stays locked',
+  })
   @ApiDataResponse(DeviceResource)
   @ApiErrors(401, 403, 404, 422)
   async update(
@@ -131,7 +163,11 @@ export class DevicesController {
   @ApiOperation({ summary: 'Delete a device; its credentials stop working at once' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  delete(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  delete(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.devices.delete(p, id, meta);
   }
 

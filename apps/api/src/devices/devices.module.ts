@@ -4,5 +4,9 @@ import { ExtensionsModule } from '../extensions/extensions.module';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 
-@Module({ imports: [AuditModule, ExtensionsModule], controllers: [DevicesController], providers: [DevicesService] })
+@Module({
+  imports: [AuditModule, ExtensionsModule],
+  controllers: [DevicesController],
+  providers: [DevicesService],
+})
 export class DevicesModule {}

@@ -97,16 +97,23 @@ export class DevicesService {
         .catch((err: unknown) => {
           if (foreignKeyViolation(err) === 'fk_devices_extension') throw extensionInvalid();
           if (uniqueViolation(err) !== 'uq_devices_tenant_sip_username') throw err;
-          if (dto.sip_username !== undefined || attempt >= 2) throw unprocessable({ sip_username: [USERNAME_TAKEN] });
+          if (dto.sip_username !== undefined || attempt >= 2)
+            throw unprocessable({ sip_username: [USERNAME_TAKEN] });
           return undefined;
         });
     }
     const device = await this.get(p, id);
-    await this.record(p, device.id, 'device.created', {
-      extension_id: device.extensionId,
-      sip_username: device.sipUsername,
-      username_generated: dto.sip_username === undefined,
-    }, meta);
+    await this.record(
+      p,
+      device.id,
+      'device.created',
+      {
+        extension_id: device.extensionId,
+        sip_username: device.sipUsername,
+        username_generated: dto.sip_username === undefined,
+      },
+      meta,
+    );
     await this.invalidation.publish('device', p.tenantId, device.id);
     await this.invalidation.publish('credentials', p.tenantId, device.id);
     return { device, password, realm };
@@ -127,17 +134,32 @@ export class DevicesService {
     const device = await this.get(p, id);
     const patch: DevicePatch = {};
     const fields: string[] = [];
-    const set = <K extends keyof DevicePatch>(field: string, key: K, value: DevicePatch[K] | undefined, same: boolean) => {
+    const set = <K extends keyof DevicePatch>(
+      field: string,
+      key: K,
+      value: DevicePatch[K] | undefined,
+      same: boolean,
+    ) => {
       if (value === undefined || same) return;
       patch[key] = value;
       fields.push(field);
     };
     set('extension_id', 'extensionId', dto.extension_id, dto.extension_id === device.extensionId);
     set('name', 'name', dto.name, dto.name === device.name);
-    set('digest_algorithms', 'digestAlgorithms', dto.digest_algorithms, sameSet(dto.digest_algorithms, device.digestAlgorithms));
+    set(
+      'digest_algorithms',
+      'digestAlgorithms',
+      dto.digest_algorithms,
+      sameSet(dto.digest_algorithms, device.digestAlgorithms),
+    );
     set('transports', 'transports', dto.transports, sameSet(dto.transports, device.transports));
     set('allowed_cidrs', 'allowedCidrs', dto.allowed_cidrs, sameSet(dto.allowed_cidrs, device.allowedCidrs));
-    set('max_registrations', 'maxRegistrations', dto.max_registrations, dto.max_registrations === device.maxRegistrations);
+    set(
+      'max_registrations',
+      'maxRegistrations',
+      dto.max_registrations,
+      dto.max_registrations === device.maxRegistrations,
+    );
     set('status', 'status', dto.status, dto.status === device.status);
     if (fields.length === 0) return device;
     if (patch.extensionId) await this.assertExtensionInTenant(p, patch.extensionId);
@@ -150,7 +172,8 @@ export class DevicesService {
     });
     await this.record(p, device.id, 'device.updated', { fields: fields.sort() }, meta);
     await this.invalidation.publish('device', p.tenantId, device.id);
-    if (patch.digestAlgorithms || patch.status) await this.invalidation.publish('credentials', p.tenantId, device.id);
+    if (patch.digestAlgorithms || patch.status)
+      await this.invalidation.publish('credentials', p.tenantId, device.id);
     return this.get(p, device.id);
   }
 
@@ -173,8 +196,22 @@ export class DevicesService {
     if (!(await this.extensions.findInTenant(p.tenantId, extensionId))) throw extensionInvalid();
   }
 
-  private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
-    return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'device', id }, meta, action, result: 'success', details });
+  private record(
+    p: Principal,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
+    return this.audit.record({
+      tenantId: p.tenantId,
+      actor: p,
+      target: { type: 'device', id },
+      meta,
+      action,
+      result: 'success',
+      details,
+    });
   }
 }
 
@@ -184,7 +221,10 @@ function extensionInvalid() {
 
 /** RFC 8760: one HA1 per algorithm, both over the same username, realm and password. */
 function digestsOf(username: string, realm: string, password: string): DeviceDigests {
-  return { ha1Md5: computeHa1('MD5', username, realm, password), ha1Sha256: computeHa1('SHA-256', username, realm, password) };
+  return {
+    ha1Md5: computeHa1('MD5', username, realm, password),
+    ha1Sha256: computeHa1('SHA-256', username, realm, password),
+  };
 }
 
 function sameSet(a: readonly string[] | undefined, b: readonly string[]): boolean {

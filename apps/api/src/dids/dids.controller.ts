@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DID_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
@@ -15,7 +29,11 @@ import { DidResource, presentDid } from './did.presenter';
 import { DidsService } from './dids.service';
 import { ENTITY_ID } from '../extensions/telephony-validation';
 
-const LIST_RULES = { sortable: DID_SORTABLE, filterable: ['trunk_id', 'extension_id', 'number'], defaultSort: 'number' };
+const LIST_RULES = {
+  sortable: DID_SORTABLE,
+  filterable: ['trunk_id', 'extension_id', 'number'],
+  defaultSort: 'number',
+};
 
 @ApiTags('dids')
 @ApiBearerAuth()
@@ -32,7 +50,11 @@ export class DidsController {
   @ApiOperation({ summary: 'List the inbound numbers (DIDs) of your tenant' })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${DID_SORTABLE.join(', ')}` })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: `Comma-separated, - for descending: ${DID_SORTABLE.join(', ')}`,
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
@@ -55,7 +77,10 @@ export class DidsController {
   @Post()
   @HttpCode(201)
   @RequirePermissions('trunks.manage')
-  @ApiOperation({ summary: "Add a DID; the number is normalised to E.164 in your tenant's default country and must be unused platform-wide" })
+  @ApiOperation({
+    summary:
+      "Add a DID; the number is normalised to E.164 in your tenant's default country and must be unused platform-wide",
+  })
   @ApiDataResponse(DidResource, { status: 201 })
   @ApiErrors(401, 403, 422)
   async create(
@@ -71,7 +96,10 @@ export class DidsController {
   @ApiOperation({ summary: 'Show a DID of your tenant' })
   @ApiDataResponse(DidResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string): Promise<{ data: DidResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+  ): Promise<{ data: DidResource }> {
     return { data: presentDid(await this.dids.get(p, id)) };
   }
 
@@ -108,8 +136,12 @@ export class DidsController {
   @RequirePermissions('trunks.manage')
   @ApiOperation({ summary: 'Delete a DID' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 404, 422)
-  delete(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  @ApiErrors(401, 403, 404)
+  delete(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.dids.delete(p, id, meta);
   }
 }

@@ -63,11 +63,15 @@ export class DidsService {
       if (number !== did.number) patch.number = number;
     }
     if (dto.trunk_id !== undefined && dto.trunk_id !== did.trunkId) patch.trunkId = dto.trunk_id;
-    if (dto.extension_id !== undefined && dto.extension_id !== did.extensionId) patch.extensionId = dto.extension_id;
+    if (dto.extension_id !== undefined && dto.extension_id !== did.extensionId)
+      patch.extensionId = dto.extension_id;
     if (Object.keys(patch).length === 0) return did;
     await this.assertReferences(p, patch.trunkId, patch.extensionId ?? null);
-    if (patch.number && (await this.dids.existsNumber(patch.number, did.id))) throw unprocessable({ number: [NUMBER_TAKEN] });
-    const fields = Object.keys(patch).map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).sort();
+    if (patch.number && (await this.dids.existsNumber(patch.number, did.id)))
+      throw unprocessable({ number: [NUMBER_TAKEN] });
+    const fields = Object.keys(patch)
+      .map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+      .sort();
     const updated = await this.dids.update(did, patch).catch(rethrowTaken);
     await this.record(p, did.id, 'did.updated', { fields }, meta);
     await this.invalidation.publish('route', p.tenantId, did.id);
@@ -86,14 +90,25 @@ export class DidsService {
     const tenant = await this.tenants.findById(p.tenantId);
     if (!tenant) throw new NotFoundException();
     // No emergency or internal short codes: a DID is always a full public number.
-    const n = normalizeDestination(raw, tenant.defaultCountry, { emergencyNumbers: [], internalPattern: /^$/ });
+    const n = normalizeDestination(raw, tenant.defaultCountry, {
+      emergencyNumbers: [],
+      internalPattern: /^$/,
+    });
     if (n.kind !== 'e164' || !E164.test(n.e164))
-      throw unprocessable({ number: [`The number field must be a valid phone number (E.164, or national in ${tenant.defaultCountry}).`] });
+      throw unprocessable({
+        number: [
+          `The number field must be a valid phone number (E.164, or national in ${tenant.defaultCountry}).`,
+        ],
+      });
     return n.e164;
   }
 
   /** A trunk or extension of another tenant is reported exactly like one that does not exist. */
-  private async assertReferences(p: Principal, trunkId: string | undefined, extensionId: string | null): Promise<void> {
+  private async assertReferences(
+    p: Principal,
+    trunkId: string | undefined,
+    extensionId: string | null,
+  ): Promise<void> {
     const errors: Record<string, string[]> = {};
     if (trunkId !== undefined && !(await this.trunks.findInTenant(p.tenantId, trunkId)))
       errors.trunk_id = ['The selected trunk_id is invalid.'];
@@ -102,8 +117,22 @@ export class DidsService {
     if (Object.keys(errors).length) throw unprocessable(errors);
   }
 
-  private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
-    return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'did', id }, meta, action, result: 'success', details });
+  private record(
+    p: Principal,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
+    return this.audit.record({
+      tenantId: p.tenantId,
+      actor: p,
+      target: { type: 'did', id },
+      meta,
+      action,
+      result: 'success',
+      details,
+    });
   }
 }
 
@@ -112,6 +141,7 @@ function rethrowTaken(err: unknown): never {
   // The trunk or extension was deleted between our check and the write.
   const fk = foreignKeyViolation(err);
   if (fk === 'fk_dids_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
-  if (fk === 'fk_dids_extension') throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
+  if (fk === 'fk_dids_extension')
+    throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
   throw err;
 }

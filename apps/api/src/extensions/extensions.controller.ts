@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EXTENSION_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
@@ -32,7 +46,11 @@ export class ExtensionsController {
   @ApiOperation({ summary: 'List the extensions of your tenant' })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${EXTENSION_SORTABLE.join(', ')}` })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: `Comma-separated, - for descending: ${EXTENSION_SORTABLE.join(', ')}`,
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
@@ -49,7 +67,13 @@ export class ExtensionsController {
     @Req() req: FastifyRequest,
   ): Promise<PaginatedEnvelope<ExtensionResource>> {
     const q = parseListQuery(query, LIST_RULES);
-    return paginate(await this.extensions.list(p, q), q, this.config.API_PUBLIC_URL, req.url, presentExtension);
+    return paginate(
+      await this.extensions.list(p, q),
+      q,
+      this.config.API_PUBLIC_URL,
+      req.url,
+      presentExtension,
+    );
   }
 
   @Post()
@@ -71,7 +95,10 @@ export class ExtensionsController {
   @ApiOperation({ summary: 'Show an extension of your tenant' })
   @ApiDataResponse(ExtensionResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string): Promise<{ data: ExtensionResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+  ): Promise<{ data: ExtensionResource }> {
     return { data: presentExtension(await this.extensions.get(p, id)) };
   }
 
@@ -109,7 +136,11 @@ export class ExtensionsController {
   @ApiOperation({ summary: 'Delete an extension; refused (422) while devices use it' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404, 422)
-  delete(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  delete(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.extensions.delete(p, id, meta);
   }
 }

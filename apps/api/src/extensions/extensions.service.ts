@@ -39,7 +39,8 @@ export class ExtensionsService {
 
   async create(p: Principal, dto: CreateExtensionDto, meta: RequestMeta): Promise<ExtensionEntity> {
     await this.assertUserInTenant(p, dto.user_id ?? null);
-    if (await this.extensions.existsNumber(p.tenantId, dto.number)) throw unprocessable({ number: [NUMBER_TAKEN] });
+    if (await this.extensions.existsNumber(p.tenantId, dto.number))
+      throw unprocessable({ number: [NUMBER_TAKEN] });
     const ext = await this.extensions
       .create({ tenantId: p.tenantId, number: dto.number, name: dto.name, userId: dto.user_id ?? null })
       .catch(rethrowTaken);
@@ -47,7 +48,12 @@ export class ExtensionsService {
     return ext;
   }
 
-  async update(p: Principal, id: string, dto: UpdateExtensionDto, meta: RequestMeta): Promise<ExtensionEntity> {
+  async update(
+    p: Principal,
+    id: string,
+    dto: UpdateExtensionDto,
+    meta: RequestMeta,
+  ): Promise<ExtensionEntity> {
     const ext = await this.get(p, id);
     const patch: ExtensionPatch = {};
     if (dto.number !== undefined && dto.number !== ext.number) patch.number = dto.number;
@@ -57,7 +63,9 @@ export class ExtensionsService {
     if (patch.userId !== undefined) await this.assertUserInTenant(p, patch.userId);
     if (patch.number && (await this.extensions.existsNumber(p.tenantId, patch.number, ext.id)))
       throw unprocessable({ number: [NUMBER_TAKEN] });
-    const fields = Object.keys(patch).map((f) => (f === 'userId' ? 'user_id' : f)).sort();
+    const fields = Object.keys(patch)
+      .map((f) => (f === 'userId' ? 'user_id' : f))
+      .sort();
     const updated = await this.extensions.update(ext, patch).catch(rethrowTaken);
     await this.record(p, ext.id, 'extension.updated', { fields }, meta);
     // The SIP app caches devices with their extension number (caller identity, internal dialling).
@@ -80,10 +88,17 @@ export class ExtensionsService {
   /** A user of another tenant is reported exactly like one that does not exist. */
   private async assertUserInTenant(p: Principal, userId: string | null): Promise<void> {
     if (userId === null) return;
-    if (!(await this.users.findInTenant(p.tenantId, userId))) throw unprocessable({ user_id: ['The selected user_id is invalid.'] });
+    if (!(await this.users.findInTenant(p.tenantId, userId)))
+      throw unprocessable({ user_id: ['The selected user_id is invalid.'] });
   }
 
-  private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
+  private record(
+    p: Principal,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
     return this.audit.record({
       tenantId: p.tenantId,
       actor: p,

@@ -76,7 +76,9 @@ export function CidrList(max = 100) {
       name: 'isCidrList',
       target: target.constructor,
       propertyName: key,
-      options: { message: `Each ${key} item must be an IPv4 or IPv6 CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32.` },
+      options: {
+        message: `Each ${key} item must be an IPv4 or IPv6 CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32.`,
+      },
       validator: {
         validate: (value: unknown) =>
           Array.isArray(value) && value.every((v) => typeof v === 'string' && normaliseCidr(v) === v),

@@ -32,7 +32,10 @@ export class RouteCandidateResource {
   @ApiProperty() priority!: number;
   @ApiProperty({ format: 'uuid' }) trunk_id!: string;
   @ApiProperty() trunk_name!: string;
-  @ApiProperty({ enum: ['active', 'disabled'], description: 'A disabled trunk is listed but skipped when calling' })
+  @ApiProperty({
+    enum: ['active', 'disabled'],
+    description: 'A disabled trunk is listed but skipped when calling',
+  })
   trunk_status!: string;
 }
 

@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { OUTBOUND_ROUTE_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
@@ -11,7 +25,11 @@ import { ApiErrors } from '../http/openapi';
 import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateOutboundRouteDto, ResolveRouteDto, UpdateOutboundRouteDto } from './dto/outbound-route.dto';
-import { OutboundRouteResource, presentOutboundRoute, RouteResolutionResource } from './outbound-route.presenter';
+import {
+  OutboundRouteResource,
+  presentOutboundRoute,
+  RouteResolutionResource,
+} from './outbound-route.presenter';
 import { OutboundRoutesService } from './outbound-routes.service';
 import { ENTITY_ID } from '../extensions/telephony-validation';
 
@@ -36,7 +54,11 @@ export class OutboundRoutesController {
   @ApiOperation({ summary: 'List the outbound routes of your tenant' })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${OUTBOUND_ROUTE_SORTABLE.join(', ')}` })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: `Comma-separated, - for descending: ${OUTBOUND_ROUTE_SORTABLE.join(', ')}`,
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
@@ -53,13 +75,21 @@ export class OutboundRoutesController {
     @Req() req: FastifyRequest,
   ): Promise<PaginatedEnvelope<OutboundRouteResource>> {
     const q = parseListQuery(query, LIST_RULES);
-    return paginate(await this.routes.list(p, q), q, this.config.API_PUBLIC_URL, req.url, presentOutboundRoute);
+    return paginate(
+      await this.routes.list(p, q),
+      q,
+      this.config.API_PUBLIC_URL,
+      req.url,
+      presentOutboundRoute,
+    );
   }
 
   @Post()
   @HttpCode(201)
   @RequirePermissions('trunks.manage')
-  @ApiOperation({ summary: 'Create an outbound route: destinations starting with prefix go out over trunk_id' })
+  @ApiOperation({
+    summary: 'Create an outbound route: destinations starting with prefix go out over trunk_id',
+  })
   @ApiDataResponse(OutboundRouteResource, { status: 201 })
   @ApiErrors(401, 403, 422)
   async create(
@@ -74,11 +104,15 @@ export class OutboundRoutesController {
   @HttpCode(200)
   @RequirePermissions('trunks.view')
   @ApiOperation({
-    summary: "Normalise a dialled number in your tenant's default country and list the trunks that would carry it, best first",
+    summary:
+      "Normalise a dialled number in your tenant's default country and list the trunks that would carry it, best first",
   })
   @ApiDataResponse(RouteResolutionResource)
   @ApiErrors(401, 403, 422)
-  async resolve(@CurrentPrincipal() p: Principal, @Body() dto: ResolveRouteDto): Promise<{ data: RouteResolutionResource }> {
+  async resolve(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: ResolveRouteDto,
+  ): Promise<{ data: RouteResolutionResource }> {
     return { data: await this.routes.resolve(p, dto.number) };
   }
 
@@ -87,7 +121,10 @@ export class OutboundRoutesController {
   @ApiOperation({ summary: 'Show an outbound route of your tenant' })
   @ApiDataResponse(OutboundRouteResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string): Promise<{ data: OutboundRouteResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+  ): Promise<{ data: OutboundRouteResource }> {
     return { data: presentOutboundRoute(await this.routes.get(p, id)) };
   }
 
@@ -124,8 +161,12 @@ export class OutboundRoutesController {
   @RequirePermissions('trunks.manage')
   @ApiOperation({ summary: 'Delete an outbound route' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 404, 422)
-  delete(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  @ApiErrors(401, 403, 404)
+  delete(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.routes.delete(p, id, meta);
   }
 }

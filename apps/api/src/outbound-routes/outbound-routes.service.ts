@@ -47,14 +47,31 @@ export class OutboundRoutesService {
     await this.assertTrunkInTenant(p, dto.trunk_id);
     if (await this.routes.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
     const route = await this.routes
-      .create({ tenantId: p.tenantId, name: dto.name, prefix: dto.prefix ?? '', priority: dto.priority ?? 100, trunkId: dto.trunk_id })
+      .create({
+        tenantId: p.tenantId,
+        name: dto.name,
+        prefix: dto.prefix ?? '',
+        priority: dto.priority ?? 100,
+        trunkId: dto.trunk_id,
+      })
       .catch(rethrowTaken);
-    await this.record(p, route.id, 'outbound_route.created', { prefix: route.prefix, trunk_id: route.trunkId }, meta);
+    await this.record(
+      p,
+      route.id,
+      'outbound_route.created',
+      { prefix: route.prefix, trunk_id: route.trunkId },
+      meta,
+    );
     await this.invalidation.publish('route', p.tenantId, route.id);
     return route;
   }
 
-  async update(p: Principal, id: string, dto: UpdateOutboundRouteDto, meta: RequestMeta): Promise<OutboundRouteEntity> {
+  async update(
+    p: Principal,
+    id: string,
+    dto: UpdateOutboundRouteDto,
+    meta: RequestMeta,
+  ): Promise<OutboundRouteEntity> {
     const route = await this.get(p, id);
     const patch: Partial<OutboundRouteFields> = {};
     if (dto.name !== undefined && dto.name !== route.name) patch.name = dto.name;
@@ -63,8 +80,11 @@ export class OutboundRoutesService {
     if (dto.trunk_id !== undefined && dto.trunk_id !== route.trunkId) patch.trunkId = dto.trunk_id;
     if (Object.keys(patch).length === 0) return route;
     if (patch.trunkId) await this.assertTrunkInTenant(p, patch.trunkId);
-    if (patch.name && (await this.routes.existsName(p.tenantId, patch.name, route.id))) throw unprocessable({ name: [NAME_TAKEN] });
-    const fields = Object.keys(patch).map((f) => (f === 'trunkId' ? 'trunk_id' : f)).sort();
+    if (patch.name && (await this.routes.existsName(p.tenantId, patch.name, route.id)))
+      throw unprocessable({ name: [NAME_TAKEN] });
+    const fields = Object.keys(patch)
+      .map((f) => (f === 'trunkId' ? 'trunk_id' : f))
+      .sort();
     const updated = await this.routes.update(route, patch).catch(rethrowTaken);
     await this.record(p, route.id, 'outbound_route.updated', { fields }, meta);
     await this.invalidation.publish('route', p.tenantId, route.id);
@@ -87,7 +107,9 @@ export class OutboundRoutesService {
     if (n.kind !== 'e164') return { input, kind: n.kind, e164: null, country: null, candidates: [] };
     const chosen = selectRoutes(await this.routes.allOfTenant(p.tenantId), n.e164);
     const trunks = new Map<string, TrunkEntity | null>();
-    for (const r of chosen) if (!trunks.has(r.trunkId)) trunks.set(r.trunkId, await this.trunks.findInTenant(p.tenantId, r.trunkId));
+    for (const r of chosen)
+      if (!trunks.has(r.trunkId))
+        trunks.set(r.trunkId, await this.trunks.findInTenant(p.tenantId, r.trunkId));
     return {
       input,
       kind: 'e164',
@@ -107,17 +129,33 @@ export class OutboundRoutesService {
 
   /** A trunk of another tenant is reported exactly like one that does not exist. */
   private async assertTrunkInTenant(p: Principal, trunkId: string): Promise<void> {
-    if (!(await this.trunks.findInTenant(p.tenantId, trunkId))) throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
+    if (!(await this.trunks.findInTenant(p.tenantId, trunkId)))
+      throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
   }
 
-  private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
-    return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'outbound_route', id }, meta, action, result: 'success', details });
+  private record(
+    p: Principal,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
+    return this.audit.record({
+      tenantId: p.tenantId,
+      actor: p,
+      target: { type: 'outbound_route', id },
+      meta,
+      action,
+      result: 'success',
+      details,
+    });
   }
 }
 
 function rethrowTaken(err: unknown): never {
   if (uniqueViolation(err) === 'uq_outbound_routes_tenant_name') throw unprocessable({ name: [NAME_TAKEN] });
   // The trunk was deleted between our check and the write.
-  if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
+  if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk')
+    throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
   throw err;
 }

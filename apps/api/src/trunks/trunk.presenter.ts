@@ -9,7 +9,9 @@ export class TrunkResource {
   @ApiProperty({ example: 5061 }) port!: number;
   @ApiProperty({ enum: ['udp', 'tcp', 'tls'] }) transport!: string;
   @ApiProperty({ type: String, nullable: true }) auth_username!: string | null;
-  @ApiProperty({ description: 'Whether an outbound auth password is stored; the password itself is never returned' })
+  @ApiProperty({
+    description: 'Whether an outbound auth password is stored; the password itself is never returned',
+  })
   has_auth_password!: boolean;
   @ApiProperty({ type: String, isArray: true }) inbound_cidrs!: string[];
   @ApiProperty({ type: Number, nullable: true }) max_channels!: number | null;

@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TRUNK_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
@@ -15,7 +29,11 @@ import { TrunkResource, presentTrunk } from './trunk.presenter';
 import { TrunksService } from './trunks.service';
 import { ENTITY_ID } from '../extensions/telephony-validation';
 
-const LIST_RULES = { sortable: TRUNK_SORTABLE, filterable: ['status', 'transport', 'name'], defaultSort: 'name' };
+const LIST_RULES = {
+  sortable: TRUNK_SORTABLE,
+  filterable: ['status', 'transport', 'name'],
+  defaultSort: 'name',
+};
 
 @ApiTags('trunks')
 @ApiBearerAuth()
@@ -32,7 +50,11 @@ export class TrunksController {
   @ApiOperation({ summary: 'List the trunks (carriers) of your tenant; auth passwords are never returned' })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${TRUNK_SORTABLE.join(', ')}` })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: `Comma-separated, - for descending: ${TRUNK_SORTABLE.join(', ')}`,
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
@@ -71,13 +93,16 @@ export class TrunksController {
   @ApiOperation({ summary: 'Show a trunk of your tenant' })
   @ApiDataResponse(TrunkResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string): Promise<{ data: TrunkResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+  ): Promise<{ data: TrunkResource }> {
     return { data: presentTrunk(await this.trunks.get(p, id)) };
   }
 
   @Patch(':id')
   @RequirePermissions('trunks.manage')
-  @ApiOperation({ summary: "Update a trunk; send auth_password to replace it, null to clear it" })
+  @ApiOperation({ summary: 'Update a trunk; send auth_password to replace it, null to clear it' })
   @ApiDataResponse(TrunkResource)
   @ApiErrors(401, 403, 404, 422)
   async update(
@@ -109,7 +134,11 @@ export class TrunksController {
   @ApiOperation({ summary: 'Delete a trunk; refused (422) while DIDs or outbound routes use it' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404, 422)
-  delete(@CurrentPrincipal() p: Principal, @Param('id', ENTITY_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  delete(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ENTITY_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.trunks.delete(p, id, meta);
   }
 }

@@ -74,7 +74,13 @@ export class TrunksService {
       })
       .catch(rethrowTaken);
     const trunk = await this.get(p, id);
-    await this.record(p, id, 'trunk.created', { name: trunk.name, has_auth_password: trunk.authSecretKeyVersion !== null }, meta);
+    await this.record(
+      p,
+      id,
+      'trunk.created',
+      { name: trunk.name, has_auth_password: trunk.authSecretKeyVersion !== null },
+      meta,
+    );
     await this.invalidation.publish('trunk', p.tenantId, id);
     return trunk;
   }
@@ -83,7 +89,9 @@ export class TrunksService {
     const trunk = await this.get(p, id);
     const patch: Partial<TrunkFields> = {};
     const fields: string[] = [];
-    for (const [field, prop] of Object.entries(PLAIN_FIELDS) as Array<[keyof typeof PLAIN_FIELDS, keyof TrunkFields]>) {
+    for (const [field, prop] of Object.entries(PLAIN_FIELDS) as Array<
+      [keyof typeof PLAIN_FIELDS, keyof TrunkFields]
+    >) {
       const value = dto[field];
       if (value === undefined || value === trunk[prop]) continue;
       Object.assign(patch, { [prop]: value });
@@ -95,10 +103,15 @@ export class TrunksService {
     }
     // A password is never compared with the stored one: sending it counts as a change.
     const clearsSecret = dto.auth_password === null && trunk.authSecretKeyVersion !== null;
-    const secret = dto.auth_password ? this.seal(p.tenantId, id, dto.auth_password) : clearsSecret ? null : undefined;
+    const secret = dto.auth_password
+      ? this.seal(p.tenantId, id, dto.auth_password)
+      : clearsSecret
+        ? null
+        : undefined;
     if (secret !== undefined) fields.push('auth_password');
     if (fields.length === 0) return trunk;
-    if (patch.name && (await this.trunks.existsName(p.tenantId, patch.name, id))) throw unprocessable({ name: [NAME_TAKEN] });
+    if (patch.name && (await this.trunks.existsName(p.tenantId, patch.name, id)))
+      throw unprocessable({ name: [NAME_TAKEN] });
     await this.trunks.update(id, patch, secret).catch(rethrowTaken);
     await this.record(p, id, 'trunk.updated', { fields: fields.sort() }, meta);
     await this.invalidation.publish('trunk', p.tenantId, id);
@@ -111,7 +124,8 @@ export class TrunksService {
     if (refs.dids > 0 || refs.routes > 0) throw inUse(refs);
     // DIDs would cascade, so they are counted above; a route added meanwhile trips its RESTRICT key.
     await this.trunks.delete(p.tenantId, id).catch((err: unknown) => {
-      if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk') throw inUse({ dids: refs.dids, routes: 1 });
+      if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk')
+        throw inUse({ dids: refs.dids, routes: 1 });
       throw err;
     });
     await this.record(p, id, 'trunk.deleted', { name: trunk.name }, meta);
@@ -120,17 +134,36 @@ export class TrunksService {
 
   private seal(tenantId: string, trunkId: string, password: string | null): SealedSecret | null {
     if (password === null) return null;
-    return { ciphertext: encrypt(password, this.keyring, trunkSecretAad(tenantId, trunkId)), keyVersion: this.keyring.current };
+    return {
+      ciphertext: encrypt(password, this.keyring, trunkSecretAad(tenantId, trunkId)),
+      keyVersion: this.keyring.current,
+    };
   }
 
-  private record(p: Principal, id: string, action: string, details: Record<string, unknown>, meta: RequestMeta) {
-    return this.audit.record({ tenantId: p.tenantId, actor: p, target: { type: 'trunk', id }, meta, action, result: 'success', details });
+  private record(
+    p: Principal,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    meta: RequestMeta,
+  ) {
+    return this.audit.record({
+      tenantId: p.tenantId,
+      actor: p,
+      target: { type: 'trunk', id },
+      meta,
+      action,
+      result: 'success',
+      details,
+    });
   }
 }
 
 function inUse(refs: { dids: number; routes: number }) {
   return unprocessable({
-    id: [`The trunk is still used by ${refs.dids} DID(s) and ${refs.routes} outbound route(s); remove them first.`],
+    id: [
+      `The trunk is still used by ${refs.dids} DID(s) and ${refs.routes} outbound route(s); remove them first.`,
+    ],
   });
 }
 

@@ -20,12 +20,29 @@ export interface DeviceDigests {
 
 export type DeviceInsert = Pick<
   DeviceEntity,
-  'tenantId' | 'extensionId' | 'name' | 'sipUsername' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status'
+  | 'tenantId'
+  | 'extensionId'
+  | 'name'
+  | 'sipUsername'
+  | 'digestAlgorithms'
+  | 'transports'
+  | 'allowedCidrs'
+  | 'maxRegistrations'
+  | 'status'
 > &
   DeviceDigests;
 
 export type DevicePatch = Partial<
-  Pick<DeviceEntity, 'extensionId' | 'name' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status'>
+  Pick<
+    DeviceEntity,
+    | 'extensionId'
+    | 'name'
+    | 'digestAlgorithms'
+    | 'transports'
+    | 'allowedCidrs'
+    | 'maxRegistrations'
+    | 'status'
+  >
 >;
 
 /** Reads never select the HA1 columns, except `findDigests`, which the SIP registrar needs. */
@@ -47,7 +64,8 @@ export class DevicesRepository {
 
   list(tenantId: string, q: ListQuery): Promise<Page<DeviceEntity>> {
     const qb = this.repo.createQueryBuilder('d').where('d.tenantId = :tenantId', { tenantId });
-    if (q.filters.extension_id) qb.andWhere('CAST(d.extensionId AS text) = :ext', { ext: q.filters.extension_id });
+    if (q.filters.extension_id)
+      qb.andWhere('CAST(d.extensionId AS text) = :ext', { ext: q.filters.extension_id });
     if (q.filters.status) qb.andWhere('d.status = :status', { status: q.filters.status });
     if (q.filters.name) qb.andWhere('d.name ILIKE :name', { name: `%${escapeLike(q.filters.name)}%` });
     if (q.filters.sip_username) qb.andWhere('d.sipUsername = :u', { u: q.filters.sip_username });

@@ -4,7 +4,11 @@ import { DeviceEntity, ExtensionEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
 
 function violated(err: unknown, sqlState: string): string | null {
-  const e = err as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
+  const e = err as {
+    code?: unknown;
+    constraint?: unknown;
+    driverError?: { code?: unknown; constraint?: unknown };
+  };
   const code = e.driverError?.code ?? e.code;
   const name = e.driverError?.constraint ?? e.constraint;
   return code === sqlState && typeof name === 'string' ? name : null;
@@ -26,7 +30,8 @@ export async function pageOf<T extends ObjectLiteral>(
   q: ListQuery,
   sortable: Record<string, string>,
 ): Promise<Page<T>> {
-  for (const s of q.sort) if (sortable[s.field]) qb.addOrderBy(`${qb.alias}.${sortable[s.field]}`, s.direction);
+  for (const s of q.sort)
+    if (sortable[s.field]) qb.addOrderBy(`${qb.alias}.${sortable[s.field]}`, s.direction);
   qb.addOrderBy(`${qb.alias}.id`, 'ASC');
   const [items, total] = await qb
     .skip((q.page - 1) * q.perPage)
@@ -63,7 +68,8 @@ export class ExtensionsRepository {
 
   list(tenantId: string, q: ListQuery): Promise<Page<ExtensionEntity>> {
     const qb = this.repo.createQueryBuilder('e').where('e.tenantId = :tenantId', { tenantId });
-    if (q.filters.number) qb.andWhere('e.number LIKE :number', { number: `${q.filters.number.replace(/\D/g, '')}%` });
+    if (q.filters.number)
+      qb.andWhere('e.number LIKE :number', { number: `${q.filters.number.replace(/\D/g, '')}%` });
     if (q.filters.user_id) qb.andWhere('CAST(e.userId AS text) = :userId', { userId: q.filters.user_id });
     return pageOf(qb, q, SORTABLE);
   }

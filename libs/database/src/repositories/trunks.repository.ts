@@ -5,9 +5,19 @@ import { ListQuery, Page } from '../list-query';
 import { pageOf } from './extensions.repository';
 import { escapeLike } from './tenants.repository';
 
-const TRUNK_SORT: Record<string, string> = { name: 'name', host: 'host', status: 'status', created_at: 'createdAt' };
+const TRUNK_SORT: Record<string, string> = {
+  name: 'name',
+  host: 'host',
+  status: 'status',
+  created_at: 'createdAt',
+};
 const DID_SORT: Record<string, string> = { number: 'number', created_at: 'createdAt' };
-const ROUTE_SORT: Record<string, string> = { name: 'name', prefix: 'prefix', priority: 'priority', created_at: 'createdAt' };
+const ROUTE_SORT: Record<string, string> = {
+  name: 'name',
+  prefix: 'prefix',
+  priority: 'priority',
+  created_at: 'createdAt',
+};
 
 export type TrunkFields = Pick<
   TrunkEntity,
@@ -39,7 +49,9 @@ export class TrunksRepository {
   }
 
   existsName(tenantId: string, name: string, exceptId?: string): Promise<boolean> {
-    const qb = this.repo.createQueryBuilder('t').where('t.tenantId = :tenantId AND t.name = :name', { tenantId, name });
+    const qb = this.repo
+      .createQueryBuilder('t')
+      .where('t.tenantId = :tenantId AND t.name = :name', { tenantId, name });
     if (exceptId) qb.andWhere('t.id <> :exceptId', { exceptId });
     return qb.getExists();
   }
@@ -53,7 +65,9 @@ export class TrunksRepository {
   }
 
   /** The id is chosen by the caller, because the secret's AAD names the row before it exists. */
-  async create(data: TrunkFields & { id: string; tenantId: string; secret: SealedSecret | null }): Promise<void> {
+  async create(
+    data: TrunkFields & { id: string; tenantId: string; secret: SealedSecret | null },
+  ): Promise<void> {
     const { secret, ...fields } = data;
     await this.repo.insert({
       ...fields,
@@ -77,18 +91,29 @@ export class TrunksRepository {
          FROM trunks WHERE tenant_id = $1 AND id = $2 AND auth_secret_ciphertext IS NOT NULL`,
       [tenantId, id],
     );
-    return rows[0] ? { id: rows[0].id, tenantId: rows[0].tenant_id, ciphertext: rows[0].c, keyVersion: rows[0].v } : null;
+    return rows[0]
+      ? { id: rows[0].id, tenantId: rows[0].tenant_id, ciphertext: rows[0].c, keyVersion: rows[0].v }
+      : null;
   }
 
   /** Secrets sealed under any key version other than `current`, a batch at a time, for the rewrap CLI. */
-  async findSecretsNotUnder(current: number, limit: number, afterId = '00000000-0000-0000-0000-000000000000') {
+  async findSecretsNotUnder(
+    current: number,
+    limit: number,
+    afterId = '00000000-0000-0000-0000-000000000000',
+  ) {
     const rows: Array<{ id: string; tenant_id: string; c: string; v: number }> = await this.ds.query(
       `SELECT id, tenant_id, auth_secret_ciphertext AS c, auth_secret_key_version AS v FROM trunks
         WHERE auth_secret_ciphertext IS NOT NULL AND auth_secret_key_version <> $1 AND id > $2
         ORDER BY id LIMIT $3`,
       [current, afterId, limit],
     );
-    return rows.map((r): StoredTrunkSecret => ({ id: r.id, tenantId: r.tenant_id, ciphertext: r.c, keyVersion: r.v }));
+    return rows.map((r): StoredTrunkSecret => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      ciphertext: r.c,
+      keyVersion: r.v,
+    }));
   }
 
   /** Compare-and-swap, so a secret changed through the API meanwhile is never overwritten. */
@@ -137,9 +162,12 @@ export class DidsRepository {
 
   list(tenantId: string, q: ListQuery): Promise<Page<DidEntity>> {
     const qb = this.repo.createQueryBuilder('d').where('d.tenantId = :tenantId', { tenantId });
-    if (q.filters.trunk_id) qb.andWhere('CAST(d.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
-    if (q.filters.extension_id) qb.andWhere('CAST(d.extensionId AS text) = :ext', { ext: q.filters.extension_id });
-    if (q.filters.number) qb.andWhere('d.number LIKE :number', { number: `${escapeLike(q.filters.number)}%` });
+    if (q.filters.trunk_id)
+      qb.andWhere('CAST(d.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
+    if (q.filters.extension_id)
+      qb.andWhere('CAST(d.extensionId AS text) = :ext', { ext: q.filters.extension_id });
+    if (q.filters.number)
+      qb.andWhere('d.number LIKE :number', { number: `${escapeLike(q.filters.number)}%` });
     return pageOf(qb, q, DID_SORT);
   }
 
@@ -171,14 +199,17 @@ export class OutboundRoutesRepository {
   }
 
   existsName(tenantId: string, name: string, exceptId?: string): Promise<boolean> {
-    const qb = this.repo.createQueryBuilder('r').where('r.tenantId = :tenantId AND r.name = :name', { tenantId, name });
+    const qb = this.repo
+      .createQueryBuilder('r')
+      .where('r.tenantId = :tenantId AND r.name = :name', { tenantId, name });
     if (exceptId) qb.andWhere('r.id <> :exceptId', { exceptId });
     return qb.getExists();
   }
 
   list(tenantId: string, q: ListQuery): Promise<Page<OutboundRouteEntity>> {
     const qb = this.repo.createQueryBuilder('r').where('r.tenantId = :tenantId', { tenantId });
-    if (q.filters.trunk_id) qb.andWhere('CAST(r.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
+    if (q.filters.trunk_id)
+      qb.andWhere('CAST(r.trunkId AS text) = :trunkId', { trunkId: q.filters.trunk_id });
     if (q.filters.name) qb.andWhere('r.name ILIKE :name', { name: `%${escapeLike(q.filters.name)}%` });
     return pageOf(qb, q, ROUTE_SORT);
   }
@@ -192,7 +223,10 @@ export class OutboundRoutesRepository {
     return this.repo.save(this.repo.create(data));
   }
 
-  async update(route: OutboundRouteEntity, patch: Partial<OutboundRouteFields>): Promise<OutboundRouteEntity> {
+  async update(
+    route: OutboundRouteEntity,
+    patch: Partial<OutboundRouteFields>,
+  ): Promise<OutboundRouteEntity> {
     return this.repo.save(Object.assign(route, patch));
   }
 

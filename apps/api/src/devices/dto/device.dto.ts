@@ -2,7 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DIGEST_ALGORITHMS } from '@pbx/common';
 import type { DigestAlgorithm, SipTransport } from '@pbx/database';
 import { Transform } from 'class-transformer';
-import { ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { CidrList, Name, Present, Reference } from '../../extensions/telephony-validation';
 
 export const SIP_TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
@@ -10,14 +20,18 @@ export const SIP_TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls', 'ws
 export const SETTABLE_DEVICE_STATUSES = ['active', 'suspended'] as const;
 export const SIP_USERNAME = /^[a-z0-9_.-]{3,32}$/;
 
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+const lower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 function SubsetOf(allowed: readonly string[]) {
   return (target: object, key: string) => {
     IsArray({ message: `The ${key} field must be an array.` })(target, key);
     ArrayNotEmpty({ message: `The ${key} field must have at least 1 item.` })(target, key);
     ArrayUnique({ message: `The ${key} field has a duplicate value.` })(target, key);
-    IsIn(allowed, { each: true, message: `The selected ${key} are invalid. Allowed: ${allowed.join(', ')}.` })(target, key);
+    IsIn(allowed, {
+      each: true,
+      message: `The selected ${key} are invalid. Allowed: ${allowed.join(', ')}.`,
+    })(target, key);
   };
 }
 
@@ -30,7 +44,9 @@ function MaxRegistrations() {
 }
 
 function Status() {
-  return IsIn(SETTABLE_DEVICE_STATUSES, { message: 'The selected status is invalid. Allowed: active, suspended.' });
+  return IsIn(SETTABLE_DEVICE_STATUSES, {
+    message: 'The selected status is invalid. Allowed: active, suspended.',
+  });
 }
 
 const DOCS = {
@@ -41,12 +57,18 @@ const DOCS = {
     example: ['SHA-256', 'MD5'],
     description: 'Digest algorithms the device may answer a challenge with (RFC 8760). Default both.',
   },
-  transports: { enum: SIP_TRANSPORTS, isArray: true, example: ['tls', 'wss'], description: 'Default tls and wss' },
+  transports: {
+    enum: SIP_TRANSPORTS,
+    isArray: true,
+    example: ['tls', 'wss'],
+    description: 'Default tls and wss',
+  },
   allowed_cidrs: {
     type: String,
     isArray: true,
     example: ['203.0.113.0/24', '2001:db8::/32'],
-    description: 'Source networks the device may register from; empty allows any. A bare address means /32 or /128.',
+    description:
+      'Source networks the device may register from; empty allows any. A bare address means /32 or /128.',
   },
   max_registrations: { minimum: 1, maximum: 100, example: 3, description: 'Default 3' },
   status: { enum: SETTABLE_DEVICE_STATUSES, description: "Default active; 'locked' is set only by a lock" },
@@ -64,7 +86,8 @@ export class CreateDeviceDto {
   @ApiPropertyOptional({
     pattern: SIP_USERNAME.source,
     example: 'reception-1',
-    description: 'Unique in your tenant; generated (d + 10 base32 characters) when omitted. Cannot be changed later.',
+    description:
+      'Unique in your tenant; generated (d + 10 base32 characters) when omitted. Cannot be changed later.',
   })
   @Present()
   @Transform(lower)
@@ -137,7 +160,9 @@ export class UpdateDeviceDto {
 }
 
 export class DeviceCredentialsMeta {
-  @ApiProperty({ description: 'The SIP password, shown this once and never again; only its digests are stored' })
+  @ApiProperty({
+    description: 'The SIP password, shown this once and never again; only its digests are stored',
+  })
   sip_password!: string;
 
   @ApiProperty({ example: 'acme.pbx.local', description: 'Digest realm the device authenticates in' })

@@ -14,9 +14,15 @@ function PhoneNumber() {
 
 const NUMBER_DOC = {
   example: '+44 20 7946 0000',
-  description: "Any dialable format; stored as E.164, national numbers read in your tenant's default country. Unique platform-wide.",
+  description:
+    "Any dialable format; stored as E.164, national numbers read in your tenant's default country. Unique platform-wide.",
 };
-const EXTENSION_DOC = { type: String, format: 'uuid', nullable: true, description: 'Extension of your tenant calls ring' };
+const EXTENSION_DOC = {
+  type: String,
+  format: 'uuid',
+  nullable: true,
+  description: 'Extension of your tenant calls ring',
+};
 
 export class CreateDidDto {
   @ApiProperty(NUMBER_DOC)

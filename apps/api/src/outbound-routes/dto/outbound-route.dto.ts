@@ -4,13 +4,16 @@ import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class
 import { Name, Present, Reference } from '../../extensions/telephony-validation';
 
 /** Spaces and dashes are for people; the prefix is compared digit by digit. */
-const compact = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/[\s\-.()]/g, '') : value);
+const compact = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.replace(/[\s\-.()]/g, '') : value;
 
 function Prefix() {
   return (target: object, key: string) => {
     Transform(compact)(target, key);
     IsString({ message: 'The prefix field must be a string.' })(target, key);
-    Matches(/^\+?[0-9]{0,15}$/, { message: "The prefix field must be '' or up to 15 digits, optionally after a +." })(target, key);
+    Matches(/^\+?[0-9]{0,15}$/, {
+      message: "The prefix field must be '' or up to 15 digits, optionally after a +.",
+    })(target, key);
   };
 }
 
@@ -24,9 +27,15 @@ function Priority() {
 
 const PREFIX_DOC = {
   example: '+44',
-  description: "E.164 prefix of the destinations this route carries; '' matches every number. The longest matching prefix wins.",
+  description:
+    "E.164 prefix of the destinations this route carries; '' matches every number. The longest matching prefix wins.",
 };
-const PRIORITY_DOC = { minimum: 0, maximum: 1_000_000, example: 100, description: 'Lower runs first among equally long prefixes; default 100' };
+const PRIORITY_DOC = {
+  minimum: 0,
+  maximum: 1_000_000,
+  example: 100,
+  description: 'Lower runs first among equally long prefixes; default 100',
+};
 
 export class CreateOutboundRouteDto {
   @ApiProperty({ example: 'UK via Carrier A', maxLength: 255, description: 'Unique in your tenant' })
@@ -72,7 +81,10 @@ export class UpdateOutboundRouteDto {
 }
 
 export class ResolveRouteDto {
-  @ApiProperty({ example: '020 7946 0000', description: "What a device would dial; national numbers are read in your tenant's default country" })
+  @ApiProperty({
+    example: '020 7946 0000',
+    description: "What a device would dial; national numbers are read in your tenant's default country",
+  })
   @IsString({ message: 'The number field must be a string.' })
   @IsNotEmpty({ message: 'The number field is required.' })
   @MaxLength(64, { message: 'The number field must not be greater than 64 characters.' })

@@ -9,7 +9,8 @@ export const TRUNK_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export const TRUNK_STATUSES = ['active', 'disabled'] as const;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+const lower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export function isHost(value: unknown): boolean {
   return typeof value === 'string' && (isIP(value) !== 0 || HOSTNAME.test(value));
@@ -41,7 +42,10 @@ function AuthUsername() {
     Transform(trim)(target, key);
     IsString({ message: 'The auth_username field must be a string.' })(target, key);
     IsNotEmpty({ message: 'The auth_username field must not be empty; send null to clear it.' })(target, key);
-    MaxLength(255, { message: 'The auth_username field must not be greater than 255 characters.' })(target, key);
+    MaxLength(255, { message: 'The auth_username field must not be greater than 255 characters.' })(
+      target,
+      key,
+    );
   };
 }
 
@@ -71,10 +75,22 @@ const DOCS = {
     format: 'password',
     nullable: true,
     writeOnly: true,
-    description: 'Write-only: stored encrypted (AES-256-GCM) and never returned; see has_auth_password. null clears it.',
+    description:
+      'Write-only: stored encrypted (AES-256-GCM) and never returned; see has_auth_password. null clears it.',
   },
-  inbound_cidrs: { type: String, isArray: true, example: ['192.0.2.0/24'], description: 'Networks the carrier sends calls from' },
-  max_channels: { type: Number, nullable: true, minimum: 1, maximum: 100_000, description: 'null for no limit' },
+  inbound_cidrs: {
+    type: String,
+    isArray: true,
+    example: ['192.0.2.0/24'],
+    description: 'Networks the carrier sends calls from',
+  },
+  max_channels: {
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'null for no limit',
+  },
   status: { enum: TRUNK_STATUSES, description: 'Default active' },
 };
 
