@@ -1,4 +1,4 @@
-import { createRedis, RedisChannels, RedisKeys } from '@pbx/common';
+import { createRedis, normalizeIp, RedisChannels, RedisKeys } from '@pbx/common';
 import { AuditLogRepository, BansRepository } from '@pbx/database';
 import type Redis from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -7,9 +7,10 @@ import { DropListSync } from '../../apps/api/src/bans/drop-list-sync.service';
 import { login, seedTenant, seedUser, SeededUser, startApi, TestApi } from './harness';
 
 /** Addresses of this run only (RFC 3849 documentation prefix), so runs never see each other's bans. */
-const RUN = randomBytes(4).toString('hex');
+const RUN = [0, 1].map(() => (randomBytes(2).readUInt16BE() || 1).toString(16)).join(':');
 let n = 0;
-const freshIp = () => `2001:db8:${RUN.slice(0, 4)}:${RUN.slice(4)}::${(++n).toString(16)}`;
+/** Already in canonical (RFC 5952) form: no leading zeros, lower case. */
+const freshIp = () => `2001:db8:${RUN}::${(++n).toString(16)}`;
 
 async function until(check: () => boolean | Promise<boolean>, deadlineMs = 2000): Promise<void> {
   const end = Date.now() + deadlineMs;
@@ -67,7 +68,7 @@ describe('bans: /api/v1/bans', () => {
   });
 
   const ban = (token: string, body: Record<string, unknown>) => {
-    if (typeof body.ip === 'string') usedIps.add(body.ip.toLowerCase());
+    if (typeof body.ip === 'string') usedIps.add(normalizeIp(body.ip) ?? body.ip);
     return api.request('POST', '/api/v1/bans', { token, body: { reason: 'scanner', ...body } });
   };
   const listed = (ip: string) => redis.sismember(RedisKeys.bannedIps, ip).then((v) => v === 1);
