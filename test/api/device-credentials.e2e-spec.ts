@@ -1,5 +1,6 @@
 import { AuditLogRepository } from '@pbx/database';
-import { md5, sha256, useDeviceSuite } from './telephony-helpers';
+import { login, seedUser } from './harness';
+import { md5, sha256, startApiCapturingLogs, useDeviceSuite } from './telephony-helpers';
 
 const DEVICE_KEYS = [
   'allowed_cidrs',
@@ -187,5 +188,49 @@ describe('device credentials: /api/v1/devices', () => {
     expect(Object.keys(doc.body.components.schemas.DeviceResource.properties)).not.toEqual(
       expect.arrayContaining([expect.stringMatching(/ha1|password/)]),
     );
+  });
+
+  it('never writes a SIP password, an HA1 or a trunk password to the log, even at trace level', async () => {
+    const { api, logs } = await startApiCapturingLogs(s.api.config);
+    try {
+      const token = (await login(api, await seedUser(api, s.tenantA.id, ['tenant_admin']))).access;
+      const created = await api.request('POST', '/api/v1/devices', {
+        token,
+        body: { extension_id: s.extA, name: 'Logged' },
+      });
+      const rotated = await api.request(
+        'POST',
+        `/api/v1/devices/${created.body.data.id}/credentials/rotate`,
+        {
+          token,
+        },
+      );
+      const trunkPassword = `trunk-${created.body.meta.sip_password}`;
+      const trunk = await api.request('POST', '/api/v1/trunks', {
+        token,
+        body: { name: `Logged ${created.body.data.id}`, host: 'h.example', auth_password: trunkPassword },
+      });
+      const refused = await api.request('POST', '/api/v1/trunks', {
+        token,
+        body: { name: '', host: 'bad host', auth_password: trunkPassword },
+      });
+      expect([created.status, rotated.status, trunk.status, refused.status]).toEqual([201, 200, 201, 422]);
+      expect(refused.text).not.toContain(trunkPassword);
+      const digests = await s.ha1s(created.body.data.id);
+      s.secrets.push(created.body.meta.sip_password, rotated.body.meta.sip_password, trunkPassword);
+      const text = logs();
+      // The capture works: the refused request was logged.
+      expect(text).toContain('request failed');
+      for (const secret of [
+        created.body.meta.sip_password,
+        rotated.body.meta.sip_password,
+        digests.ha1_md5,
+        digests.ha1_sha256,
+        trunkPassword,
+      ])
+        expect(text).not.toContain(secret);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -1,7 +1,11 @@
-import { InvalidationMessage, parseInvalidation, RedisChannels } from '@pbx/common';
+import { InvalidationMessage, parseInvalidation, RedisChannels, REDACTED_PATHS } from '@pbx/common';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { DataSource } from 'typeorm';
+import { createApiApp } from '../../apps/api/src/app.factory';
+import type { ApiConfig } from '../../apps/api/src/config/api-config';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
 
 export const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -93,4 +97,44 @@ export function useDeviceSuite(name: string): DeviceSuite {
     await s.api.close();
   });
   return s;
+}
+
+/** The real API at trace level, with every log line kept in memory, to prove secrets never reach a log. */
+export async function startApiCapturingLogs(base: ApiConfig): Promise<{ api: TestApi; logs: () => string }> {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const config: ApiConfig = { ...base, LOG_LEVEL: 'trace' };
+  const logger = pino(
+    { name: 'api-log-capture', level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    sink,
+  );
+  const app = await createApiApp(config, logger);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const request: TestApi['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
+  };
+  const api: TestApi = {
+    app,
+    baseUrl,
+    config,
+    keysDir: config.JWT_KEYS_DIR,
+    request,
+    close: () => app.close(),
+  };
+  return { api, logs: () => lines.join('') };
 }
