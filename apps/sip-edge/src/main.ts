@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     tls: config.tls,
     timers: config.timers,
     maxTransactions: config.maxTransactions,
+    cdrs: config.cdrs,
     dropList,
     registry,
     logger,

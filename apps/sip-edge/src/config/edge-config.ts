@@ -18,6 +18,7 @@ export const edgeConfigSchema = z
     EDGE_T2_MS: env.int(4000, 100, 60_000),
     EDGE_T4_MS: env.int(5000, 100, 60_000),
     EDGE_MAX_TRANSACTIONS: env.int(500_000, 100),
+    EDGE_CDRS: env.bool(false),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
   })
@@ -35,6 +36,7 @@ export interface EdgeConfig {
   ops: { address: string; port: number };
   timers: { t1: number; t2: number; t4: number };
   maxTransactions: number;
+  cdrs: boolean;
   redisUrl?: string;
   logLevel: string;
 }
@@ -48,6 +50,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     ops: { address: c.EDGE_OPS_ADDRESS, port: c.EDGE_OPS_PORT },
     timers: { t1: c.EDGE_T1_MS, t2: c.EDGE_T2_MS, t4: c.EDGE_T4_MS },
     maxTransactions: c.EDGE_MAX_TRANSACTIONS,
+    cdrs: c.EDGE_CDRS,
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,
   };

@@ -39,6 +39,7 @@ export class DialogStore {
     return undefined;
   }
 
+  /** Dialogs owned by an app connection (to end them when it disconnects). */
   removeOwnedBy(ownerId: number): Dialog[] {
     const out: Dialog[] = [];
     for (const d of this.byId.values()) if (d.ownerId === ownerId) out.push(d);

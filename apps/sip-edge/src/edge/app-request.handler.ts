@@ -86,6 +86,7 @@ export class AppRequestHandler {
     }
     const rec = this.startClient(conn, method, peer, buf, { uri: msg.uri, via, from, to, callId, cseq, routes: [], branch }, dialog);
     if (dialog) dialog.inviteTxnId = rec.txnId;
+    if (method === 'INVITE') this.ctx.cdr.attempt('application', buf.toString('utf8'));
     conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(buf, peer.proto, local, rec.txnId)), buf.toString('utf8'));
   }
 
@@ -124,7 +125,10 @@ export class AppRequestHandler {
     if (method === 'INVITE') dialog.inviteCSeq = cseq;
     const rec = this.startClient(conn, method, peer, req.buf, { ...req, callId: dialog.callId }, dialog);
     rec.dialogId = dialog.id;
-    if (method === 'BYE') this.ctx.endDialog(dialog);
+    if (method === 'BYE') {
+      this.ctx.endDialog(dialog);
+      this.ctx.cdr.stop('application', 'normal-release', req.buf.toString('utf8'));
+    }
     conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(req.buf, peer.proto, local, rec.txnId)), req.buf.toString('utf8'));
   }
 

@@ -51,6 +51,10 @@ export class AppResponseHandler {
     if (isDialogMethod && status > 100 && status < 300 && !dialog) dialog = this.createUasDialog(rec, conn, contact ?? '');
     if (dialog && isDialogMethod && status >= 200 && status < 300) dialog.state = 'confirmed';
     if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
+    if (status >= 200 && isDialogMethod && req.method === 'INVITE') {
+      if (status < 300) this.ctx.cdr.start('application', 'uas', buf.toString('utf8'));
+      else this.ctx.cdr.stop('application', 'call-rejected', buf.toString('utf8'));
+    }
     if (status >= 200) {
       this.ctx.pendingServer.delete(rec.txnId);
       // The transaction lingers for Timer J/H; it must not pin the parsed request meanwhile.

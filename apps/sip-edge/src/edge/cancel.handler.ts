@@ -47,6 +47,7 @@ export class CancelHandler {
     this.ctx.pendingServer.delete(rec.txnId);
     const dialog = rec.dialog;
     if (dialog) this.ctx.endDialog(dialog);
+    this.ctx.cdr.stop('network', 'call-canceled', text);
     if (!rec.conn.isOpen) return;
     rec.conn.sendSip(
       {

@@ -45,6 +45,10 @@ export class ClientResponseRelay implements ClientTransactionUser {
         return;
       }
       this.updateDialog(rec, msg, source, status);
+      if (rec.method === 'INVITE' && status >= 200) {
+        if (status < 300) this.ctx.cdr.start('network', 'uac', raw.toString('utf8'));
+        else this.ctx.cdr.stop('network', 'call-rejected', raw.toString('utf8'));
+      }
     }
     if (status >= 200) {
       rec.final = true;

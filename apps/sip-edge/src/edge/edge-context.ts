@@ -11,6 +11,7 @@ import type { SipPeer } from '../transaction/transaction-types';
 import type { ListeningInfo, RemoteInfo, SendTarget, TransportProto } from '../transport/transport';
 import type { AppConnection } from '../wire/app-connection';
 import { AppRouter } from '../wire/app-router';
+import { CdrEmitter } from './cdr-emitter';
 import type { EdgeMetrics } from './edge-metrics';
 
 /** What the edge needs from the transport layer (TransportManager satisfies it). */
@@ -64,6 +65,8 @@ export interface EdgeContextOptions {
   metrics: EdgeMetrics;
   timers: SipTimerConfig;
   maxTransactions: number;
+  /** Send cdr:attempt/start/stop frames to apps that routed them (drachtio `<cdrs>true</cdrs>`). */
+  cdrs?: boolean;
 }
 
 export interface LocalAddress {
@@ -86,6 +89,7 @@ export class EdgeContext {
   readonly logger: Logger;
   readonly metrics: EdgeMetrics;
   readonly timers: SipTimerConfig;
+  readonly cdr: CdrEmitter;
   private readonly transport: TransportPort;
   private locals?: Map<string, LocalAddress>;
 
@@ -94,6 +98,7 @@ export class EdgeContext {
     this.logger = opts.logger;
     this.metrics = opts.metrics;
     this.timers = opts.timers;
+    this.cdr = new CdrEmitter(this, opts.cdrs ?? false);
     this.tl = new TransactionLayer({
       send: (peer, data, onError) => this.send(peer, data, onError),
       timers: opts.timers,

@@ -14,6 +14,7 @@ export interface EdgeRuntimeOptions {
   maxTransactions?: number;
   dropList?: DropListLike;
   registry?: Registry;
+  cdrs?: boolean;
   logger: Logger;
 }
 
@@ -39,6 +40,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     timers: opts.timers,
     maxTransactions: opts.maxTransactions,
     registry: opts.registry,
+    cdrs: opts.cdrs,
   });
   transport.on('message', (m) => edge.onInbound(m));
   transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));

@@ -80,6 +80,7 @@ export class NetworkRequestHandler {
     this.ctx.pendingServer.set(rec.txnId, rec);
     this.ctx.trackPending(rec);
     this.ctx.metrics.appFrames.inc({ direction: 'to-app' });
+    if (req.method === 'INVITE') this.ctx.cdr.attempt('network', text);
     conn.sendSip(
       {
         source: 'network',
@@ -122,7 +123,10 @@ export class NetworkRequestHandler {
     txn.context = rec;
     this.ctx.pendingServer.set(rec.txnId, rec);
     this.ctx.trackPending(rec);
-    if (req.method === 'BYE') this.ctx.endDialog(dialog);
+    if (req.method === 'BYE') {
+      this.ctx.endDialog(dialog);
+      this.ctx.cdr.stop('network', 'normal-release', text);
+    }
     conn.sendSip(
       { source: 'network', bytes: raw.length, proto: source.proto, address: source.address, port: source.port, txnId: rec.txnId, dialogId: dialog.id },
       text,

@@ -14,6 +14,8 @@ import { EdgeMetrics } from './edge-metrics';
 import { NetworkRequestHandler } from './network-request.handler';
 import { ProxyHandler } from './proxy.handler';
 import { UnsolicitedBye } from './unsolicited-bye';
+import { buildServerResponse } from './response-builder';
+import { generateTag } from '../sip/message';
 
 export interface SipEdgeOptions {
   transport: TransportPort;
@@ -22,6 +24,7 @@ export interface SipEdgeOptions {
   timers?: SipTimerConfig;
   maxTransactions?: number;
   registry?: Registry;
+  cdrs?: boolean;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -52,6 +55,7 @@ export class SipEdge implements AppConnectionHandler {
       metrics,
       timers: opts.timers ?? DEFAULT_TIMERS,
       maxTransactions: opts.maxTransactions ?? 500_000,
+      cdrs: opts.cdrs,
     });
     this.ctx = ctx;
     this.secret = digest(opts.secret);
@@ -118,9 +122,20 @@ export class SipEdge implements AppConnectionHandler {
     this.proxies.handle(conn, cmd);
   }
 
+  /**
+   * An app went away: its unanswered requests get 503 (nobody else can answer them) and its dialogs are
+   * forgotten, so later in-dialog requests get 481 (§5).
+   */
   closed(conn: AppConnection): void {
     this.ctx.router.removeConnection(conn);
     this.ctx.connections.delete(conn.id);
+    for (const rec of this.ctx.pendingServer.values()) {
+      if (rec.conn !== conn) continue;
+      this.ctx.pendingServer.delete(rec.txnId);
+      rec.txn.respond(503, buildServerResponse(rec.req, rec.topVia, 503, 'Service Unavailable', rec.toTag || generateTag()));
+    }
+    for (const dialog of this.ctx.dialogs.removeOwnedBy(conn.id)) this.ctx.endDialog(dialog);
+    for (const rec of this.ctx.pendingClient.values()) if (rec.conn === conn) this.ctx.pendingClient.delete(rec.txnId);
   }
 
   close(): void {
