@@ -224,6 +224,16 @@ describe('bans: /api/v1/bans', () => {
     await until(() => edgeMessages(ip).some((m) => m.body.op === 'remove'));
   });
 
+  it('the sweeper also restores an active platform ban missing from the drop list', async () => {
+    const ip = freshIp();
+    usedIps.add(ip);
+    await api.app.get(BansRepository).insert({ tenantId: null, ip, reason: 'scanner', source: 'scanner' });
+    expect(await listed(ip)).toBe(false);
+    await api.app.get(DropListSync).sweepAll();
+    expect(await listed(ip)).toBe(true);
+    await until(() => edgeMessages(ip).some((m) => m.body.op === 'add'));
+  });
+
   it('reading an expired platform ban removes it from the drop list at once', async () => {
     const ip = freshIp();
     const id = (await ban(t.root, { ip, scope: 'platform', expires_in_seconds: 60 })).body.data.id;

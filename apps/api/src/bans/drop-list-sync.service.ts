@@ -14,8 +14,10 @@ const SCAN_BATCH = 500;
  * Keeps the SIP edge's drop list (RedisKeys.bannedIps) in line with the platform-wide bans in Postgres.
  *
  * Expiry has no event, so every API instance sweeps: it walks the SET and removes addresses whose
- * platform bans have all ended. This needs no leader: SREM is idempotent, a removal twice is harmless,
- * and an address with no platform ban row at all (put there by hand or by a test) is left alone.
+ * platform bans have all ended, then adds any active platform ban missing from it (a ban whose SADD
+ * failed, or one written by the SIP app's scanner while Redis was away). This needs no leader: SADD
+ * and SREM are idempotent, doing either twice is harmless, and an address with no platform ban row
+ * at all (put there by hand or by a test) is left alone.
  * Reads also sweep the expired bans they show, so an operator never sees "expired" for an address
  * the edge is still dropping.
  */
@@ -23,6 +25,7 @@ const SCAN_BATCH = 500;
 export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<string[]>;
+  private queued?: Promise<string[]>;
 
   constructor(
     private readonly bans: BansRepository,
@@ -54,9 +57,22 @@ export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdo
     await this.restoreIfBannedMeanwhile(ip);
   }
 
-  /** One pass over the whole SET; returns the addresses it removed. Passes never overlap. */
+  /**
+   * One pass over the whole SET and the active platform bans; returns the addresses it removed.
+   * Passes never overlap: a call during a pass gets the next pass, which starts after it (and so
+   * sees every change made before the call). At most one pass waits.
+   */
   sweepAll(): Promise<string[]> {
-    this.running ??= this.scanAndSweep().finally(() => (this.running = undefined));
+    if (this.running) {
+      this.queued ??= this.running
+        .catch(() => [])
+        .then(() => {
+          this.queued = undefined;
+          return this.sweepAll();
+        });
+      return this.queued;
+    }
+    this.running = this.scanAndSweep().finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -88,7 +104,20 @@ export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdo
       cursor = next;
       removed.push(...(await this.sweep(batch)));
     } while (cursor !== '0');
+    await this.restoreMissing();
     return removed;
+  }
+
+  private async restoreMissing(): Promise<void> {
+    const active = await this.bans.activePlatformIps();
+    for (let i = 0; i < active.length; i += SCAN_BATCH) {
+      const batch = active.slice(i, i + SCAN_BATCH);
+      const member = await this.redis.smismember(RedisKeys.bannedIps, ...batch);
+      const missing = batch.filter((_, j) => member[j] !== 1);
+      for (const ip of missing) await banIp(this.redis, ip);
+      if (missing.length)
+        this.logger.warn({ count: missing.length }, 'active platform bans restored to the drop list');
+    }
   }
 
   /** A ban created between our read of Postgres and the SREM must not end up unenforced. */

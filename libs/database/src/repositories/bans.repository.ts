@@ -91,6 +91,14 @@ export class BansRepository {
     return new Map(rows.map((r) => [r.ip, r.active]));
   }
 
+  /** Every address under an active platform-wide ban: what the edge drop list must hold at least. */
+  async activePlatformIps(): Promise<string[]> {
+    const rows: Array<{ ip: string }> = await this.ds.query(
+      `SELECT DISTINCT b.ip FROM bans b WHERE b.tenant_id IS NULL AND ${ACTIVE} ORDER BY b.ip`,
+    );
+    return rows.map((r) => r.ip);
+  }
+
   private visible(scope: BanScope) {
     const qb = this.repo.createQueryBuilder('b');
     return qb.where(
