@@ -22,12 +22,16 @@ const DISPOSITIONS: readonly CdrDisposition[] = [
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A date, or a date-time with an optional offset (no offset means UTC). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-function parseDate(v: string): Date | null {
+export function parseCdrDate(raw: string): Date | null {
+  // An unencoded '+01:00' arrives as ' 01:00': form decoding turns '+' into a space.
+  const v = raw.replace(/(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$/i, '$1+$2');
   if (!ISO_8601.test(v)) return null;
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && v.length > 10;
-  const d = new Date(v.length === 10 || hasZone ? v : `${v}Z`);
+  const dateOnly = v.length === 10;
+  const hasZone = !dateOnly && /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v);
+  // Without an offset a date-time is UTC, as a bare date already is for Date.
+  const d = new Date(dateOnly || hasZone ? v : `${v}Z`);
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
@@ -66,7 +70,7 @@ export function parseCdrFilters(raw: Record<string, string>): CdrFilters {
   for (const field of ['from', 'to'] as const) {
     const v = raw[field];
     if (v === undefined) continue;
-    const d = parseDate(v);
+    const d = parseCdrDate(v);
     if (d) out[field] = d;
     else fail(field, `The filter ${field} must be an ISO 8601 date or date-time.`);
   }
