@@ -5,20 +5,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DropListSync } from '../../apps/api/src/bans/drop-list-sync.service';
 import { login, seedTenant, seedUser, SeededUser, startApi, TestApi } from './harness';
+import { until } from './ops-helpers';
 
 /** Addresses of this run only (RFC 3849 documentation prefix), so runs never see each other's bans. */
 const RUN = [0, 1].map(() => (randomBytes(2).readUInt16BE() || 1).toString(16)).join(':');
 let n = 0;
 /** Already in canonical (RFC 5952) form: no leading zeros, lower case. */
 const freshIp = () => `2001:db8:${RUN}::${(++n).toString(16)}`;
-
-async function until(check: () => boolean | Promise<boolean>, deadlineMs = 2000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('bans: /api/v1/bans', () => {
   let api: TestApi;

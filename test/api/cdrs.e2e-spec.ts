@@ -2,36 +2,7 @@ import { AuditLogRepository, CdrInsert, CdrsRepository } from '@pbx/database';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
-
-/** Parses RFC 4180 text (quoted cells may hold commas, quotes and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const endCell = () => {
-    row.push(cell);
-    cell = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted && ch === '"' && text[i + 1] === '"') {
-      cell += '"';
-      i++;
-    } else if (quoted && ch === '"') quoted = false;
-    else if (quoted) cell += ch;
-    else if (ch === '"') quoted = true;
-    else if (ch === ',') endCell();
-    else if (ch === '\r' && text[i + 1] === '\n') {
-      endCell();
-      rows.push(row);
-      row = [];
-      i++;
-    } else cell += ch;
-  }
-  if (cell || row.length) throw new Error('CSV does not end with CRLF');
-  return rows;
-}
+import { parseCsv } from './ops-helpers';
 
 describe('cdrs: /api/v1/cdrs', () => {
   let api: TestApi;

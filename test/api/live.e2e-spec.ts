@@ -13,14 +13,7 @@ import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { login, seedTenant, seedUser, SeededUser, startApi, TestApi } from './harness';
-
-async function until(check: () => boolean, deadlineMs = 2000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from './ops-helpers';
 
 describe('live: /api/v1/live', () => {
   let api: TestApi;
