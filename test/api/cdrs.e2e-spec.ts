@@ -214,6 +214,9 @@ describe('cdrs: /api/v1/cdrs', () => {
       );
       expect(res.headers.get('x-export-rows')).toBe('5');
       expect(res.headers.get('x-export-truncated')).toBe('false');
+      // Streamed, not buffered: no length is known up front.
+      expect(res.headers.get('content-length')).toBeNull();
+      expect(res.headers.get('cache-control')).toBe('no-store');
       const rows = parseCsv(res.text);
       expect(rows[0].slice(0, 8)).toEqual([
         'id',
