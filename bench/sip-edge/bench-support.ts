@@ -43,6 +43,13 @@ export function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Starts an srf app (compiled JS) as a child and waits for its `ready` message. */
 export function startApp(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -61,6 +68,8 @@ export interface SippRun {
   elapsedS: number;
   successful: number;
   failed: number;
+  /** Highest CurrentCall(P) sample in sipp's periodic statistics. */
+  maxCurrent: number;
   rtdMs: number[];
   stdout: string;
 }
@@ -79,12 +88,15 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
       const rtt = readdirSync(dir).find((f) => f.includes('_rtt') && f.endsWith('.csv'));
       let successful = 0;
       let failed = 0;
+      let maxCurrent = 0;
       if (stat) {
         const lines = readFileSync(join(dir, stat), 'utf8').trim().split('\n');
         const head = lines[0].split(';');
         const last = lines[lines.length - 1].split(';');
         successful = Number(last[head.indexOf('SuccessfulCall(C)')] ?? 0);
         failed = Number(last[head.indexOf('FailedCall(C)')] ?? 0);
+        const cur = head.indexOf('CurrentCall(P)');
+        for (const line of lines.slice(1)) maxCurrent = Math.max(maxCurrent, Number(line.split(';')[cur]) || 0);
       }
       const rtdMs: number[] = [];
       if (rtt) {
@@ -93,7 +105,7 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
           if (Number.isFinite(v) && line) rtdMs.push(v);
         }
       }
-      resolve({ code, elapsedS, successful, failed, rtdMs, stdout });
+      resolve({ code, elapsedS, successful, failed, maxCurrent, rtdMs, stdout });
     });
   });
 }

@@ -5,9 +5,14 @@ import { newId } from '../wire/wire-format';
 import type { EdgeContext, ServerRequestRecord } from './edge-context';
 import { buildServerResponse } from './response-builder';
 import { tagOf } from './outgoing-message';
-import { stampTopVia } from './via-stamp';
+import { fastViaKey, stampTopVia, type ViaKey } from './via-stamp';
 import type { CancelHandler } from './cancel.handler';
 import type { ProxyHandler } from './proxy.handler';
+
+function slowViaKey(value: string): ViaKey | undefined {
+  const v = parseVia(value);
+  return v ? { host: v.host, port: v.port ?? 5060, branch: v.branch ?? '' } : undefined;
+}
 
 /** Methods that cannot start a dialog-less transaction here: drachtio answers them 481 (§10.11). */
 const NEEDS_DIALOG = new Set(['BYE', 'UPDATE', 'PRACK']);
@@ -22,14 +27,14 @@ export class NetworkRequestHandler {
 
   handle(req: SipRequest, raw: Buffer, source: RemoteInfo): void {
     const topVia = req.headers.get('via');
-    const via = topVia ? parseVia(topVia) : undefined;
+    const via = topVia ? (fastViaKey(topVia) ?? slowViaKey(topVia)) : undefined;
     const callId = req.headers.get('call-id');
     const cseqText = req.headers.get('cseq');
     if (!via || !callId || !cseqText) return this.ctx.metrics.drops.inc({ reason: 'malformed' });
     const parts: RequestKeyParts = {
       method: req.method,
-      branch: via.branch ?? '',
-      sentBy: `${via.host}:${via.port ?? 5060}`,
+      branch: via.branch,
+      sentBy: `${via.host}:${via.port}`,
       callId,
       fromTag: tagOf(req.headers.get('from')),
       toTag: tagOf(req.headers.get('to')),

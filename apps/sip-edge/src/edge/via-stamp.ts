@@ -42,3 +42,36 @@ export function stampTopVia(raw: string, viaHost: string, source: RemoteInfo): {
   }
   return { text: raw, topVia: '' };
 }
+
+/** Branch and sent-by of a top Via, the transaction key parts (§17.2.3). */
+export interface ViaKey {
+  host: string;
+  port: number;
+  branch: string;
+}
+
+/**
+ * The common case of a Via (`SIP/2.0/UDP host:port;...;branch=x`) read without a full parse; anything
+ * unusual (IPv6, comments, odd spacing) returns undefined and the caller falls back to parseVia.
+ */
+export function fastViaKey(value: string): ViaKey | undefined {
+  const sp = value.indexOf(' ');
+  if (sp < 0 || value.indexOf('(') >= 0 || value.indexOf('[') >= 0) return undefined;
+  let semi = value.indexOf(';', sp);
+  const comma = value.indexOf(',', sp);
+  if (semi < 0 || (comma >= 0 && comma < semi)) semi = comma >= 0 ? comma : value.length;
+  const sentBy = value.slice(sp + 1, semi).trim();
+  if (sentBy.indexOf(' ') >= 0) return undefined;
+  const colon = sentBy.indexOf(':');
+  const host = colon < 0 ? sentBy : sentBy.slice(0, colon);
+  const port = colon < 0 ? 5060 : Number(sentBy.slice(colon + 1));
+  if (!host || !(port > 0 && port < 65536)) return undefined;
+  const b = value.indexOf(';branch=', semi);
+  let branch = '';
+  if (b >= 0) {
+    let end = b + 8;
+    while (end < value.length && value.charCodeAt(end) !== 0x3b && value.charCodeAt(end) !== 0x2c && value.charCodeAt(end) > 0x20) end++;
+    branch = value.slice(b + 8, end);
+  }
+  return { host, port, branch };
+}
