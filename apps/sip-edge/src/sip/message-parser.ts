@@ -8,14 +8,6 @@ import { PartialSipMessage, SipParseError } from './sip-parse-error';
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 
-const MANDATORY: ReadonlyArray<[string, string]> = [
-  ['via', 'Via'],
-  ['from', 'From'],
-  ['to', 'To'],
-  ['call-id', 'Call-ID'],
-  ['cseq', 'CSeq'],
-];
-
 interface StartLine {
   kind: 'request' | 'response';
   method?: string;
@@ -123,11 +115,9 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
   }
 
   const headers = new SipHeaders();
-  const counts = { from: 0, to: 0, 'call-id': 0, cseq: 0, 'content-length': 0, 'max-forwards': 0 };
+  const seen: Essentials = {};
   let curName = '';
   let curValue: string | undefined;
-  let clValue: string | undefined;
-  let mfValue: string | undefined;
   let pos = nl < 0 ? text.length : nl + 1;
   for (;;) {
     let line: string | undefined;
@@ -150,22 +140,7 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
     }
     if (curValue !== undefined) {
       if (headers.size >= limits.maxHeaders) problem ??= [400, 'Too many headers'];
-      else {
-        const key = headerKey(curName);
-        if (key === 'via' && curValue.indexOf(',') >= 0) {
-          for (const v of splitHeaderList(curValue, true)) {
-            if (v.length === 0) problem ??= [400, 'Malformed Via header'];
-            else headers.pushRaw(curName, key, v);
-          }
-        } else headers.pushRaw(curName, key, curValue);
-        if (key in counts) {
-          counts[key as keyof typeof counts]++;
-          if (key === 'content-length') {
-            if (clValue !== undefined && clValue !== curValue) problem ??= [400, 'Conflicting Content-Length headers'];
-            clValue = curValue;
-          } else if (key === 'max-forwards') mfValue = curValue;
-        }
-      }
+      else problem ??= addHeader(headers, seen, curName, curValue);
       curValue = undefined;
     }
     if (line === undefined) break;
@@ -184,14 +159,9 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
   const partial: PartialSipMessage = { kind: startLine.kind, method: startLine.method, uri: startLine.uri, status: startLine.status, headers };
   if (problem) throw new SipParseError(problem[0], problem[1], partial);
   if (!terminated) throw new SipParseError(400, 'Missing blank line after headers', partial);
-  for (const [key, name] of MANDATORY) {
-    if (!headers.has(key)) throw new SipParseError(400, `Missing ${name} header`, partial);
-  }
-  for (const key of ['from', 'to', 'call-id', 'cseq', 'max-forwards'] as const) {
-    if (counts[key] > 1) throw new SipParseError(400, `Multiple ${key} headers`, partial);
-  }
-  validateHeaders(headers, startLine, mfValue, partial);
+  validateHeaders(seen, startLine, partial);
 
+  const clValue = seen.contentLength;
   let length = buf.length - bodyStart;
   if (clValue !== undefined) {
     if (!isDigits(clValue) || clValue.length > 10) throw new SipParseError(400, 'Malformed Content-Length', partial);
@@ -208,26 +178,92 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
   return { kind: 'response', status: startLine.status ?? 0, reason: startLine.reason ?? '', version: 'SIP/2.0', headers, body };
 }
 
-function validateHeaders(headers: SipHeaders, startLine: StartLine, mf: string | undefined, partial: PartialSipMessage): void {
-  const callId = headers.get('call-id') ?? '';
-  if (callId.length === 0 || callId.split('').some((c) => isWhitespace(c.charCodeAt(0)))) {
-    throw new SipParseError(400, 'Malformed Call-ID', partial);
+/** The few headers the parser itself checks, captured while reading so nothing is scanned twice. */
+interface Essentials {
+  via?: string;
+  from?: string;
+  to?: string;
+  callId?: string;
+  cseq?: string;
+  contentLength?: string;
+  maxForwards?: string;
+  duplicate?: string;
+  badContact?: boolean;
+}
+
+function addHeader(headers: SipHeaders, seen: Essentials, name: string, value: string): Problem | undefined {
+  const key = headerKey(name);
+  switch (key) {
+    case 'via':
+      if (value.indexOf(',') >= 0) {
+        for (const v of splitHeaderList(value, true)) {
+          if (v.length === 0) return [400, 'Malformed Via header'];
+          headers.pushRaw(name, key, v);
+          seen.via ??= v;
+        }
+        return undefined;
+      }
+      seen.via ??= value;
+      break;
+    case 'from':
+      if (seen.from !== undefined) seen.duplicate ??= 'From';
+      seen.from = value;
+      break;
+    case 'to':
+      if (seen.to !== undefined) seen.duplicate ??= 'To';
+      seen.to = value;
+      break;
+    case 'call-id':
+      if (seen.callId !== undefined) seen.duplicate ??= 'Call-ID';
+      seen.callId = value;
+      break;
+    case 'cseq':
+      if (seen.cseq !== undefined) seen.duplicate ??= 'CSeq';
+      seen.cseq = value;
+      break;
+    case 'max-forwards':
+      if (seen.maxForwards !== undefined) seen.duplicate ??= 'Max-Forwards';
+      seen.maxForwards = value;
+      break;
+    case 'content-length':
+      if (seen.contentLength !== undefined && seen.contentLength !== value) return [400, 'Conflicting Content-Length headers'];
+      seen.contentLength = value;
+      break;
+    case 'contact':
+      // An addr-spec Contact cannot carry URI headers (RFC 3261 §20.10, RFC 4475 §3.1.2.13).
+      if (value.indexOf('?') >= 0 && value.indexOf('<') < 0) seen.badContact = true;
+      break;
   }
-  const cseq = parseCSeq(headers.get('cseq') ?? '');
-  if (!cseq) throw new SipParseError(400, 'Malformed CSeq', partial);
-  if (startLine.kind === 'request' && cseq.method !== startLine.method) {
-    throw new SipParseError(400, 'CSeq method does not match request method', partial);
-  }
-  if (!parseVia(headers.get('via') ?? '')) throw new SipParseError(400, 'Malformed Via header', partial);
-  if (!parseNameAddr(headers.get('from') ?? '')) throw new SipParseError(400, 'Malformed From header', partial);
-  if (!parseNameAddr(headers.get('to') ?? '')) throw new SipParseError(400, 'Malformed To header', partial);
-  for (const contact of headers.getAll('contact')) {
-    // An addr-spec Contact cannot carry URI headers or parameters meant for the URI (RFC 3261 §20.10).
-    if (contact.indexOf('<') < 0 && contact.indexOf('?') >= 0) throw new SipParseError(400, 'Malformed Contact header', partial);
-  }
-  if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255)) {
-    throw new SipParseError(400, 'Malformed Max-Forwards', partial);
-  }
+  headers.pushRaw(name, key, value);
+  return undefined;
+}
+
+function hasWhitespace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isWhitespace(s.charCodeAt(i))) return true;
+  return false;
+}
+
+function validateHeaders(seen: Essentials, startLine: StartLine, partial: PartialSipMessage): void {
+  const fail = (reason: string): never => {
+    throw new SipParseError(400, reason, partial);
+  };
+  if (seen.via === undefined) fail('Missing Via header');
+  if (seen.from === undefined) fail('Missing From header');
+  if (seen.to === undefined) fail('Missing To header');
+  if (seen.callId === undefined) fail('Missing Call-ID header');
+  if (seen.cseq === undefined) fail('Missing CSeq header');
+  if (seen.duplicate) fail(`Multiple ${seen.duplicate} headers`);
+  const callId = seen.callId ?? '';
+  if (callId.length === 0 || hasWhitespace(callId)) fail('Malformed Call-ID');
+  const cseq = parseCSeq(seen.cseq ?? '');
+  if (!cseq) return fail('Malformed CSeq');
+  if (startLine.kind === 'request' && cseq.method !== startLine.method) fail('CSeq method does not match request method');
+  if (!parseVia(seen.via ?? '')) fail('Malformed Via header');
+  if (!parseNameAddr(seen.from ?? '')) fail('Malformed From header');
+  if (!parseNameAddr(seen.to ?? '')) fail('Malformed To header');
+  if (seen.badContact) fail('Malformed Contact header');
+  const mf = seen.maxForwards;
+  if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255)) fail('Malformed Max-Forwards');
 }
 
 function failWithHeaders(text: string, nl: number, limits: SipLimits, partial: PartialSipMessage, problem: Problem): never {

@@ -45,10 +45,18 @@ const LIST_HEADERS = new Set([
   'p-asserted-identity',
 ]);
 
+// Header names repeat endlessly (Via, From, CSeq ...); remembering their keys saves a toLowerCase per line.
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+
 /** Canonical lookup key of a header name: lower case, compact form expanded. */
 export function headerKey(name: string): string {
+  const cached = KEY_CACHE.get(name);
+  if (cached !== undefined) return cached;
   const lower = name.toLowerCase();
-  return lower.length === 1 ? (COMPACT_FORMS.get(lower) ?? lower) : lower;
+  const key = lower.length === 1 ? (COMPACT_FORMS.get(lower) ?? lower) : lower;
+  if (KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(name, key);
+  return key;
 }
 
 export function isListHeader(name: string): boolean {
