@@ -5,7 +5,7 @@ import { createKey, loadKeys, pruneKeys, rotateKeys } from '../auth/keys/key-sto
  * JWT signing-key maintenance: `generate` (only when there is no active key, so it is safe to
  * run on every deploy), `rotate` and `prune`. Prints key ids only, never key material.
  */
-const keysConfigSchema = z.object({
+export const keysConfigSchema = z.object({
   JWT_KEYS_DIR: z.string().min(1),
   JWT_ACCESS_TTL_SECONDS: env.int(3600, 60, 86_400),
 });

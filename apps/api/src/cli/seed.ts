@@ -6,7 +6,7 @@ import * as bcrypt from 'bcrypt';
  * Idempotent first-run seed: the "platform" tenant and one platform admin. Running it again
  * changes nothing; in particular an existing admin's password is never overwritten.
  */
-const seedConfigSchema = z.object({
+export const seedConfigSchema = z.object({
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   BCRYPT_COST: env.int(12, 4, 15),
   SEED_ADMIN_EMAIL: z
