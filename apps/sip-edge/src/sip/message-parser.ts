@@ -83,6 +83,18 @@ function parseStartLine(line: string): StartLine | Problem {
  * so a caller may still answer a bad request (see `buildErrorResponse`).
  */
 export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMessage {
+  return parseMessageExtent(buf, limitsIn).msg;
+}
+
+/** A parsed message and where it sits in the input: leading CRLFs and datagram bytes past the body excluded. */
+export interface ParsedExtent {
+  msg: SipMessage;
+  start: number;
+  end: number;
+}
+
+/** `parseMessage`, also telling which bytes of `buf` the message occupies. */
+export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): ParsedExtent {
   const limits = resolveLimits(limitsIn);
   if (buf.length > limits.maxMessageBytes) throw new SipParseError(513, 'Message Too Large');
   let start = 0;
@@ -172,10 +184,12 @@ export function parseMessage(buf: Buffer, limitsIn?: Partial<SipLimits>): SipMes
   } else if (limits.mode === 'stream') throw new SipParseError(400, 'Missing Content-Length header', partial);
   const body = buf.subarray(bodyStart, bodyStart + length);
 
-  if (startLine.kind === 'request') {
-    return { kind: 'request', method: startLine.method ?? '', uri: startLine.uri ?? '', version: 'SIP/2.0', headers, body };
-  }
-  return { kind: 'response', status: startLine.status ?? 0, reason: startLine.reason ?? '', version: 'SIP/2.0', headers, body };
+  const end = bodyStart + length;
+  const msg: SipMessage =
+    startLine.kind === 'request'
+      ? { kind: 'request', method: startLine.method ?? '', uri: startLine.uri ?? '', version: 'SIP/2.0', headers, body }
+      : { kind: 'response', status: startLine.status ?? 0, reason: startLine.reason ?? '', version: 'SIP/2.0', headers, body };
+  return { msg, start, end };
 }
 
 /** The few headers the parser itself checks, captured while reading so nothing is scanned twice. */

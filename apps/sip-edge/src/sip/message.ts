@@ -26,7 +26,8 @@ export { SipParseError } from './sip-parse-error';
 export type { PartialSipMessage } from './sip-parse-error';
 export { DEFAULT_SIP_LIMITS } from './sip-limits';
 export type { SipLimits } from './sip-limits';
-export { parseMessage } from './message-parser';
+export { parseMessage, parseMessageExtent } from './message-parser';
+export type { ParsedExtent } from './message-parser';
 export { serialize, buildResponse, buildErrorResponse, generateBranch, generateTag } from './message-serializer';
 export type { ExtraHeaders } from './message-serializer';
 export {

@@ -1,7 +1,7 @@
 import type { Logger } from '@pbx/common';
 import { formatVia, parseVia } from '../sip/header-parsers';
 import type { SipMessage, SipRequest } from '../sip/message';
-import { parseMessage } from '../sip/message-parser';
+import { parseMessage, parseMessageExtent } from '../sip/message-parser';
 import { buildErrorResponse, serialize } from '../sip/message-serializer';
 import type { SipLimits } from '../sip/sip-limits';
 import { SipParseError } from '../sip/sip-parse-error';
@@ -35,6 +35,7 @@ export class MessageIntake {
     private readonly stats: TransportStats,
     private readonly logger: Logger,
     private readonly deliver: (m: InboundMessage) => void,
+    private readonly stampVia = true,
   ) {
     const common = { maxHeaders: limits.maxHeaders, maxHeaderLineBytes: limits.maxHeaderLineBytes };
     this.datagramLimits = { ...common, maxMessageBytes: limits.maxDatagramBytes, mode: 'datagram' };
@@ -47,15 +48,18 @@ export class MessageIntake {
     this.stats.messagesReceived++;
     this.stats.bytesReceived += raw.length;
     let msg: SipMessage;
+    let exact = raw;
     try {
-      msg = parseMessage(raw, this.limitsFor(source));
+      const parsed = parseMessageExtent(raw, this.limitsFor(source));
+      msg = parsed.msg;
+      if (parsed.start > 0 || parsed.end < raw.length) exact = raw.subarray(parsed.start, parsed.end);
     } catch (err) {
       this.parseFailed(err, source, reply);
       return;
     }
-    if (msg.kind === 'request') stampTopVia(msg, source);
+    if (this.stampVia && msg.kind === 'request') stampTopVia(msg, source);
     try {
-      this.deliver({ msg, raw, source, receivedAt: Date.now() });
+      this.deliver({ msg, raw: exact, source, receivedAt: Date.now() });
     } catch (err) {
       this.logger.error({ err, source: `${source.proto}:${source.address}:${source.port}` }, 'message handler threw');
     }

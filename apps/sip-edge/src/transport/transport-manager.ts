@@ -65,7 +65,7 @@ export class TransportManager extends EventEmitter<TransportEvents> {
     this.logger = opts.logger ?? createLogger('sip-edge-transport');
     const resolved = resolveOptions(opts);
     const dropList = opts.dropList;
-    const intake = new MessageIntake(resolved, this.counters, this.logger, (m: InboundMessage) => this.emit('message', m));
+    const intake = new MessageIntake(resolved, this.counters, this.logger, (m: InboundMessage) => this.emit('message', m), opts.stampVia ?? true);
     this.ctx = {
       logger: this.logger,
       stats: this.counters,

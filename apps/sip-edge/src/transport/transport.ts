@@ -14,6 +14,7 @@ export interface RemoteInfo {
 
 export interface InboundMessage {
   msg: SipMessage;
+  /** The message's own bytes as received: leading CRLFs and datagram bytes past Content-Length cut off. */
   raw: Buffer;
   source: RemoteInfo;
   receivedAt: number;
@@ -60,6 +61,11 @@ export interface TransportOptions {
   connectTimeoutMs?: number;
   dropList?: DropListLike;
   logger?: Logger;
+  /**
+   * Stamp rport (always) and received (when needed) on the top Via of `msg` for every request, as
+   * drachtio-server does. `raw` is never modified. Default true.
+   */
+  stampVia?: boolean;
 }
 
 export interface TransportStats {
