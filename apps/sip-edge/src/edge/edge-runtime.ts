@@ -15,6 +15,8 @@ export interface EdgeRuntimeOptions {
   dropList?: DropListLike;
   registry?: Registry;
   cdrs?: boolean;
+  /** Write backlog after which a SIP connection is dropped as stuck (a trunk or stunnel carries a lot). */
+  maxPendingWriteBytes?: number;
   logger: Logger;
 }
 
@@ -31,6 +33,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     contacts: opts.contacts,
     tls: opts.tls,
     dropList: opts.dropList,
+    maxPendingWriteBytes: opts.maxPendingWriteBytes,
     logger: opts.logger.child({ component: 'transport' }),
   });
   const edge = new SipEdge({

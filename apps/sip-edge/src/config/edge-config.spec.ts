@@ -1,0 +1,31 @@
+import { ConfigError } from '@pbx/config';
+import { loadEdgeConfig } from './edge-config';
+
+const base = { EDGE_SECRET: 'a-long-enough-secret', EDGE_CONTACTS: 'sip:127.0.0.1:5060;transport=udp' };
+
+describe('loadEdgeConfig', () => {
+  it('applies defaults (admin 127.0.0.1:9022, RFC 3261 timers)', () => {
+    const c = loadEdgeConfig(base);
+    expect(c.admin).toEqual({ address: '127.0.0.1', port: 9022, secret: 'a-long-enough-secret' });
+    expect(c.contacts).toEqual(['sip:127.0.0.1:5060;transport=udp']);
+    expect(c.timers).toEqual({ t1: 500, t2: 4000, t4: 5000 });
+    expect(c.cdrs).toBe(false);
+  });
+
+  it('names a missing secret and never defaults it', () => {
+    expect(() => loadEdgeConfig({ EDGE_CONTACTS: base.EDGE_CONTACTS })).toThrow(/EDGE_SECRET is required/);
+  });
+
+  it('requires key and cert files for tls/wss contacts', () => {
+    const env = { ...base, EDGE_CONTACTS: 'sip:0.0.0.0:5060;transport=udp,sips:0.0.0.0:5061;transport=tls' };
+    expect(() => loadEdgeConfig(env)).toThrow(ConfigError);
+    const c = loadEdgeConfig({ ...env, EDGE_TLS_KEY: '/k.pem', EDGE_TLS_CERT: '/c.pem' });
+    expect(c.tls).toEqual({ keyFile: '/k.pem', certFile: '/c.pem', chainFile: undefined });
+    expect(c.contacts).toHaveLength(2);
+  });
+
+  it('rejects an empty contact list and a bad port', () => {
+    expect(() => loadEdgeConfig({ ...base, EDGE_CONTACTS: '' })).toThrow(/EDGE_CONTACTS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_ADMIN_PORT: '70000' })).toThrow(/EDGE_ADMIN_PORT/);
+  });
+});
