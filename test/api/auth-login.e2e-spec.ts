@@ -137,3 +137,23 @@ describe('auth: rate limits shared through Redis', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('auth: GET me reflects profile changes at once', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  it('shows a renamed user immediately despite the profile cache', async () => {
+    const t = await seedTenant(api);
+    const admin = await seedUser(api, t.id, ['tenant_admin']);
+    const agent = await seedUser(api, t.id, ['agent']);
+    const a = await login(api, agent);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: a.access })).body.data.name).toBe('Test User');
+    const { access } = await login(api, admin);
+    const patched = await api.request('PATCH', `/api/v1/users/${agent.id}`, { token: access, body: { name: 'Renamed Agent' } });
+    expect(patched.status).toBe(200);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: a.access })).body.data.name).toBe('Renamed Agent');
+  });
+});

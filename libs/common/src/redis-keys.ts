@@ -22,7 +22,7 @@ export const RedisChannels = {
   sipCommands: `${REDIS_PREFIX}sip-commands`,
 } as const;
 
-export type InvalidationKind = 'credentials' | 'device' | 'policy' | 'ban' | 'tenant' | 'trunk' | 'route';
+export type InvalidationKind = 'credentials' | 'device' | 'policy' | 'ban' | 'tenant' | 'trunk' | 'route' | 'user';
 
 export interface InvalidationMessage {
   kind: InvalidationKind;

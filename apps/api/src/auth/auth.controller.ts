@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UsersRepository } from '@pbx/database';
 import { ApiErrors } from '../http/openapi';
 import { presentUser, UserResource } from '../users/user.presenter';
 import { AuthService } from './auth.service';
+import { ProfileCacheService } from './profile-cache.service';
 import { LoginDto, RefreshDto, TokenPairDto } from './dto/auth.dto';
 import { CurrentPrincipal, Meta, Public } from './guards/auth.decorators';
 import type { Principal, RequestMeta } from './principal';
@@ -13,7 +13,7 @@ import type { Principal, RequestMeta } from './principal';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly users: UsersRepository,
+    private readonly profiles: ProfileCacheService,
   ) {}
 
   @Public()
@@ -60,8 +60,7 @@ export class AuthController {
   @ApiOkResponse({ schema: { properties: { data: { $ref: '#/components/schemas/UserResource' } } } })
   @ApiErrors(401)
   async me(@CurrentPrincipal() p: Principal): Promise<{ data: UserResource & { permissions: string[] } }> {
-    const user = await this.users.findInTenant(p.tenantId, p.userId);
-    if (!user) throw new NotFoundException();
+    const user = await this.profiles.get(p.tenantId, p.userId);
     return { data: { ...presentUser(user), permissions: [...p.permissions].sort() } };
   }
 }

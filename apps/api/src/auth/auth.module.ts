@@ -11,6 +11,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
+import { ProfileCacheService } from './profile-cache.service';
 import { RevocationService } from './revocation.service';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
@@ -27,9 +28,10 @@ import { TokensService } from './tokens.service';
     PasswordService,
     LoginThrottleService,
     JwtStrategy,
+    ProfileCacheService,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],
-  exports: [PasswordService, SessionsService],
+  exports: [PasswordService, SessionsService, ProfileCacheService],
 })
 export class AuthModule {}

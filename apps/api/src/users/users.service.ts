@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { PasswordService } from '../auth/password.service';
 import type { Principal, RequestMeta } from '../auth/principal';
 import { SessionsService } from '../auth/sessions.service';
+import { ProfileCacheService } from '../auth/profile-cache.service';
 import { unprocessable } from '../http/validation';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 
@@ -45,6 +46,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly profiles: ProfileCacheService,
   ) {}
 
   list(p: Principal, q: ListQuery): Promise<Page<UserEntity>> {
@@ -99,6 +101,7 @@ export class UsersService {
       if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
       throw err;
     });
+    await this.profiles.changed(user.tenantId, user.id);
     // Access tokens carry the roles they were minted with: ending the sessions makes a demotion bite now, not at expiry.
     const sessionsRevoked =
       patch.roles || patch.email ? await this.sessions.revokeAllForUser(user.id, 'account_changed') : 0;
@@ -124,6 +127,7 @@ export class UsersService {
     if (user.id === p.userId) throw unprocessable({ id: ['You may not deactivate your own account.'] });
     await this.assertMayManage(p, user, 'user.deactivated', meta);
     if (user.status !== 'deactivated') await this.users.update(user, { status: 'deactivated' });
+    await this.profiles.changed(user.tenantId, user.id);
     const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'deactivated');
     await this.audit.record({
       ...this.base(p, user.id, meta),

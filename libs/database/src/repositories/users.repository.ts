@@ -43,8 +43,13 @@ export class UsersRepository {
     return { user, passwordHash, tenantStatus: tenant?.status ?? 'suspended' };
   }
 
+  /** One query: findOne with a relation costs TypeORM a second, DISTINCT id query. */
   findInTenant(tenantId: string, id: string): Promise<UserEntity | null> {
-    return this.repo.findOne({ where: { id, tenantId }, relations: { roles: true } });
+    return this.repo
+      .createQueryBuilder('u')
+      .leftJoinAndSelect('u.roles', 'r')
+      .where('u.id = :id AND u.tenantId = :tenantId', { id, tenantId })
+      .getOne();
   }
 
   findById(id: string): Promise<UserEntity | null> {
