@@ -12,6 +12,10 @@ const ACCESS_TOKEN_TYP = 'at+jwt';
 
 export class InvalidTokenError extends Error {}
 
+/** How long a verified token's claims are reused without another RSA verification. */
+const VERIFIED_CACHE_MS = 60_000;
+const VERIFIED_CACHE_MAX = 50_000;
+
 interface AccessClaims extends JWTPayload {
   tid: string;
   roles: string[];
@@ -20,6 +24,13 @@ interface AccessClaims extends JWTPayload {
 
 @Injectable()
 export class TokensService {
+  /**
+   * Tokens already verified, by their exact bytes (signature included), so a token is only
+   * RSA-verified once a minute however often it is presented. Expiry is re-checked on every hit;
+   * revocation is not this cache's business (the strategy checks it in Redis on every request).
+   */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly keys: SigningKeysService,
@@ -49,6 +60,30 @@ export class TokensService {
    * future nor older than the access TTL; jose itself rejects unknown `crit` headers.
    */
   async verifyAccessToken(token: string): Promise<Principal> {
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await this.verifyUncached(token);
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.evictExpired(now);
+    if (this.verified.size < VERIFIED_CACHE_MAX) {
+      this.verified.set(token, { principal, until: Math.min(now + VERIFIED_CACHE_MS, principal.exp * 1000) });
+    }
+    return principal;
+  }
+
+  private evictExpired(now: number): void {
+    for (const [token, entry] of this.verified) if (entry.until <= now) this.verified.delete(token);
+    // Still full of live entries: drop the oldest half rather than grow without bound.
+    if (this.verified.size >= VERIFIED_CACHE_MAX) {
+      let n = Math.floor(VERIFIED_CACHE_MAX / 2);
+      for (const token of this.verified.keys()) {
+        if (n-- <= 0) break;
+        this.verified.delete(token);
+      }
+    }
+  }
+
+  private async verifyUncached(token: string): Promise<Principal> {
     try {
       const header = decodeProtectedHeader(token);
       if (typeof header.kid !== 'string' || !header.kid) throw new InvalidTokenError('missing kid');
