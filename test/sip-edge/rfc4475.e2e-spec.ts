@@ -1,13 +1,23 @@
-import { buildErrorResponse, parseMessage, parseNameAddr, parseVia, SipParseError, type SipMessage } from '../../apps/sip-edge/src/sip/message';
+import {
+  buildErrorResponse,
+  parseMessage,
+  parseNameAddr,
+  parseVia,
+  SipParseError,
+  type SipMessage,
+} from '../../apps/sip-edge/src/sip/message';
 import { TransportManager } from '../../apps/sip-edge/src/transport/transport';
 import type { InvalidCase } from './fixtures/rfc4475-case';
 import { INVALID_FIELDS } from './fixtures/rfc4475-invalid-fields.fixtures';
 import { INVALID_START } from './fixtures/rfc4475-invalid.fixtures';
+import { APPLICATION } from './fixtures/rfc4475-application.fixtures';
 import { SEMANTIC } from './fixtures/rfc4475-semantic.fixtures';
-import { VALID } from './fixtures/rfc4475-valid.fixtures';
+import { VALID_MORE } from './fixtures/rfc4475-valid-more.fixtures';
+import { VALID as VALID_SYNTAX } from './fixtures/rfc4475-valid.fixtures';
 import { UdpClient, waitFor } from './fixtures/transport-helpers';
 
-const ALL_OTHERS: InvalidCase[] = [...INVALID_START, ...INVALID_FIELDS, ...SEMANTIC];
+const VALID = [...VALID_SYNTAX, ...VALID_MORE];
+const ALL_OTHERS: InvalidCase[] = [...INVALID_START, ...INVALID_FIELDS, ...SEMANTIC, ...APPLICATION];
 
 function parseOrError(buf: Buffer): SipMessage | SipParseError {
   try {
@@ -33,10 +43,21 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
   it('wsinv: folded, odd-cased and compact headers read correctly', () => {
     const m = byName('wsinv');
     expect(m.headers.getAll('via')).toHaveLength(3);
-    expect(parseVia(m.headers.get('via') ?? '')).toMatchObject({ transport: 'UDP', host: '192.0.2.2', branch: '390skdjuw' });
-    expect(parseVia(m.headers.getAll('via')[2])).toMatchObject({ transport: 'UDP', host: '192.168.255.111', branch: 'z9hG4bK30239' });
+    expect(parseVia(m.headers.get('via') ?? '')).toMatchObject({
+      transport: 'UDP',
+      host: '192.0.2.2',
+      branch: '390skdjuw',
+    });
+    expect(parseVia(m.headers.getAll('via')[2])).toMatchObject({
+      transport: 'UDP',
+      host: '192.168.255.111',
+      branch: 'z9hG4bK30239',
+    });
     expect(parseNameAddr(m.headers.get('to') ?? '')?.tag).toBe('1918181833n');
-    expect(parseNameAddr(m.headers.get('from') ?? '')).toMatchObject({ displayName: 'J Rosenberg \\"', tag: '98asjd8' });
+    expect(parseNameAddr(m.headers.get('from') ?? '')).toMatchObject({
+      displayName: 'J Rosenberg \\"',
+      tag: '98asjd8',
+    });
     expect(m.headers.get('cseq')).toBe('0009 INVITE');
     expect(m.headers.get('subject')).toBe('');
     expect(m.body.length).toBe(150);
@@ -64,27 +85,32 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
   it('mpart01, unreason, noreason: binary body and unusual reason phrases', () => {
     expect(byName('mpart01').body.includes(Buffer.from('--7a9cbec02ceef655--'))).toBe(true);
     const unreason = byName('unreason');
-    expect(unreason.kind === 'response' && unreason.reason).toBe('= 2**3 * 5**2 но сто девяносто девять - простое');
+    expect(unreason.kind === 'response' && unreason.reason).toBe(
+      '= 2**3 * 5**2 но сто девяносто девять - простое',
+    );
     const noreason = byName('noreason');
     expect(noreason.kind === 'response' && [noreason.status, noreason.reason]).toEqual([100, '']);
   });
 });
 
 describe('RFC 4475 §3.1.2, §3.2-§3.4 invalid and semantic messages', () => {
-  it.each(ALL_OTHERS.map((c) => [c.name, c.outcome, c.status ?? '', c] as const))('%s: %s %s', (_name, _outcome, _status, c) => {
-    const result = parseOrError(c.message);
-    if (c.outcome === 'parse') {
-      expect(result).not.toBeInstanceOf(SipParseError);
-      return;
-    }
-    expect(result).toBeInstanceOf(SipParseError);
-    const err = result as SipParseError;
-    expect(err.status).toBe(c.status);
-    const isResponse = c.message.subarray(0, 4).toString() === 'SIP/';
-    const answer = buildErrorResponse(err);
-    if (isResponse) expect(answer).toBeUndefined();
-    else expect(answer?.status).toBe(c.status);
-  });
+  it.each(ALL_OTHERS.map((c) => [c.name, c.outcome, c.status ?? '', c] as const))(
+    '%s: %s %s',
+    (_name, _outcome, _status, c) => {
+      const result = parseOrError(c.message);
+      if (c.outcome === 'parse') {
+        expect(result).not.toBeInstanceOf(SipParseError);
+        return;
+      }
+      expect(result).toBeInstanceOf(SipParseError);
+      const err = result as SipParseError;
+      expect(err.status).toBe(c.status);
+      const isResponse = c.message.subarray(0, 4).toString() === 'SIP/';
+      const answer = buildErrorResponse(err);
+      if (isResponse) expect(answer).toBeUndefined();
+      else expect(answer?.status).toBe(c.status);
+    },
+  );
 });
 
 describe('RFC 4475 over a real UDP transport', () => {
@@ -107,7 +133,11 @@ describe('RFC 4475 over a real UDP transport', () => {
     const rejected = ALL_OTHERS.filter((c) => c.outcome === 'reject');
     const answered = rejected.filter((c) => c.message.subarray(0, 4).toString() !== 'SIP/');
     for (const c of [...accepted, ...rejected]) client.send(c.message, port);
-    await waitFor(() => seen.length === accepted.length && client.messages.length === answered.length, 5000, 'all torture messages');
+    await waitFor(
+      () => seen.length === accepted.length && client.messages.length === answered.length,
+      5000,
+      'all torture messages',
+    );
     // Read the status line only: a 400 copies the request's Via, which may be the malformed part.
     const statuses = client.messages.map((m) => Number(m.toString('latin1', 8, 11)));
     expect(statuses.sort()).toEqual(answered.map((c) => c.status).sort());

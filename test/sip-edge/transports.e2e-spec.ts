@@ -6,7 +6,14 @@ import WebSocket from 'ws';
 import { parseMessage, type SipMessage } from '../../apps/sip-edge/src/sip/message';
 import { DropList } from '../../apps/sip-edge/src/transport/drop-list';
 import { TransportManager, type TransportProto } from '../../apps/sip-edge/src/transport/transport';
-import { StreamCollector, UdpClient, answerEverything, makeSelfSignedCert, sipRequest, waitFor } from './fixtures/transport-helpers';
+import {
+  StreamCollector,
+  UdpClient,
+  answerEverything,
+  makeSelfSignedCert,
+  sipRequest,
+  waitFor,
+} from './fixtures/transport-helpers';
 
 const cert = makeSelfSignedCert();
 const runId = randomUUID();
@@ -114,7 +121,10 @@ describe('TCP', () => {
     socket.on('data', collector.feed);
     socket.write(sipRequest('REGISTER', 'TCP'));
     await collector.next(1);
-    await edge.send({ proto: 'tcp', address: '127.0.0.1', port: socket.localPort ?? 0 }, Buffer.from(sipRequest('OPTIONS', 'TCP').replace('OPTIONS sip', 'OPTIONS sip')));
+    await edge.send(
+      { proto: 'tcp', address: '127.0.0.1', port: socket.localPort ?? 0 },
+      Buffer.from(sipRequest('OPTIONS', 'TCP').replace('OPTIONS sip', 'OPTIONS sip')),
+    );
     await waitFor(() => collector.messages.length === 2, 2000, 'a request over the reused connection');
     expect(collector.messages[1].kind).toBe('request');
     socket.destroy();
@@ -146,10 +156,16 @@ describe('TCP', () => {
       edge.send({ proto: 'tcp', address: '127.0.0.1', port }, Buffer.from(sipRequest('OPTIONS', 'TCP'))),
       edge.send({ proto: 'tcp', address: '127.0.0.1', port }, Buffer.from(sipRequest('OPTIONS', 'TCP'))),
     ]);
-    await waitFor(() => Buffer.concat(received).toString().split('OPTIONS sip').length === 3, 2000, 'two requests');
+    await waitFor(
+      () => Buffer.concat(received).toString().split('OPTIONS sip').length === 3,
+      2000,
+      'two requests',
+    );
     expect(accepted).toBe(1);
     expect(edge.findConnection('tcp', '127.0.0.1', port)?.outbound).toBe(true);
-    await expect(edge.send({ proto: 'ws', address: '127.0.0.1', port: 1 }, Buffer.from('x'))).rejects.toThrow(/no open ws connection/);
+    await expect(edge.send({ proto: 'ws', address: '127.0.0.1', port: 1 }, Buffer.from('x'))).rejects.toThrow(
+      /no open ws connection/,
+    );
     edge.connections().forEach((c) => c.remotePort === port && edge.closeConnection(c.id));
     await new Promise((r) => server.close(r));
   });
@@ -157,7 +173,13 @@ describe('TCP', () => {
 
 describe('TLS', () => {
   it.each(['TLSv1.2', 'TLSv1.3'] as const)('serves SIP over %s', async (version) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: portOf('tls'), rejectUnauthorized: false, minVersion: version, maxVersion: version });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: portOf('tls'),
+      rejectUnauthorized: false,
+      minVersion: version,
+      maxVersion: version,
+    });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     expect(socket.getProtocol()).toBe(version);
     const collector = new StreamCollector();
@@ -218,12 +240,20 @@ describe('drop list', () => {
 
 describe('connection limits', () => {
   it('reaps idle connections and refuses connections beyond the maximum', async () => {
-    const small = await TransportManager.start({ contacts: ['sip:127.0.0.1:0;transport=tcp'], idleTimeoutMs: 200, maxConnections: 1 });
+    const small = await TransportManager.start({
+      contacts: ['sip:127.0.0.1:0;transport=tcp'],
+      idleTimeoutMs: 200,
+      maxConnections: 1,
+    });
     const port = small.listening()[0].port;
     const first = await openTcp(port);
     await waitFor(() => small.stats().connectionsCurrent === 1, 2000, 'the first connection');
     const second = await openTcp(port);
-    await waitFor(() => second.destroyed || second.readableEnded, 2000, 'the second connection to be refused');
+    await waitFor(
+      () => second.destroyed || second.readableEnded,
+      2000,
+      'the second connection to be refused',
+    );
     expect(small.stats().connectionsRejected).toBe(1);
     await waitFor(() => first.readableEnded || first.destroyed, 3000, 'the idle connection to be reaped');
     expect(small.stats().connectionsReaped).toBe(1);

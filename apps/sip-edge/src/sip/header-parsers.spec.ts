@@ -5,9 +5,22 @@ import { SipHeaders } from './sip-headers';
 describe('header parsers', () => {
   it('parses Via with rport, received and odd whitespace', () => {
     const via = parseVia('SIP / 2.0 / udp 192.0.2.1:5070 ; branch=z9hG4bK1;rport;received=10.0.0.1');
-    expect(via).toMatchObject({ protocol: 'SIP/2.0', transport: 'UDP', host: '192.0.2.1', port: 5070, branch: 'z9hG4bK1', rport: null, received: '10.0.0.1' });
-    expect(parseVia('SIP/2.0/TCP [2001:db8::1]:5061;branch=z9hG4bK2')).toMatchObject({ host: '2001:db8::1', port: 5061 });
-    expect(formatVia(parseVia('SIP/2.0/WSS h.invalid;branch=z9hG4bK3;rport=9')!)).toBe('SIP/2.0/WSS h.invalid;branch=z9hG4bK3;rport=9');
+    expect(via).toMatchObject({
+      protocol: 'SIP/2.0',
+      transport: 'UDP',
+      host: '192.0.2.1',
+      port: 5070,
+      branch: 'z9hG4bK1',
+      rport: null,
+      received: '10.0.0.1',
+    });
+    expect(parseVia('SIP/2.0/TCP [2001:db8::1]:5061;branch=z9hG4bK2')).toMatchObject({
+      host: '2001:db8::1',
+      port: 5061,
+    });
+    expect(formatVia(parseVia('SIP/2.0/WSS h.invalid;branch=z9hG4bK3;rport=9')!)).toBe(
+      'SIP/2.0/WSS h.invalid;branch=z9hG4bK3;rport=9',
+    );
     expect(parseVia('SIP/2.0/UDP')).toBeUndefined();
     expect(parseVia('SIP/2.0/UDP host:99999')).toBeUndefined();
   });
@@ -20,7 +33,10 @@ describe('header parsers', () => {
       tag: 'abc',
     });
     expect(parseNameAddr('Bob Smith <sip:bob@example.com>')?.displayName).toBe('Bob Smith');
-    expect(parseNameAddr('sip:bob@example.com;tag=x')).toMatchObject({ uri: 'sip:bob@example.com', tag: 'x' });
+    expect(parseNameAddr('sip:bob@example.com;tag=x')).toMatchObject({
+      uri: 'sip:bob@example.com',
+      tag: 'x',
+    });
     expect(parseNameAddr('<sip:bob@example.com')).toBeUndefined();
     expect(parseNameAddr('"unterminated <sip:a@b>')).toBeUndefined();
   });

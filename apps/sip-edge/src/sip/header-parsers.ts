@@ -125,7 +125,12 @@ function schemeEnd(s: string): number {
   if (c0 < 0x61 || c0 > 0x7a) return -1;
   for (let i = 1; i < colon; i++) {
     const c = s.charCodeAt(i);
-    const ok = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2d || c === 0x2e;
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) ||
+      c === 0x2b ||
+      c === 0x2d ||
+      c === 0x2e;
     if (!ok) return -1;
   }
   return colon;
@@ -139,7 +144,9 @@ export function parseUri(text: string): SipUri | undefined {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) <= 0x20) return undefined;
   if (scheme !== 'sip' && scheme !== 'sips') {
     const opaque = s.slice(colon + 1);
-    return opaque.length > 0 ? { scheme, host: '', params: Object.create(null) as SipParams, opaque } : undefined;
+    return opaque.length > 0
+      ? { scheme, host: '', params: Object.create(null) as SipParams, opaque }
+      : undefined;
   }
   const at = s.indexOf('@', colon + 1);
   let user: string | undefined;
@@ -195,11 +202,13 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     if (displayName === undefined) {
       const dn = s.slice(0, lt).trim();
       // An unquoted display name is a run of tokens (RFC 3261 §25.1); `Bell, Alexander` is not.
-      for (let k = 0; k < dn.length; k++) if (!isWhitespace(dn.charCodeAt(k)) && !isToken(dn, k, k + 1)) return undefined;
+      for (let k = 0; k < dn.length; k++)
+        if (!isWhitespace(dn.charCodeAt(k)) && !isToken(dn, k, k + 1)) return undefined;
       if (dn.length > 0) displayName = dn;
     }
     uri = s.slice(lt + 1, gt);
-    if (uri.length === 0 || isWhitespace(uri.charCodeAt(0)) || isWhitespace(uri.charCodeAt(uri.length - 1))) return undefined;
+    if (uri.length === 0 || isWhitespace(uri.charCodeAt(0)) || isWhitespace(uri.charCodeAt(uri.length - 1)))
+      return undefined;
     paramsFrom = gt + 1;
     while (paramsFrom < s.length && isWhitespace(s.charCodeAt(paramsFrom))) paramsFrom++;
     if (paramsFrom < s.length && s.charCodeAt(paramsFrom) !== 0x3b) return undefined;

@@ -35,14 +35,34 @@ describe('parseMessage', () => {
     expect(msg.uri).toBe('sip:example.com');
     expect(msg.headers.get('call-id')).toBe('843817637684230@998sdasdh09');
     expect(msg.headers.get('i')).toBe('843817637684230@998sdasdh09');
-    expect([...msg.headers].map(([n]) => n)).toEqual(['Via', 'Max-Forwards', 'To', 'From', 'Call-ID', 'CSeq', 'Contact', 'Content-Length']);
+    expect([...msg.headers].map(([n]) => n)).toEqual([
+      'Via',
+      'Max-Forwards',
+      'To',
+      'From',
+      'Call-ID',
+      'CSeq',
+      'Contact',
+      'Content-Length',
+    ]);
     expect(msg.body.length).toBe(0);
   });
 
   it('parses a response, compact forms, folding and a body', () => {
     const body = 'v=0\r\n';
     const msg = parseMessage(
-      crlf(['SIP/2.0 200 OK', 'v: SIP/2.0/UDP a.example.com;branch=z9hG4bKx, SIP/2.0/TCP b.example.com;branch=z9hG4bKy', 'f: <sip:a@b>;tag=1', 't: <sip:c@d>', '  ;tag=2', 'i: abc', 'CSeq: 1 INVITE', `l: ${body.length}`, '', body]),
+      crlf([
+        'SIP/2.0 200 OK',
+        'v: SIP/2.0/UDP a.example.com;branch=z9hG4bKx, SIP/2.0/TCP b.example.com;branch=z9hG4bKy',
+        'f: <sip:a@b>;tag=1',
+        't: <sip:c@d>',
+        '  ;tag=2',
+        'i: abc',
+        'CSeq: 1 INVITE',
+        `l: ${body.length}`,
+        '',
+        body,
+      ]),
     );
     expect(msg.kind).toBe('response');
     if (msg.kind !== 'response') return;
@@ -52,9 +72,28 @@ describe('parseMessage', () => {
     expect(msg.body.toString()).toBe(body);
   });
 
-  it('accepts bare LF line ends and leading CRLFs', () => {
-    const msg = parseMessage(Buffer.concat([Buffer.from('\r\n\r\n'), Buffer.from(REGISTER.toString().replace(/\r\n/g, '\n'))]));
+  it('skips leading CRLFs', () => {
+    const msg = parseMessage(Buffer.concat([Buffer.from('\r\n\r\n'), REGISTER]));
     expect(msg.headers.get('cseq')).toBe('1826 REGISTER');
+  });
+
+  it('refuses bare LF or CR line ends and unescaped control characters', () => {
+    expect(
+      parseError(Buffer.from(REGISTER.toString().replace('Max-Forwards: 70\r\n', 'Max-Forwards: 70\n')))
+        .reason,
+    ).toBe('Bare CR or LF in headers');
+    expect(
+      parseError(Buffer.from(REGISTER.toString().replace('Max-Forwards: 70', 'Max-Forwards: 70\rVia: x')))
+        .reason,
+    ).toBe('Bare CR or LF in headers');
+    expect(
+      parseError(Buffer.from(REGISTER.toString().replace('Max-Forwards: 70', 'X-A: \u0001'))).reason,
+    ).toBe('Control character in headers');
+    expect(
+      parseMessage(
+        Buffer.from(REGISTER.toString().replace('Max-Forwards: 70', 'X-A: "\\\u0000"')),
+      ).headers.get('x-a'),
+    ).toBe('"\\\u0000"');
   });
 
   it('truncates a datagram body to Content-Length and rejects a short one', () => {
@@ -96,7 +135,10 @@ describe('parseMessage', () => {
   });
 
   it('enforces header count and line length limits', () => {
-    const many = REGISTER.toString().replace('Max-Forwards: 70', Array.from({ length: 300 }, (_, i) => `X-H${i}: 1`).join('\r\n'));
+    const many = REGISTER.toString().replace(
+      'Max-Forwards: 70',
+      Array.from({ length: 300 }, (_, i) => `X-H${i}: 1`).join('\r\n'),
+    );
     expect(parseError(Buffer.from(many)).reason).toBe('Too many headers');
     const long = REGISTER.toString().replace('Max-Forwards: 70', `X-Long: ${'a'.repeat(9000)}`);
     expect(parseError(Buffer.from(long)).reason).toBe('Header line too long');

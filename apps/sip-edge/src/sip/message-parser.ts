@@ -1,82 +1,12 @@
 import { parseCSeq, parseNameAddr, parseVia } from './header-parsers';
 import type { SipMessage } from './message';
 import { isDigits, isToken, isWhitespace, trimLws } from './sip-grammar';
+import { badControlChar, parseStartLine, stripCr, type Problem, type StartLine } from './start-line';
 import { SipHeaders, headerKey, splitHeaderList } from './sip-headers';
 import { SipLimits, resolveLimits } from './sip-limits';
 import { PartialSipMessage, SipParseError } from './sip-parse-error';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
-
-interface StartLine {
-  kind: 'request' | 'response';
-  method?: string;
-  uri?: string;
-  status?: number;
-  reason?: string;
-}
-
-type Problem = [status: number, reason: string];
-
-/** NUL may only appear escaped as a quoted-pair (RFC 3261 §25.1, RFC 4475 §3.1.1.2). */
-function hasBareNul(text: string): boolean {
-  for (let i = text.indexOf('\u0000'); i >= 0; i = text.indexOf('\u0000', i + 1)) {
-    if (i === 0 || text.charCodeAt(i - 1) !== 0x5c) return true;
-  }
-  return false;
-}
-
-/** RFC 3261 §19.1.1: a SIP Request-URI must not carry URI headers (`?Route=...`). */
-function hasUriHeaders(uri: string): boolean {
-  const c = uri.charCodeAt(3) | 0x20;
-  if ((uri.charCodeAt(0) | 0x20) !== 0x73 || (uri.charCodeAt(1) | 0x20) !== 0x69 || (uri.charCodeAt(2) | 0x20) !== 0x70) return false;
-  if (uri.charCodeAt(3) !== 0x3a && !(c === 0x73 && uri.charCodeAt(4) === 0x3a)) return false;
-  const at = uri.indexOf('@');
-  return uri.indexOf('?', at < 0 ? 0 : at) >= 0;
-}
-
-function stripCr(line: string): string {
-  return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
-}
-
-function hasScheme(uri: string): boolean {
-  const colon = uri.indexOf(':');
-  if (colon < 1) return false;
-  const c0 = uri.charCodeAt(0) | 0x20;
-  return c0 >= 0x61 && c0 <= 0x7a;
-}
-
-function parseStartLine(line: string): StartLine | Problem {
-  if (line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
-    const sp = line.indexOf(' ');
-    if (sp < 0) return [400, 'Malformed status line'];
-    if (line.slice(0, sp).toUpperCase() !== 'SIP/2.0') return [505, 'Version Not Supported'];
-    const code = line.slice(sp + 1, sp + 4);
-    const after = line.charCodeAt(sp + 4);
-    if (!isDigits(code) || code.length !== 3 || (line.length > sp + 4 && after !== 0x20)) {
-      return [400, 'Malformed status code'];
-    }
-    const status = Number(code);
-    if (status < 100 || status > 699) return [400, 'Status code out of range'];
-    return { kind: 'response', status, reason: line.slice(sp + 5) };
-  }
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.lastIndexOf(' ');
-  if (sp1 < 1 || sp2 === sp1) return [400, 'Malformed request line'];
-  const method = line.slice(0, sp1);
-  if (!isToken(method)) return [400, 'Invalid method'];
-  const uri = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  for (let i = 0; i < uri.length; i++) {
-    if (isWhitespace(uri.charCodeAt(i))) return [400, 'Malformed Request-URI'];
-  }
-  if (!hasScheme(uri) || hasUriHeaders(uri)) return [400, 'Malformed Request-URI'];
-  const start: StartLine = { kind: 'request', method, uri };
-  if (version.toUpperCase() !== 'SIP/2.0') {
-    return version.slice(0, 4).toUpperCase() === 'SIP/' ? [505, 'Version Not Supported'] : [400, 'Malformed SIP version'];
-  }
-  return start;
-}
 
 /**
  * Parses one SIP message. Throws only `SipParseError`; its `partial` carries what could be read,
@@ -104,16 +34,12 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
 
   let hdrEnd = buf.indexOf(CRLFCRLF, start);
   let bodyStart = hdrEnd + 4;
-  const lf = buf.indexOf(LFLF, start);
-  if (lf >= 0 && (hdrEnd < 0 || lf < hdrEnd)) {
-    hdrEnd = lf;
-    bodyStart = lf + 2;
-  }
   const terminated = hdrEnd >= 0;
   if (!terminated) hdrEnd = bodyStart = buf.length;
 
   const text = buf.toString('utf8', start, hdrEnd);
-  let problem: Problem | undefined = hasBareNul(text) ? [400, 'NUL byte in headers'] : undefined;
+  const badChar = badControlChar(text);
+  let problem: Problem | undefined = badChar ? [400, badChar] : undefined;
   let nl = text.indexOf('\n');
   const first = stripCr(nl < 0 ? text : text.slice(0, nl));
   if (first.length > limits.maxHeaderLineBytes) throw new SipParseError(400, 'Start line too long');
@@ -122,7 +48,8 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
     // A request with a bad start line can still be answered (400, 505), so keep reading its headers.
     const sp1 = first.indexOf(' ');
     const method = sp1 > 0 ? first.slice(0, sp1) : '';
-    if (first.slice(0, 4).toUpperCase() === 'SIP/' || !isToken(method)) throw new SipParseError(startLine[0], startLine[1]);
+    if (first.slice(0, 4).toUpperCase() === 'SIP/' || !isToken(method))
+      throw new SipParseError(startLine[0], startLine[1]);
     return failWithHeaders(text, nl, limits, { kind: 'request', method }, startLine);
   }
 
@@ -145,7 +72,8 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
       if (c0 === 0x20 || c0 === 0x09) {
         // RFC 3261 §7.3.1 line folding: a continuation line joins the previous value.
         if (curValue === undefined) problem ??= [400, 'Continuation line without a header'];
-        else if (curValue.length + line.length > limits.maxHeaderLineBytes) problem ??= [400, 'Header line too long'];
+        else if (curValue.length + line.length > limits.maxHeaderLineBytes)
+          problem ??= [400, 'Header line too long'];
         else curValue = curValue.length === 0 ? trimLws(line) : `${curValue} ${trimLws(line)}`;
         continue;
       }
@@ -168,7 +96,13 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
     curValue = trimLws(line.slice(colon + 1));
   }
 
-  const partial: PartialSipMessage = { kind: startLine.kind, method: startLine.method, uri: startLine.uri, status: startLine.status, headers };
+  const partial: PartialSipMessage = {
+    kind: startLine.kind,
+    method: startLine.method,
+    uri: startLine.uri,
+    status: startLine.status,
+    headers,
+  };
   if (problem) throw new SipParseError(problem[0], problem[1], partial);
   if (!terminated) throw new SipParseError(400, 'Missing blank line after headers', partial);
   validateHeaders(seen, startLine, partial);
@@ -176,7 +110,8 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
   const clValue = seen.contentLength;
   let length = buf.length - bodyStart;
   if (clValue !== undefined) {
-    if (!isDigits(clValue) || clValue.length > 10) throw new SipParseError(400, 'Malformed Content-Length', partial);
+    if (!isDigits(clValue) || clValue.length > 10)
+      throw new SipParseError(400, 'Malformed Content-Length', partial);
     const cl = Number(clValue);
     // RFC 3261 §18.3: a body shorter than Content-Length is an error; a longer one is truncated.
     if (cl > length) throw new SipParseError(400, 'Content-Length exceeds body', partial);
@@ -187,8 +122,22 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
   const end = bodyStart + length;
   const msg: SipMessage =
     startLine.kind === 'request'
-      ? { kind: 'request', method: startLine.method ?? '', uri: startLine.uri ?? '', version: 'SIP/2.0', headers, body }
-      : { kind: 'response', status: startLine.status ?? 0, reason: startLine.reason ?? '', version: 'SIP/2.0', headers, body };
+      ? {
+          kind: 'request',
+          method: startLine.method ?? '',
+          uri: startLine.uri ?? '',
+          version: 'SIP/2.0',
+          headers,
+          body,
+        }
+      : {
+          kind: 'response',
+          status: startLine.status ?? 0,
+          reason: startLine.reason ?? '',
+          version: 'SIP/2.0',
+          headers,
+          body,
+        };
   return { msg, start, end };
 }
 
@@ -240,7 +189,8 @@ function addHeader(headers: SipHeaders, seen: Essentials, name: string, value: s
       seen.maxForwards = value;
       break;
     case 'content-length':
-      if (seen.contentLength !== undefined && seen.contentLength !== value) return [400, 'Conflicting Content-Length headers'];
+      if (seen.contentLength !== undefined && seen.contentLength !== value)
+        return [400, 'Conflicting Content-Length headers'];
       seen.contentLength = value;
       break;
     case 'contact':
@@ -271,16 +221,24 @@ function validateHeaders(seen: Essentials, startLine: StartLine, partial: Partia
   if (callId.length === 0 || hasWhitespace(callId)) fail('Malformed Call-ID');
   const cseq = parseCSeq(seen.cseq ?? '');
   if (!cseq) return fail('Malformed CSeq');
-  if (startLine.kind === 'request' && cseq.method !== startLine.method) fail('CSeq method does not match request method');
+  if (startLine.kind === 'request' && cseq.method !== startLine.method)
+    fail('CSeq method does not match request method');
   if (!parseVia(seen.via ?? '')) fail('Malformed Via header');
   if (!parseNameAddr(seen.from ?? '')) fail('Malformed From header');
   if (!parseNameAddr(seen.to ?? '')) fail('Malformed To header');
   if (seen.badContact) fail('Malformed Contact header');
   const mf = seen.maxForwards;
-  if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255)) fail('Malformed Max-Forwards');
+  if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255))
+    fail('Malformed Max-Forwards');
 }
 
-function failWithHeaders(text: string, nl: number, limits: SipLimits, partial: PartialSipMessage, problem: Problem): never {
+function failWithHeaders(
+  text: string,
+  nl: number,
+  limits: SipLimits,
+  partial: PartialSipMessage,
+  problem: Problem,
+): never {
   const headers = new SipHeaders();
   let pos = nl < 0 ? text.length : nl + 1;
   while (pos < text.length && headers.size < limits.maxHeaders) {

@@ -8,7 +8,10 @@ export type ExtraHeaders = SipHeaders | Iterable<readonly [string, string]> | Re
 
 /** Serializes a message; any Content-Length present is replaced by the body's real length. */
 export function serialize(msg: SipMessage): Buffer {
-  let head = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0\r\n` : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
+  let head =
+    msg.kind === 'request'
+      ? `${msg.method} ${msg.uri} SIP/2.0\r\n`
+      : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
   for (const e of msg.headers.raw()) {
     if (e.key !== 'content-length') head += `${e.name}: ${e.value}\r\n`;
   }

@@ -28,7 +28,13 @@ export { DEFAULT_SIP_LIMITS } from './sip-limits';
 export type { SipLimits } from './sip-limits';
 export { parseMessage, parseMessageExtent } from './message-parser';
 export type { ParsedExtent } from './message-parser';
-export { serialize, buildResponse, buildErrorResponse, generateBranch, generateTag } from './message-serializer';
+export {
+  serialize,
+  buildResponse,
+  buildErrorResponse,
+  generateBranch,
+  generateTag,
+} from './message-serializer';
 export type { ExtraHeaders } from './message-serializer';
 export {
   parseVia,

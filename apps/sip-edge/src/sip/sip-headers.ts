@@ -49,6 +49,46 @@ const LIST_HEADERS = new Set([
 const KEY_CACHE = new Map<string, string>();
 const KEY_CACHE_MAX = 4096;
 
+const COMMON_NAMES = [
+  'Via',
+  'From',
+  'To',
+  'Call-ID',
+  'CSeq',
+  'Contact',
+  'Max-Forwards',
+  'Content-Length',
+  'Content-Type',
+  'Expires',
+  'User-Agent',
+  'Server',
+  'Allow',
+  'Supported',
+  'Require',
+  'Route',
+  'Record-Route',
+  'Authorization',
+  'WWW-Authenticate',
+  'Proxy-Authorization',
+  'Proxy-Authenticate',
+  'Event',
+  'Accept',
+  'Subscription-State',
+  'Session-Expires',
+  'Min-SE',
+  'Reason',
+  'P-Asserted-Identity',
+  'Refer-To',
+  'Referred-By',
+  'RSeq',
+  'RAck',
+  'Date',
+];
+// Seeded up front so that a flood of made-up names cannot keep the real ones out of the bounded cache.
+for (const n of [...COMMON_NAMES, ...COMMON_NAMES.map((x) => x.toLowerCase()), ...COMPACT_FORMS.keys()]) {
+  KEY_CACHE.set(n, n.length === 1 ? (COMPACT_FORMS.get(n) ?? n) : n.toLowerCase());
+}
+
 /** Canonical lookup key of a header name: lower case, compact form expanded. */
 export function headerKey(name: string): string {
   const cached = KEY_CACHE.get(name);

@@ -64,7 +64,10 @@ export class DropList implements DropListLike {
     await sub.subscribe(list.channel);
     await list.reload();
     // After a reconnect ioredis re-subscribes by itself, but updates sent meanwhile are lost: reload.
-    sub.on('ready', () => void list.reload().catch((err: unknown) => list.logger.warn({ err }, 'drop list reload failed')));
+    sub.on(
+      'ready',
+      () => void list.reload().catch((err: unknown) => list.logger.warn({ err }, 'drop list reload failed')),
+    );
     return list;
   }
 

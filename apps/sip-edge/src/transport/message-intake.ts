@@ -31,7 +31,12 @@ export class MessageIntake {
   private readonly wsLimits: Partial<SipLimits>;
 
   constructor(
-    limits: { maxDatagramBytes: number; maxStreamMessageBytes: number; maxHeaders: number; maxHeaderLineBytes: number },
+    limits: {
+      maxDatagramBytes: number;
+      maxStreamMessageBytes: number;
+      maxHeaders: number;
+      maxHeaderLineBytes: number;
+    },
     private readonly stats: TransportStats,
     private readonly logger: Logger,
     private readonly deliver: (m: InboundMessage) => void,
@@ -61,7 +66,10 @@ export class MessageIntake {
     try {
       this.deliver({ msg, raw: exact, source, receivedAt: Date.now() });
     } catch (err) {
-      this.logger.error({ err, source: `${source.proto}:${source.address}:${source.port}` }, 'message handler threw');
+      this.logger.error(
+        { err, source: `${source.proto}:${source.address}:${source.port}` },
+        'message handler threw',
+      );
     }
   }
 
@@ -71,7 +79,10 @@ export class MessageIntake {
     let partial: SipParseError['partial'];
     try {
       const msg = parseMessage(head, this.datagramLimits);
-      partial = msg.kind === 'request' ? { kind: 'request', method: msg.method, uri: msg.uri, headers: msg.headers } : undefined;
+      partial =
+        msg.kind === 'request'
+          ? { kind: 'request', method: msg.method, uri: msg.uri, headers: msg.headers }
+          : undefined;
     } catch (err) {
       partial = err instanceof SipParseError ? err.partial : undefined;
     }
@@ -91,7 +102,12 @@ export class MessageIntake {
     }
     const response = buildErrorResponse(err);
     this.logger.debug(
-      { status: err.status, reason: err.reason, remote: `${source.proto}:${source.address}:${source.port}`, answered: !!response },
+      {
+        status: err.status,
+        reason: err.reason,
+        remote: `${source.proto}:${source.address}:${source.port}`,
+        answered: !!response,
+      },
       'unparseable SIP message',
     );
     if (!response) return;

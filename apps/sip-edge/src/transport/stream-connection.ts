@@ -7,7 +7,12 @@ import { normalizeAddress, type TransportContext } from './transport-context';
 const CRLF = Buffer.from('\r\n');
 
 /** Turns an open TCP or TLS socket into a registered `Connection` that frames and hands on messages. */
-export function attachStreamSocket(socket: Socket, proto: 'tcp' | 'tls', outbound: boolean, ctx: TransportContext): Connection {
+export function attachStreamSocket(
+  socket: Socket,
+  proto: 'tcp' | 'tls',
+  outbound: boolean,
+  ctx: TransportContext,
+): Connection {
   const remoteAddress = normalizeAddress(socket.remoteAddress);
   const remotePort = socket.remotePort ?? 0;
   const local = { address: normalizeAddress(socket.localAddress), port: socket.localPort ?? 0 };
@@ -35,7 +40,13 @@ export function attachStreamSocket(socket: Socket, proto: 'tcp' | 'tls', outboun
       socket.destroy();
     },
   };
-  const source: RemoteInfo = Object.freeze({ proto, address: remoteAddress, port: remotePort, connectionId: conn.id, local });
+  const source: RemoteInfo = Object.freeze({
+    proto,
+    address: remoteAddress,
+    port: remotePort,
+    connectionId: conn.id,
+    local,
+  });
   const reply = (data: Buffer): void => conn.write(data);
 
   socket.setNoDelay(true);

@@ -6,7 +6,6 @@ export type Frame =
   | { type: 'fatal'; status: number; reason: string; head: Buffer };
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
 const EMPTY = Buffer.alloc(0);
 
 function isCrlfPrefix(buf: Buffer): boolean {
@@ -88,33 +87,33 @@ export class StreamFramer {
         this.buf = buf.subarray(skip);
         continue;
       }
-      let hdrEnd = buf.indexOf(CRLFCRLF);
-      let sep = 4;
-      const lf = buf.indexOf(LFLF);
-      if (lf >= 0 && (hdrEnd < 0 || lf < hdrEnd)) {
-        hdrEnd = lf;
-        sep = 2;
-      }
+      const hdrEnd = buf.indexOf(CRLFCRLF);
       if (hdrEnd < 0) {
         if (buf.length > this.maxMessageBytes) return this.fatal(frames, 513, 'Message Too Large', buf);
         break;
       }
-      const head = buf.subarray(0, hdrEnd + sep);
+      const head = buf.subarray(0, hdrEnd + 4);
       const cl = findContentLength(buf, hdrEnd);
       if (cl === -1) return this.fatal(frames, 400, 'Missing Content-Length header', head);
       if (cl === -2) return this.fatal(frames, 400, 'Malformed Content-Length', head);
-      const total = hdrEnd + sep + cl;
+      const total = hdrEnd + 4 + cl;
       if (total > this.maxMessageBytes) return this.fatal(frames, 513, 'Message Too Large', head);
       if (buf.length < total) break;
       frames.push({ type: 'message', data: Buffer.from(buf.subarray(0, total)) });
       this.buf = buf.length === total ? EMPTY : buf.subarray(total);
     }
-    if (this.buf.length > 0 && this.buf.byteOffset > 0 && this.buf.length < 1024) this.buf = Buffer.from(this.buf);
+    if (this.buf.length > 0 && this.buf.byteOffset > 0 && this.buf.length < 1024)
+      this.buf = Buffer.from(this.buf);
     return frames;
   }
 
   private fatal(frames: Frame[], status: number, reason: string, head: Buffer): Frame[] {
-    frames.push({ type: 'fatal', status, reason, head: Buffer.from(head.subarray(0, Math.min(head.length, this.maxMessageBytes))) });
+    frames.push({
+      type: 'fatal',
+      status,
+      reason,
+      head: Buffer.from(head.subarray(0, Math.min(head.length, this.maxMessageBytes))),
+    });
     this.buf = EMPTY;
     return frames;
   }

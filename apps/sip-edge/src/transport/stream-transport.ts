@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, isIP, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, connect as tlsConnect, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  connect as tlsConnect,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { Connection } from './connection-registry';
 import type { ListenSpec } from './contact-string';
 import { attachStreamSocket } from './stream-connection';
@@ -50,7 +55,10 @@ export class StreamTransport {
   static listen(spec: ListenSpec, ctx: TransportContext): Promise<StreamTransport> {
     let server: Server;
     if (spec.proto === 'tls') {
-      server = createTlsServer({ ...loadTlsCredentials(ctx.opts.tls), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      server = createTlsServer({
+        ...loadTlsCredentials(ctx.opts.tls),
+        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      });
       server.on('connection', (socket: Socket) => admitSocket(socket, ctx));
       server.on('secureConnection', (socket: TLSSocket) => attachStreamSocket(socket, 'tls', false, ctx));
       server.on('tlsClientError', (err) => ctx.logger.debug({ err }, 'tls handshake failed'));
@@ -80,7 +88,12 @@ export class StreamTransport {
 }
 
 /** Opens an outbound TCP or TLS connection and registers it once it is usable. */
-export function connectStream(proto: 'tcp' | 'tls', address: string, port: number, ctx: TransportContext): Promise<Connection> {
+export function connectStream(
+  proto: 'tcp' | 'tls',
+  address: string,
+  port: number,
+  ctx: TransportContext,
+): Promise<Connection> {
   if (!ctx.hasRoomForConnection()) {
     ctx.stats.connectionsRejected++;
     return Promise.reject(new Error('connection limit reached'));
@@ -97,7 +110,10 @@ export function connectStream(proto: 'tcp' | 'tls', address: string, port: numbe
             minVersion: tls?.minVersion ?? 'TLSv1.2',
           })
         : netConnect({ host: address, port });
-    const timer = setTimeout(() => socket.destroy(new Error(`connect to ${proto}:${address}:${port} timed out`)), ctx.opts.connectTimeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`connect to ${proto}:${address}:${port} timed out`)),
+      ctx.opts.connectTimeoutMs,
+    );
     const fail = (err: Error): void => {
       clearTimeout(timer);
       reject(err);

@@ -3,11 +3,24 @@ import { createLogger, type Logger } from '@pbx/common';
 import type { SipMessage } from '../sip/message';
 import { serialize } from '../sip/message-serializer';
 import { DEFAULT_SIP_LIMITS } from '../sip/sip-limits';
-import { ConnectionRegistry, describeConnection, type Connection, type ConnectionInfo } from './connection-registry';
+import {
+  ConnectionRegistry,
+  describeConnection,
+  type Connection,
+  type ConnectionInfo,
+} from './connection-registry';
 import { formatContact, parseContactString } from './contact-string';
 import { MessageIntake } from './message-intake';
 import { StreamTransport, connectStream } from './stream-transport';
-import type { InboundMessage, ListeningInfo, SendTarget, TransportEvents, TransportOptions, TransportProto, TransportStats } from './transport';
+import type {
+  InboundMessage,
+  ListeningInfo,
+  SendTarget,
+  TransportEvents,
+  TransportOptions,
+  TransportProto,
+  TransportStats,
+} from './transport';
 import type { ResolvedTransportOptions, TransportContext } from './transport-context';
 import { UdpTransport } from './udp-transport';
 import { WsTransport } from './ws-transport';
@@ -65,7 +78,13 @@ export class TransportManager extends EventEmitter<TransportEvents> {
     this.logger = opts.logger ?? createLogger('sip-edge-transport');
     const resolved = resolveOptions(opts);
     const dropList = opts.dropList;
-    const intake = new MessageIntake(resolved, this.counters, this.logger, (m: InboundMessage) => this.emit('message', m), opts.stampVia ?? true);
+    const intake = new MessageIntake(
+      resolved,
+      this.counters,
+      this.logger,
+      (m: InboundMessage) => this.emit('message', m),
+      opts.stampVia ?? true,
+    );
     this.ctx = {
       logger: this.logger,
       stats: this.counters,
@@ -81,7 +100,12 @@ export class TransportManager extends EventEmitter<TransportEvents> {
       connectionClosed: (conn) => {
         if (!this.registry.remove(conn)) return;
         this.counters.connectionsClosed++;
-        this.emit('connection-closed', { connectionId: conn.id, proto: conn.proto, address: conn.remoteAddress, port: conn.remotePort });
+        this.emit('connection-closed', {
+          connectionId: conn.id,
+          proto: conn.proto,
+          address: conn.remoteAddress,
+          port: conn.remotePort,
+        });
       },
     };
   }
@@ -92,7 +116,8 @@ export class TransportManager extends EventEmitter<TransportEvents> {
       for (const contact of opts.contacts) {
         const spec = parseContactString(contact);
         if (spec.proto === 'udp') manager.udp.push(await UdpTransport.bind(spec, manager.ctx));
-        else if (spec.proto === 'tcp' || spec.proto === 'tls') manager.servers.push(await StreamTransport.listen(spec, manager.ctx));
+        else if (spec.proto === 'tcp' || spec.proto === 'tls')
+          manager.servers.push(await StreamTransport.listen(spec, manager.ctx));
         else manager.servers.push(await WsTransport.listen(spec, manager.ctx));
       }
     } catch (err) {
@@ -108,7 +133,10 @@ export class TransportManager extends EventEmitter<TransportEvents> {
    * Sends over the connection named by `connectionId`, else over an open connection to that address,
    * else (tcp/tls only) over a new one. Rejects when the message cannot be handed to a socket.
    */
-  async send(target: SendTarget & { local?: { address: string; port: number } }, msg: SipMessage | Buffer): Promise<void> {
+  async send(
+    target: SendTarget & { local?: { address: string; port: number } },
+    msg: SipMessage | Buffer,
+  ): Promise<void> {
     const data = Buffer.isBuffer(msg) ? msg : serialize(msg);
     try {
       if (target.proto === 'udp') await this.pickUdp(target).send(data, target.address, target.port);
@@ -123,9 +151,20 @@ export class TransportManager extends EventEmitter<TransportEvents> {
 
   listening(): ListeningInfo[] {
     const out: ListeningInfo[] = [];
-    for (const u of this.udp) out.push({ proto: 'udp', address: u.spec.address, port: u.port, contact: formatContact('udp', u.spec.address, u.port) });
+    for (const u of this.udp)
+      out.push({
+        proto: 'udp',
+        address: u.spec.address,
+        port: u.port,
+        contact: formatContact('udp', u.spec.address, u.port),
+      });
     for (const l of this.servers) {
-      out.push({ proto: l.spec.proto, address: l.spec.address, port: l.port, contact: formatContact(l.spec.proto, l.spec.address, l.port) });
+      out.push({
+        proto: l.spec.proto,
+        address: l.spec.address,
+        port: l.port,
+        contact: formatContact(l.spec.proto, l.spec.address, l.port),
+      });
     }
     return out;
   }
@@ -165,7 +204,9 @@ export class TransportManager extends EventEmitter<TransportEvents> {
   private pickUdp(target: { address: string; local?: { address: string; port: number } }): UdpTransport {
     if (target.local) {
       const local = target.local;
-      const exact = this.udp.find((u) => u.port === local.port && (u.address === local.address || u.spec.address === local.address));
+      const exact = this.udp.find(
+        (u) => u.port === local.port && (u.address === local.address || u.spec.address === local.address),
+      );
       const byPort = exact ?? this.udp.find((u) => u.port === local.port);
       if (byPort) return byPort;
     }
@@ -186,7 +227,9 @@ export class TransportManager extends EventEmitter<TransportEvents> {
     const key = `${target.proto}|${target.address}|${target.port}`;
     let pending = this.connecting.get(key);
     if (!pending) {
-      pending = connectStream(target.proto, target.address, target.port, this.ctx).finally(() => this.connecting.delete(key));
+      pending = connectStream(target.proto, target.address, target.port, this.ctx).finally(() =>
+        this.connecting.delete(key),
+      );
       this.connecting.set(key, pending);
     }
     return pending;

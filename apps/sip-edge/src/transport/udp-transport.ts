@@ -26,7 +26,10 @@ export class UdpTransport {
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {
         socket.off('error', reject);
-        for (const set of [() => socket.setRecvBufferSize(SOCKET_BUFFER_BYTES), () => socket.setSendBufferSize(SOCKET_BUFFER_BYTES)]) {
+        for (const set of [
+          () => socket.setRecvBufferSize(SOCKET_BUFFER_BYTES),
+          () => socket.setSendBufferSize(SOCKET_BUFFER_BYTES),
+        ]) {
           try {
             set();
           } catch (err) {

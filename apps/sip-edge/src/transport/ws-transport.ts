@@ -40,8 +40,13 @@ export class WsTransport {
       maxPayload: ctx.opts.maxStreamMessageBytes,
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
       // RFC 7118 §4: the client must offer the "sip" subprotocol.
-      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-        const offered = (info.req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim().toLowerCase() === 'sip');
+      verifyClient: (
+        info: { req: IncomingMessage },
+        done: (ok: boolean, code?: number, message?: string) => void,
+      ) => {
+        const offered = (info.req.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .some((p) => p.trim().toLowerCase() === 'sip');
         if (offered) done(true);
         else done(false, 400, 'The sip subprotocol is required');
       },
@@ -69,7 +74,12 @@ export class WsTransport {
   }
 }
 
-function attachWebSocket(ws: WebSocket, req: IncomingMessage, proto: 'ws' | 'wss', ctx: TransportContext): Connection {
+function attachWebSocket(
+  ws: WebSocket,
+  req: IncomingMessage,
+  proto: 'ws' | 'wss',
+  ctx: TransportContext,
+): Connection {
   const socket = req.socket;
   const remoteAddress = normalizeAddress(socket.remoteAddress);
   const local = { address: normalizeAddress(socket.localAddress), port: socket.localPort ?? 0 };
@@ -97,7 +107,13 @@ function attachWebSocket(ws: WebSocket, req: IncomingMessage, proto: 'ws' | 'wss
       ws.terminate();
     },
   };
-  const source: RemoteInfo = Object.freeze({ proto, address: remoteAddress, port: conn.remotePort, connectionId: conn.id, local });
+  const source: RemoteInfo = Object.freeze({
+    proto,
+    address: remoteAddress,
+    port: conn.remotePort,
+    connectionId: conn.id,
+    local,
+  });
   const reply = (data: Buffer): void => conn.write(data);
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     if (closed) return;
