@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Redis } from 'ioredis';
@@ -260,5 +261,35 @@ describe('connection limits', () => {
     first.destroy();
     second.destroy();
     await small.close();
+  });
+});
+
+describe('IPv6', () => {
+  it('serves UDP and TCP on [::1] and picks the IPv6 socket to answer', async () => {
+    const v6 = await TransportManager.start({
+      contacts: ['sip:[::1]:0;transport=udp', 'sip:[::1]:0;transport=tcp'],
+    });
+    answerEverything(v6);
+    const [udp, tcp] = v6.listening();
+    expect(udp.contact).toBe(`sip:[::1]:${udp.port};transport=udp`);
+    const client = createSocket('udp6');
+    const replies: Buffer[] = [];
+    client.on('message', (m) => replies.push(m));
+    await new Promise<void>((r) => client.bind(0, '::1', r));
+    client.send(Buffer.from(sipRequest('OPTIONS')), udp.port, '::1');
+    await waitFor(() => replies.length === 1, 3000, 'a response over IPv6');
+    const res = parseMessage(replies[0]);
+    expect(res).toMatchObject({ kind: 'response', status: 200 });
+    expect(res.headers.get('via')).toContain(';received=::1');
+    const socket = await new Promise<Socket>((resolve) => {
+      const s = netConnect({ host: '::1', port: tcp.port }, () => resolve(s));
+    });
+    const collector = new StreamCollector();
+    socket.on('data', collector.feed);
+    socket.write(sipRequest('OPTIONS', 'TCP'));
+    expect((await collector.next(1)).status).toBe(200);
+    socket.destroy();
+    client.close();
+    await v6.close();
   });
 });

@@ -71,7 +71,7 @@ export class StreamTransport {
       server.once('error', reject);
       server.listen({ port: spec.port, host: spec.address }, () => {
         server.off('error', reject);
-        server.on('error', (err) => ctx.logger.warn({ err, listen: spec.contact }, 'listener error'));
+        server.on('error', (err) => ctx.listenerError(err, spec.contact));
         resolve(new StreamTransport(server, spec));
       });
     });

@@ -27,6 +27,8 @@ export interface TransportContext {
   hasRoomForConnection(): boolean;
   connectionOpened(conn: Connection): void;
   connectionClosed(conn: Connection): void;
+  /** A listener-level failure (not a single bad peer): logged and emitted as the manager's `error`. */
+  listenerError(err: Error, listen: string): void;
 }
 
 /** Dual-stack sockets report IPv4 peers as `::ffff:a.b.c.d`; everything else in the edge uses `a.b.c.d`. */

@@ -97,6 +97,11 @@ export class TransportManager extends EventEmitter<TransportEvents> {
         this.counters.connectionsOpened++;
         this.registry.add(conn);
       },
+      listenerError: (err, listen) => {
+        this.logger.warn({ err, listen }, 'transport listener error');
+        // An `error` event nobody listens to would throw, and the edge must not crash on a socket error.
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      },
       connectionClosed: (conn) => {
         if (!this.registry.remove(conn)) return;
         this.counters.connectionsClosed++;
@@ -248,14 +253,5 @@ export class TransportManager extends EventEmitter<TransportEvents> {
       Math.min(Math.max(Math.floor(idleMs / 4), 50), 5_000),
     );
     this.reaper.unref();
-  }
-
-  /** An `error` event with no listener would throw; the edge must never crash on a transport error. */
-  override emit<K extends keyof TransportEvents>(event: K, ...args: TransportEvents[K]): boolean {
-    if (event === 'error' && this.listenerCount('error') === 0) {
-      this.logger.error({ err: args[0] }, 'transport error');
-      return false;
-    }
-    return super.emit(event as keyof TransportEvents, ...(args as TransportEvents[keyof TransportEvents]));
   }
 }

@@ -17,7 +17,7 @@ export class UdpTransport {
     const addr = socket.address();
     this.local = { address: normalizeAddress(addr.address), port: addr.port };
     socket.on('message', (data, rinfo) => this.onMessage(data, rinfo));
-    socket.on('error', (err) => ctx.logger.warn({ err, listen: spec.contact }, 'udp socket error'));
+    socket.on('error', (err) => ctx.listenerError(err, spec.contact));
   }
 
   static bind(spec: ListenSpec, ctx: TransportContext): Promise<UdpTransport> {

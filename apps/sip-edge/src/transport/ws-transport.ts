@@ -52,12 +52,12 @@ export class WsTransport {
       },
     });
     wss.on('connection', (ws, req) => attachWebSocket(ws, req, proto, ctx));
-    wss.on('error', (err) => ctx.logger.warn({ err, listen: spec.contact }, 'websocket server error'));
+    wss.on('error', (err) => ctx.listenerError(err, spec.contact));
     return new Promise((resolve, reject) => {
       http.once('error', reject);
       http.listen({ port: spec.port, host: spec.address }, () => {
         http.off('error', reject);
-        http.on('error', (err) => ctx.logger.warn({ err, listen: spec.contact }, 'listener error'));
+        http.on('error', (err) => ctx.listenerError(err, spec.contact));
         resolve(new WsTransport(http, wss, spec));
       });
     });
