@@ -68,7 +68,7 @@ export interface SippRun {
   elapsedS: number;
   successful: number;
   failed: number;
-  /** Highest CurrentCall(P) sample in sipp's periodic statistics. */
+  /** Highest CurrentCall sample in sipp's periodic statistics. */
   maxCurrent: number;
   rtdMs: number[];
   stdout: string;
@@ -95,7 +95,7 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
         const last = lines[lines.length - 1].split(';');
         successful = Number(last[head.indexOf('SuccessfulCall(C)')] ?? 0);
         failed = Number(last[head.indexOf('FailedCall(C)')] ?? 0);
-        const cur = head.indexOf('CurrentCall(P)');
+        const cur = head.indexOf('CurrentCall');
         for (const line of lines.slice(1)) maxCurrent = Math.max(maxCurrent, Number(line.split(';')[cur]) || 0);
       }
       const rtdMs: number[] = [];

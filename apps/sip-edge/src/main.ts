@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     timers: config.timers,
     maxTransactions: config.maxTransactions,
     cdrs: config.cdrs,
+    maxPendingPerApp: config.maxPendingPerApp,
     maxPendingWriteBytes: config.maxPendingWriteBytes,
     dropList,
     registry,

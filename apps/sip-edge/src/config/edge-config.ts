@@ -19,6 +19,7 @@ export const edgeConfigSchema = z
     EDGE_T4_MS: env.int(5000, 100, 60_000),
     EDGE_MAX_TRANSACTIONS: env.int(500_000, 100),
     EDGE_CDRS: env.bool(false),
+    EDGE_MAX_PENDING_PER_APP: env.int(5000, 1),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
@@ -38,6 +39,7 @@ export interface EdgeConfig {
   timers: { t1: number; t2: number; t4: number };
   maxTransactions: number;
   cdrs: boolean;
+  maxPendingPerApp: number;
   maxPendingWriteBytes: number;
   redisUrl?: string;
   logLevel: string;
@@ -53,6 +55,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     timers: { t1: c.EDGE_T1_MS, t2: c.EDGE_T2_MS, t4: c.EDGE_T4_MS },
     maxTransactions: c.EDGE_MAX_TRANSACTIONS,
     cdrs: c.EDGE_CDRS,
+    maxPendingPerApp: c.EDGE_MAX_PENDING_PER_APP,
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,

@@ -56,7 +56,7 @@ export class AppResponseHandler {
       else this.ctx.cdr.stop('application', 'call-rejected', buf.toString('utf8'));
     }
     if (status >= 200) {
-      this.ctx.pendingServer.delete(rec.txnId);
+      this.ctx.removePending(rec);
       // The transaction lingers for Timer J/H; it must not pin the parsed request meanwhile.
       if (req.method !== 'INVITE') txn.context = undefined;
       if (isDialogMethod && status >= 300 && dialog) this.ctx.endDialog(dialog);

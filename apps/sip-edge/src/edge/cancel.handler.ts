@@ -44,7 +44,7 @@ export class CancelHandler {
     const inviteTag = quick ? generateTag() : rec.toTag;
     txn.respond(200, buildServerResponse(req, topVia, 200, 'OK', cancelTag));
     invite.respond(487, buildServerResponse(rec.req, rec.topVia, 487, 'Request Terminated', inviteTag));
-    this.ctx.pendingServer.delete(rec.txnId);
+    this.ctx.removePending(rec);
     const dialog = rec.dialog;
     if (dialog) this.ctx.endDialog(dialog);
     this.ctx.cdr.stop('network', 'call-canceled', text);

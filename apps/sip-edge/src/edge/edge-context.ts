@@ -67,6 +67,8 @@ export interface EdgeContextOptions {
   maxTransactions: number;
   /** Send cdr:attempt/start/stop frames to apps that routed them (drachtio `<cdrs>true</cdrs>`). */
   cdrs?: boolean;
+  /** New requests skip an app with this many unanswered ones; with no app left they get 503. */
+  maxPendingPerApp?: number;
 }
 
 export interface LocalAddress {
@@ -91,6 +93,7 @@ export class EdgeContext {
   readonly timers: SipTimerConfig;
   readonly cdr: CdrEmitter;
   private readonly transport: TransportPort;
+  private readonly maxPendingPerApp: number;
   private locals?: Map<string, LocalAddress>;
 
   constructor(opts: EdgeContextOptions) {
@@ -98,6 +101,7 @@ export class EdgeContext {
     this.logger = opts.logger;
     this.metrics = opts.metrics;
     this.timers = opts.timers;
+    this.maxPendingPerApp = opts.maxPendingPerApp ?? 5000;
     this.cdr = new CdrEmitter(this, opts.cdrs ?? false);
     this.tl = new TransactionLayer({
       send: (peer, data, onError) => this.send(peer, data, onError),
@@ -116,6 +120,24 @@ export class EdgeContext {
     });
   }
 
+  /** Registers a request handed to an app, counted against that app's backlog. */
+  addPending(rec: ServerRequestRecord): void {
+    this.pendingServer.set(rec.txnId, rec);
+    rec.conn.pendingCount++;
+    this.trackPending(rec);
+  }
+
+  removePending(rec: ServerRequestRecord): void {
+    if (this.pendingServer.get(rec.txnId) !== rec) return;
+    this.pendingServer.delete(rec.txnId);
+    rec.conn.pendingCount--;
+  }
+
+  /** An app may take a new request unless it is this far behind (requests unanswered, bytes unread). */
+  canTake(conn: AppConnection): boolean {
+    return conn.pendingCount < this.maxPendingPerApp && !conn.congested;
+  }
+
   /**
    * drachtio drops an unanswered request after 64 s without telling anyone (CLIENT_TIMEOUT, §6); we also
    * end its server transaction so it cannot leak. A request the app has answered provisionally stays.
@@ -123,7 +145,7 @@ export class EdgeContext {
   trackPending(rec: ServerRequestRecord): void {
     this.tl.wheel.schedule(64 * this.timers.t1, () => {
       if (rec.answered || this.pendingServer.get(rec.txnId) !== rec) return;
-      this.pendingServer.delete(rec.txnId);
+      this.removePending(rec);
       rec.txn.terminate();
     });
   }

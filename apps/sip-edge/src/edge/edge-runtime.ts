@@ -15,6 +15,7 @@ export interface EdgeRuntimeOptions {
   dropList?: DropListLike;
   registry?: Registry;
   cdrs?: boolean;
+  maxPendingPerApp?: number;
   /** Write backlog after which a SIP connection is dropped as stuck (a trunk or stunnel carries a lot). */
   maxPendingWriteBytes?: number;
   logger: Logger;
@@ -44,6 +45,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     maxTransactions: opts.maxTransactions,
     registry: opts.registry,
     cdrs: opts.cdrs,
+    maxPendingPerApp: opts.maxPendingPerApp,
   });
   transport.on('message', (m) => edge.onInbound(m));
   transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));

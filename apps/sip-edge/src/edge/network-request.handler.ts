@@ -61,7 +61,7 @@ export class NetworkRequestHandler {
     if (req.method === 'ACK') return this.onAck(raw, source, via.host, parts);
     if (parts.toTag) return this.inDialog(req, raw, source, via.host, parts);
     if (NEEDS_DIALOG.has(req.method)) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
-    const conn = this.ctx.router.select(req.method);
+    const conn = this.ctx.router.select(req.method, (c) => this.ctx.canTake(c));
     const txn = this.ctx.tl.createServer(parts, source);
     const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
@@ -82,8 +82,7 @@ export class NetworkRequestHandler {
       answered: false,
     };
     txn.context = rec;
-    this.ctx.pendingServer.set(rec.txnId, rec);
-    this.ctx.trackPending(rec);
+    this.ctx.addPending(rec);
     this.ctx.metrics.appFrames.inc({ direction: 'to-app' });
     if (req.method === 'INVITE') this.ctx.cdr.attempt('network', text);
     conn.sendSip(
@@ -126,8 +125,7 @@ export class NetworkRequestHandler {
       dialog,
     };
     txn.context = rec;
-    this.ctx.pendingServer.set(rec.txnId, rec);
-    this.ctx.trackPending(rec);
+    this.ctx.addPending(rec);
     if (req.method === 'BYE') {
       this.ctx.endDialog(dialog);
       this.ctx.cdr.stop('network', 'normal-release', text);

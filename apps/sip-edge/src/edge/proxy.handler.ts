@@ -32,7 +32,7 @@ export class ProxyHandler {
   handle(conn: AppConnection, cmd: AppProxyCommand): void {
     const rec = this.ctx.pendingServer.get(cmd.txnId);
     if (!rec) return conn.reply(cmd.msgId, 'NOK', `Unknown transaction id: ${cmd.txnId}`);
-    this.ctx.pendingServer.delete(cmd.txnId);
+    this.ctx.removePending(rec);
     rec.answered = true;
     const maxForwards = parseInt(rec.req.headers.get('max-forwards') ?? '70', 10);
     if (maxForwards <= 1) {

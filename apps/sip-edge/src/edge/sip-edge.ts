@@ -25,6 +25,7 @@ export interface SipEdgeOptions {
   maxTransactions?: number;
   registry?: Registry;
   cdrs?: boolean;
+  maxPendingPerApp?: number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -56,6 +57,7 @@ export class SipEdge implements AppConnectionHandler {
       timers: opts.timers ?? DEFAULT_TIMERS,
       maxTransactions: opts.maxTransactions ?? 500_000,
       cdrs: opts.cdrs,
+      maxPendingPerApp: opts.maxPendingPerApp,
     });
     this.ctx = ctx;
     this.secret = digest(opts.secret);
@@ -131,7 +133,7 @@ export class SipEdge implements AppConnectionHandler {
     this.ctx.connections.delete(conn.id);
     for (const rec of this.ctx.pendingServer.values()) {
       if (rec.conn !== conn) continue;
-      this.ctx.pendingServer.delete(rec.txnId);
+      this.ctx.removePending(rec);
       rec.txn.respond(503, buildServerResponse(rec.req, rec.topVia, 503, 'Service Unavailable', rec.toTag || generateTag()));
     }
     for (const dialog of this.ctx.dialogs.removeOwnedBy(conn.id)) this.ctx.endDialog(dialog);

@@ -45,6 +45,8 @@ export class AppConnection {
   /** Frames queued in this turn of the event loop; one socket write per turn instead of one per frame. */
   private queued: string[] = [];
   private flushScheduled = false;
+  /** Requests relayed to this app and not finally answered yet (maintained by the edge). */
+  pendingCount = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -63,6 +65,11 @@ export class AppConnection {
 
   get isOpen(): boolean {
     return this.open;
+  }
+
+  /** The app is not reading fast enough: more than 8 MiB wait in our socket buffer. */
+  get congested(): boolean {
+    return this.socket.writableLength > 8 * 1024 * 1024;
   }
 
   get remote(): string {

@@ -23,12 +23,18 @@ export class AppRouter {
     }
   }
 
-  select(verb: string): AppConnection | undefined {
+  /** Next connection for the verb in turn; `accept` can pass over one that is overloaded. */
+  select(verb: string, accept?: (conn: AppConnection) => boolean): AppConnection | undefined {
     const list = this.routes.get(verb.toLowerCase());
     if (!list || list.length === 0) return undefined;
-    const offset = (this.offsets.get(verb) ?? 0) % list.length;
-    this.offsets.set(verb, offset + 1);
-    return list[offset];
+    const start = this.offsets.get(verb) ?? 0;
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[(start + i) % list.length];
+      if (accept && !accept(conn)) continue;
+      this.offsets.set(verb, start + i + 1);
+      return conn;
+    }
+    return undefined;
   }
 
   /** Every connection that routed a verb, e.g. all receivers of `cdr:start`. */
