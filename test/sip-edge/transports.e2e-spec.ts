@@ -264,6 +264,49 @@ describe('connection limits', () => {
   });
 });
 
+describe('slow and crowded peers', () => {
+  it('closes a connection that drips a message without ever finishing it', async () => {
+    const edge2 = await TransportManager.start({
+      contacts: ['sip:127.0.0.1:0;transport=tcp'],
+      idleTimeoutMs: 0,
+      incompleteMessageTimeoutMs: 300,
+    });
+    const socket = await openTcp(edge2.listening()[0].port);
+    socket.write('OPTIONS sip:edge@127.0.0.1 SIP/2.0\r\n');
+    const drip = setInterval(() => socket.writable && socket.write('X'), 50);
+    await waitFor(
+      () => socket.destroyed || socket.readableEnded,
+      3000,
+      'the dripping connection to be closed',
+    );
+    clearInterval(drip);
+    expect(edge2.stats().connectionsReaped).toBe(1);
+    socket.destroy();
+    await edge2.close();
+  });
+
+  it('caps connections per source IP', async () => {
+    const edge2 = await TransportManager.start({
+      contacts: ['sip:127.0.0.1:0;transport=tcp'],
+      maxConnectionsPerIp: 1,
+    });
+    const port = edge2.listening()[0].port;
+    const first = await openTcp(port);
+    await waitFor(() => edge2.stats().connectionsCurrent === 1, 2000, 'the first connection');
+    const second = await openTcp(port);
+    await waitFor(
+      () => second.destroyed || second.readableEnded,
+      2000,
+      'the second connection to be refused',
+    );
+    const other = await openTcp(port, '127.0.0.3');
+    await waitFor(() => edge2.stats().connectionsCurrent === 2, 2000, 'a connection from another IP');
+    expect(edge2.stats().connectionsRejected).toBe(1);
+    for (const s of [first, second, other]) s.destroy();
+    await edge2.close();
+  });
+});
+
 describe('IPv6', () => {
   it('serves UDP and TCP on [::1] and picks the IPv6 socket to answer', async () => {
     const v6 = await TransportManager.start({

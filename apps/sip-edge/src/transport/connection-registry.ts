@@ -9,6 +9,8 @@ export interface Connection {
   readonly local: { address: string; port: number };
   readonly outbound: boolean;
   lastActivity: number;
+  /** Since when part of a message has been waiting for the rest (streams only); undefined when none is. */
+  partialSince?: number;
   /** Queues bytes; the connection closes itself if too much is left unsent. */
   write(data: Buffer): void;
   close(reason: string): void;
@@ -35,6 +37,7 @@ function remoteKey(proto: TransportProto, address: string, port: number): string
 export class ConnectionRegistry {
   private readonly byId = new Map<string, Connection>();
   private readonly byRemote = new Map<string, Connection>();
+  private readonly perIp = new Map<string, number>();
   private seq = 0;
 
   nextId(proto: TransportProto): string {
@@ -49,10 +52,19 @@ export class ConnectionRegistry {
   add(conn: Connection): void {
     this.byId.set(conn.id, conn);
     this.byRemote.set(remoteKey(conn.proto, conn.remoteAddress, conn.remotePort), conn);
+    this.perIp.set(conn.remoteAddress, (this.perIp.get(conn.remoteAddress) ?? 0) + 1);
+  }
+
+  /** Open connections with that remote IP. */
+  countFor(address: string): number {
+    return this.perIp.get(address) ?? 0;
   }
 
   remove(conn: Connection): boolean {
     if (!this.byId.delete(conn.id)) return false;
+    const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
+    if (n > 0) this.perIp.set(conn.remoteAddress, n);
+    else this.perIp.delete(conn.remoteAddress);
     const key = remoteKey(conn.proto, conn.remoteAddress, conn.remotePort);
     if (this.byRemote.get(key) === conn) this.byRemote.delete(key);
     return true;
@@ -70,10 +82,18 @@ export class ConnectionRegistry {
     return this.byId.values();
   }
 
-  /** Connections idle for longer than `idleMs` at time `now`. */
-  idle(now: number, idleMs: number): Connection[] {
-    const out: Connection[] = [];
-    for (const c of this.byId.values()) if (now - c.lastActivity > idleMs) out.push(c);
+  /**
+   * Connections to reap at time `now`: idle for longer than `idleMs`, or holding part of a message for
+   * longer than `partialMs` (a peer dripping bytes to hold a slot open). A limit of 0 is off.
+   */
+  stale(now: number, idleMs: number, partialMs: number): Array<[Connection, string]> {
+    const out: Array<[Connection, string]> = [];
+    for (const c of this.byId.values()) {
+      if (idleMs > 0 && now - c.lastActivity > idleMs) out.push([c, 'idle']);
+      else if (partialMs > 0 && c.partialSince !== undefined && now - c.partialSince > partialMs) {
+        out.push([c, 'incomplete message timeout']);
+      }
+    }
     return out;
   }
 }

@@ -71,6 +71,7 @@ export function attachStreamSocket(
         return;
       }
     }
+    conn.partialSince = framer.pendingBytes > 0 ? (conn.partialSince ?? conn.lastActivity) : undefined;
   });
   socket.on('error', (err) => ctx.logger.debug({ err, connectionId: conn.id }, 'connection error'));
   socket.on('close', () => {

@@ -37,7 +37,7 @@ export function admitSocket(socket: Socket, ctx: TransportContext): boolean {
     socket.destroy();
     return false;
   }
-  if (!ctx.hasRoomForConnection()) {
+  if (!ctx.hasRoomForConnection(normalizeAddress(socket.remoteAddress))) {
     ctx.stats.connectionsRejected++;
     socket.destroy();
     return false;

@@ -10,7 +10,9 @@ export interface ResolvedTransportOptions {
   maxStreamMessageBytes: number;
   maxPendingWriteBytes: number;
   idleTimeoutMs: number;
+  incompleteMessageTimeoutMs: number;
   maxConnections: number;
+  maxConnectionsPerIp: number;
   connectTimeoutMs: number;
   tls?: TlsSettings;
 }
@@ -23,8 +25,8 @@ export interface TransportContext {
   readonly intake: MessageIntake;
   readonly opts: ResolvedTransportOptions;
   isBanned(ip: string): boolean;
-  /** Whether one more connection may be opened (max connections). */
-  hasRoomForConnection(): boolean;
+  /** Whether one more connection may be opened (max connections; per IP too, when `remoteIp` is given). */
+  hasRoomForConnection(remoteIp?: string): boolean;
   connectionOpened(conn: Connection): void;
   connectionClosed(conn: Connection): void;
   /** A listener-level failure (not a single bad peer): logged and emitted as the manager's `error`. */

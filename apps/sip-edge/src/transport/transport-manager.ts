@@ -52,7 +52,9 @@ function resolveOptions(opts: TransportOptions): ResolvedTransportOptions {
     maxStreamMessageBytes: opts.maxStreamMessageBytes ?? 64 * 1024,
     maxPendingWriteBytes: opts.maxPendingWriteBytes ?? 1024 * 1024,
     idleTimeoutMs: opts.idleTimeoutMs ?? 300_000,
+    incompleteMessageTimeoutMs: opts.incompleteMessageTimeoutMs ?? 30_000,
     maxConnections: opts.maxConnections ?? 10_000,
+    maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 1_000,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
     tls: opts.tls,
   };
@@ -92,7 +94,9 @@ export class TransportManager extends EventEmitter<TransportEvents> {
       intake,
       opts: resolved,
       isBanned: dropList ? (ip) => dropList.has(ip) : () => false,
-      hasRoomForConnection: () => this.registry.size < resolved.maxConnections,
+      hasRoomForConnection: (ip) =>
+        this.registry.size < resolved.maxConnections &&
+        (ip === undefined || this.registry.countFor(ip) < resolved.maxConnectionsPerIp),
       connectionOpened: (conn) => {
         this.counters.connectionsOpened++;
         this.registry.add(conn);
@@ -241,16 +245,21 @@ export class TransportManager extends EventEmitter<TransportEvents> {
   }
 
   private startReaper(): void {
-    const idleMs = this.ctx.opts.idleTimeoutMs;
-    if (idleMs <= 0) return;
+    const { idleTimeoutMs, incompleteMessageTimeoutMs } = this.ctx.opts;
+    const shortest = Math.min(...[idleTimeoutMs, incompleteMessageTimeoutMs].filter((ms) => ms > 0));
+    if (!Number.isFinite(shortest)) return;
     this.reaper = setInterval(
       () => {
-        for (const c of this.registry.idle(Date.now(), idleMs)) {
+        for (const [c, reason] of this.registry.stale(
+          Date.now(),
+          idleTimeoutMs,
+          incompleteMessageTimeoutMs,
+        )) {
           this.counters.connectionsReaped++;
-          c.close('idle');
+          c.close(reason);
         }
       },
-      Math.min(Math.max(Math.floor(idleMs / 4), 50), 5_000),
+      Math.min(Math.max(Math.floor(shortest / 4), 50), 5_000),
     );
     this.reaper.unref();
   }

@@ -58,6 +58,10 @@ export interface TransportOptions {
   idleTimeoutMs?: number;
   /** Inbound + outbound connections; new inbound ones beyond this are refused. Default 10,000. */
   maxConnections?: number;
+  /** Inbound connections from one IP (many phones can share a NAT); default 1,000. */
+  maxConnectionsPerIp?: number;
+  /** A stream connection holding part of a message this long without completing it is closed; default 30,000 ms. */
+  incompleteMessageTimeoutMs?: number;
   connectTimeoutMs?: number;
   dropList?: DropListLike;
   logger?: Logger;
