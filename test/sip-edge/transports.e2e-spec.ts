@@ -3,7 +3,6 @@ import { createSocket } from 'node:dgram';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { parseMessage, type SipMessage } from '../../apps/sip-edge/src/sip/message';
 import { DropList } from '../../apps/sip-edge/src/transport/drop-list';
 import { TransportManager, type TransportProto } from '../../apps/sip-edge/src/transport/transport';
@@ -12,6 +11,8 @@ import {
   UdpClient,
   answerEverything,
   makeSelfSignedCert,
+  openTcp,
+  openWs,
   sipRequest,
   waitFor,
 } from './fixtures/transport-helpers';
@@ -29,22 +30,6 @@ function portOf(proto: TransportProto): number {
   const l = edge.listening().find((x) => x.proto === proto);
   if (!l) throw new Error(`no ${proto} listener`);
   return l.port;
-}
-
-function openTcp(port: number, localAddress = '127.0.0.1'): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ port, host: '127.0.0.1', localAddress }, () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-function openWs(url: string, protocols: string[] = ['sip']): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { rejectUnauthorized: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`http ${res.statusCode}`)));
-  });
 }
 
 beforeAll(async () => {
