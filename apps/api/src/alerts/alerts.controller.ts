@@ -11,7 +11,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ALERT_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -20,7 +20,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { AlertResource, presentAlert } from './alert.presenter';
 import { ALERT_FILTERABLE, AlertsService, parseAlertFilters } from './alerts.service';
@@ -40,22 +40,10 @@ export class AlertsController {
   @Get()
   @RequirePermissions('alerts.view')
   @ApiOperation({ summary: "List your tenant's fraud and security alerts" })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${ALERT_SORTABLE.join(', ')}; default -created_at`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description:
-      'filter[status] (open|acknowledged|resolved), filter[severity] (info|warning|critical), filter[kind], filter[device_id]',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${ALERT_SORTABLE.join(', ')}; default -created_at`,
+    'filter[status] (open|acknowledged|resolved), filter[severity] (info|warning|critical), filter[kind], filter[device_id]',
+  )
   @ApiPageResponse(AlertResource)
   @ApiErrors(401, 403, 422)
   async list(

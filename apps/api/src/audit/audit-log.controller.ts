@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUDIT_FILTERABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, RequirePermissions } from '../auth/guards/auth.decorators';
@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { AuditEntryResource, presentAuditEntry } from './audit-log.presenter';
 import { AuditLogService } from './audit-log.service';
@@ -33,21 +33,10 @@ export class AuditLogController {
   @Get()
   @RequirePermissions('audit.view')
   @ApiOperation({ summary: "Your tenant's audit log, newest first" })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: 'id or created_at; -id (the default) for newest first',
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: `filter[${AUDIT_FILTERABLE.join('], filter[')}], and filter[from] / filter[to] as ISO 8601 dates (inclusive)`,
-  })
+  @ApiListQuery(
+    'id or created_at; -id (the default) for newest first',
+    `filter[${AUDIT_FILTERABLE.join('], filter[')}], and filter[from] / filter[to] as ISO 8601 dates (inclusive)`,
+  )
   @ApiPageResponse(AuditEntryResource)
   @ApiErrors(401, 403, 422)
   async list(

@@ -13,7 +13,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BAN_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -22,7 +22,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { BanResource, presentBan } from './ban.presenter';
 import { BAN_FILTERABLE, BansService, parseBanFilters } from './bans.service';
@@ -46,22 +46,10 @@ export class BansController {
     summary:
       "List source-IP bans: your tenant's, plus platform-wide ones for platform admins; active only by default",
   })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${BAN_SORTABLE.join(', ')}; default -created_at`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description:
-      'filter[status] (active (default)|lifted|expired|all), filter[ip], filter[source], filter[scope] (tenant|platform)',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${BAN_SORTABLE.join(', ')}; default -created_at`,
+    'filter[status] (active (default)|lifted|expired|all), filter[ip], filter[source], filter[scope] (tenant|platform)',
+  )
   @ApiPageResponse(BanResource)
   @ApiErrors(401, 403, 422)
   async list(

@@ -20,7 +20,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { ApiConfig, API_CONFIG } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CDR_FILTERABLE, parseCdrFilters } from './cdr-filters';
 import { CdrResource, presentCdr } from './cdr.presenter';
@@ -55,14 +55,10 @@ export class CdrsController {
   @ApiOperation({
     summary: "List your tenant's call detail records; numbers masked without cdrs.view_numbers",
   })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${CDR_SORTABLE.join(', ')}; default -started_at`,
-  })
-  @ApiQuery(FILTER_DOC)
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${CDR_SORTABLE.join(', ')}; default -started_at`,
+    FILTER_DOC.description,
+  )
   @ApiPageResponse(CdrResource)
   @ApiErrors(401, 403, 422)
   async list(

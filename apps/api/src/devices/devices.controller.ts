@@ -18,7 +18,6 @@ import {
   ApiExtraModels,
   ApiNoContentResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -31,7 +30,7 @@ import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { ENTITY_ID } from '../extensions/telephony-validation';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { DeviceResource, presentDevice } from './device.presenter';
 import { DevicesService, WithCredentials } from './devices.service';
@@ -72,22 +71,10 @@ export class DevicesController {
   @Get()
   @RequirePermissions('devices.view')
   @ApiOperation({ summary: 'List the devices of your tenant (never their credentials)' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${DEVICE_SORTABLE.join(', ')}`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description:
-      'filter[extension_id], filter[status] (active, suspended, locked), filter[name], filter[sip_username]',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${DEVICE_SORTABLE.join(', ')}`,
+    'filter[extension_id], filter[status] (active, suspended, locked), filter[name], filter[sip_username]',
+  )
   @ApiPageResponse(DeviceResource)
   @ApiErrors(401, 403, 422)
   async list(

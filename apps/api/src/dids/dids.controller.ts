@@ -13,7 +13,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DID_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -22,7 +22,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateDidDto, UpdateDidDto } from './dto/did.dto';
 import { DidResource, presentDid } from './did.presenter';
@@ -48,21 +48,10 @@ export class DidsController {
   @Get()
   @RequirePermissions('trunks.view')
   @ApiOperation({ summary: 'List the inbound numbers (DIDs) of your tenant' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${DID_SORTABLE.join(', ')}`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: 'filter[trunk_id], filter[extension_id], filter[number] (E.164 prefix)',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${DID_SORTABLE.join(', ')}`,
+    'filter[trunk_id], filter[extension_id], filter[number] (E.164 prefix)',
+  )
   @ApiPageResponse(DidResource)
   @ApiErrors(401, 403, 422)
   async list(

@@ -9,7 +9,10 @@ import { REDIS } from '../redis/redis.module';
 import { METRICS_REGISTRY } from './metrics';
 
 function withTimeout<T>(p: Promise<T>, ms = 2000): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
 }
 
 @ApiExcludeController()
@@ -40,7 +43,10 @@ export class HealthController {
         return { status: 'down' };
       }
     };
-    const [database, redis] = await Promise.all([check(() => this.ds.query('SELECT 1')), check(() => this.redis.ping())]);
+    const [database, redis] = await Promise.all([
+      check(() => this.ds.query('SELECT 1')),
+      check(() => this.redis.ping()),
+    ]);
     const ok = database.status === 'up' && redis.status === 'up';
     void reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks: { database, redis } });
   }

@@ -1,5 +1,5 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
 const PAGE_SCHEMA = {
   links: {
@@ -54,6 +54,23 @@ export function ApiPageResponse(model: Type<unknown>) {
         required: ['data', 'links', 'meta'],
         properties: { data: { type: 'array', items: { $ref: getSchemaPath(model) } }, ...PAGE_SCHEMA },
       },
+    }),
+  );
+}
+
+/** Documents Laravel list parameters: ?page=&per_page=&sort=-field&filter[field]=. */
+export function ApiListQuery(sortDescription: string, filterDescription: string) {
+  return applyDecorators(
+    ApiQuery({ name: 'page', required: false, type: Number }),
+    ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' }),
+    ApiQuery({ name: 'sort', required: false, description: sortDescription }),
+    ApiQuery({
+      name: 'filter',
+      required: false,
+      style: 'deepObject',
+      explode: true,
+      type: 'object',
+      description: filterDescription,
     }),
   );
 }

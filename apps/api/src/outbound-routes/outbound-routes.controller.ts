@@ -13,7 +13,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OUTBOUND_ROUTE_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -22,7 +22,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateOutboundRouteDto, ResolveRouteDto, UpdateOutboundRouteDto } from './dto/outbound-route.dto';
 import {
@@ -52,21 +52,10 @@ export class OutboundRoutesController {
   @Get()
   @RequirePermissions('trunks.view')
   @ApiOperation({ summary: 'List the outbound routes of your tenant' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${OUTBOUND_ROUTE_SORTABLE.join(', ')}`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: 'filter[trunk_id], filter[name]',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${OUTBOUND_ROUTE_SORTABLE.join(', ')}`,
+    'filter[trunk_id], filter[name]',
+  )
   @ApiPageResponse(OutboundRouteResource)
   @ApiErrors(401, 403, 422)
   async list(

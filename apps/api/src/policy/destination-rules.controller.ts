@@ -1,5 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DESTINATION_RULE_LIST } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -8,7 +24,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateDestinationRuleDto, UpdateDestinationRuleDto } from './dto/rules.dto';
 import { DestinationRuleResource, presentDestinationRule } from './policy.presenter';
@@ -30,17 +46,10 @@ export class DestinationRulesController {
   @Get()
   @RequirePermissions('policy.view')
   @ApiOperation({ summary: 'List prefix and country allow/deny rules, tenant-wide and per device' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}` })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: `${LIST_RULES.filterable.map((f) => `filter[${f}]`).join(', ')}; filter[scope] is tenant or device`,
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}`,
+    `${LIST_RULES.filterable.map((f) => `filter[${f}]`).join(', ')}; filter[scope] is tenant or device`,
+  )
   @ApiPageResponse(DestinationRuleResource)
   @ApiErrors(401, 403, 422)
   async list(
@@ -49,14 +58,21 @@ export class DestinationRulesController {
     @Req() req: FastifyRequest,
   ): Promise<PaginatedEnvelope<DestinationRuleResource>> {
     const q = parseListQuery(query, LIST_RULES);
-    return paginate(await this.rules.listDestinationRules(p, q), q, this.config.API_PUBLIC_URL, req.url, presentDestinationRule);
+    return paginate(
+      await this.rules.listDestinationRules(p, q),
+      q,
+      this.config.API_PUBLIC_URL,
+      req.url,
+      presentDestinationRule,
+    );
   }
 
   @Post()
   @HttpCode(201)
   @RequirePermissions('policy.manage')
   @ApiOperation({
-    summary: 'Add a rule. The longest matching prefix decides, a device rule beats a tenant rule of equal length; a country rule beats the risk-tier default',
+    summary:
+      'Add a rule. The longest matching prefix decides, a device rule beats a tenant rule of equal length; a country rule beats the risk-tier default',
   })
   @ApiDataResponse(DestinationRuleResource, { status: 201 })
   @ApiErrors(401, 403, 422)
@@ -73,7 +89,10 @@ export class DestinationRulesController {
   @ApiOperation({ summary: 'Show a destination rule' })
   @ApiDataResponse(DestinationRuleResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', RULE_ID) id: string): Promise<{ data: DestinationRuleResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RULE_ID) id: string,
+  ): Promise<{ data: DestinationRuleResource }> {
     return { data: presentDestinationRule(await this.rules.getDestinationRule(p, id)) };
   }
 
@@ -111,7 +130,11 @@ export class DestinationRulesController {
   @ApiOperation({ summary: 'Delete a destination rule' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  remove(@CurrentPrincipal() p: Principal, @Param('id', RULE_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RULE_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.rules.deleteDestinationRule(p, id, meta);
   }
 }

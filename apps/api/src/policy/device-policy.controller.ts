@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Put, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Put,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
 import { CurrentPrincipal, Meta, RequirePermissions } from '../auth/guards/auth.decorators';
@@ -22,10 +33,15 @@ export class DevicePolicyController {
 
   @Get('policy')
   @RequirePermissions('policy.view')
-  @ApiOperation({ summary: "A device's policy override and lock level; null fields inherit the tenant policy" })
+  @ApiOperation({
+    summary: "A device's policy override and lock level; null fields inherit the tenant policy",
+  })
   @ApiDataResponse(DevicePolicyResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', DEVICE_ID) id: string): Promise<{ data: DevicePolicyResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', DEVICE_ID) id: string,
+  ): Promise<{ data: DevicePolicyResource }> {
     return envelope(await this.devices.get(p, id));
   }
 
@@ -49,13 +65,20 @@ export class DevicePolicyController {
   @ApiOperation({ summary: "Remove a device's override; the tenant policy applies again" })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  remove(@CurrentPrincipal() p: Principal, @Param('id', DEVICE_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', DEVICE_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.devices.remove(p, id, meta);
   }
 
   @Put('lock-level')
   @RequirePermissions('policy.manage')
-  @ApiOperation({ summary: "Set a device's lock level; above 0 an active device becomes 'locked', back to 0 it is 'active' again" })
+  @ApiOperation({
+    summary:
+      "Set a device's lock level; above 0 an active device becomes 'locked', back to 0 it is 'active' again",
+  })
   @ApiDataResponse(DevicePolicyResource)
   @ApiErrors(401, 403, 404, 422)
   async setLockLevel(

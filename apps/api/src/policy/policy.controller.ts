@@ -35,7 +35,9 @@ export class PolicyController {
 
   @Patch()
   @RequirePermissions('policy.manage')
-  @ApiOperation({ summary: 'Change policy settings; absent fields are unchanged, null turns a limit or feature off' })
+  @ApiOperation({
+    summary: 'Change policy settings; absent fields are unchanged, null turns a limit or feature off',
+  })
   @ApiDataResponse(PolicyResource)
   @ApiErrors(401, 403, 422)
   async update(
@@ -62,7 +64,8 @@ export class PolicyController {
   @Put('lock-level')
   @RequirePermissions('policy.manage')
   @ApiOperation({
-    summary: "Set your tenant's lock level (0 none, 1 no international, 2 internal only, 3 emergency only); lowering it undoes a spend-cap escalation",
+    summary:
+      "Set your tenant's lock level (0 none, 1 no international, 2 internal only, 3 emergency only); lowering it undoes a spend-cap escalation",
   })
   @ApiDataResponse(PolicyResource)
   @ApiErrors(401, 403, 422)
@@ -78,13 +81,17 @@ export class PolicyController {
   @HttpCode(200)
   @RequirePermissions('policy.simulate')
   @ApiOperation({
-    summary: 'What the SIP app would decide for this call now (or at `time`), with the evaluated steps; live Redis counters unless overridden',
+    summary:
+      'What the SIP app would decide for this call now (or at `time`), with the evaluated steps; live Redis counters unless overridden',
     description:
       'The source IP is geolocated; private, loopback and unlisted addresses have no country, which matches no country_deny rule and fails every country_allow rule.',
   })
   @ApiDataResponse(SimulationResource)
   @ApiErrors(401, 403, 422)
-  async simulate(@CurrentPrincipal() p: Principal, @Body() dto: SimulateDto): Promise<{ data: SimulationResource }> {
+  async simulate(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: SimulateDto,
+  ): Promise<{ data: SimulationResource }> {
     return { data: presentSimulation(await this.simulator.simulate(p, dto)) };
   }
 }

@@ -1,5 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { RATE_LIST } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -8,7 +32,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateRateDto, UpdateRateDto } from './dto/rules.dto';
 import { presentRate, RateResource } from './policy.presenter';
@@ -30,10 +54,10 @@ export class RatesController {
   @Get()
   @RequirePermissions('policy.view')
   @ApiOperation({ summary: 'List per-prefix rates (longest prefix prices a call)' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}` })
-  @ApiQuery({ name: 'filter', required: false, style: 'deepObject', explode: true, type: 'object', description: 'filter[prefix] (exact, with +)' })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}`,
+    'filter[prefix] (exact, with +)',
+  )
   @ApiPageResponse(RateResource)
   @ApiErrors(401, 403, 422)
   async list(
@@ -51,7 +75,11 @@ export class RatesController {
   @ApiOperation({ summary: 'Add a rate for a prefix' })
   @ApiDataResponse(RateResource, { status: 201 })
   @ApiErrors(401, 403, 422)
-  async create(@CurrentPrincipal() p: Principal, @Body() dto: CreateRateDto, @Meta() meta: RequestMeta): Promise<{ data: RateResource }> {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: CreateRateDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<{ data: RateResource }> {
     return { data: presentRate(await this.rates.create(p, dto, meta)) };
   }
 
@@ -64,17 +92,33 @@ export class RatesController {
       'The last two columns are optional (60, 0); a header line, blank lines and # comments are skipped. All or nothing: errors are keyed line.<n>.',
   })
   @ApiConsumes('text/csv', 'text/plain')
-  @ApiBody({ schema: { type: 'string', example: 'prefix,per_minute,first_increment_seconds,connection_fee\n+44,0.01,60,0\n+447,0.05,1,0' } })
+  @ApiBody({
+    schema: {
+      type: 'string',
+      example: 'prefix,per_minute,first_increment_seconds,connection_fee\n+44,0.01,60,0\n+447,0.05,1,0',
+    },
+  })
   @ApiOkResponse({
     schema: {
       type: 'object',
       properties: {
-        data: { type: 'object', properties: { created: { type: 'integer' }, updated: { type: 'integer' }, total: { type: 'integer' } } },
+        data: {
+          type: 'object',
+          properties: {
+            created: { type: 'integer' },
+            updated: { type: 'integer' },
+            total: { type: 'integer' },
+          },
+        },
       },
     },
   })
   @ApiErrors(401, 403, 422)
-  async import(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Meta() meta: RequestMeta): Promise<{ data: ImportResult }> {
+  async import(
+    @CurrentPrincipal() p: Principal,
+    @Body() body: unknown,
+    @Meta() meta: RequestMeta,
+  ): Promise<{ data: ImportResult }> {
     return { data: await this.rates.import(p, body, meta) };
   }
 
@@ -83,7 +127,10 @@ export class RatesController {
   @ApiOperation({ summary: 'Show a rate' })
   @ApiDataResponse(RateResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', RATE_ID) id: string): Promise<{ data: RateResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RATE_ID) id: string,
+  ): Promise<{ data: RateResource }> {
     return { data: presentRate(await this.rates.get(p, id)) };
   }
 
@@ -121,7 +168,11 @@ export class RatesController {
   @ApiOperation({ summary: 'Delete a rate' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  remove(@CurrentPrincipal() p: Principal, @Param('id', RATE_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RATE_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.rates.remove(p, id, meta);
   }
 }

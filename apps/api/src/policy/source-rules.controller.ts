@@ -1,5 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SOURCE_RULE_LIST } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -8,7 +24,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateSourceRuleDto, UpdateSourceRuleDto } from './dto/rules.dto';
 import { SourceRuleResource, presentSourceRule } from './policy.presenter';
@@ -29,18 +45,14 @@ export class SourceRulesController {
 
   @Get()
   @RequirePermissions('policy.view')
-  @ApiOperation({ summary: 'List IP allow-lists (CIDR) and geo-blocks (source country allow/deny), tenant-wide and per device' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number })
-  @ApiQuery({ name: 'sort', required: false, description: `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}` })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: `${LIST_RULES.filterable.map((f) => `filter[${f}]`).join(', ')}; filter[scope] is tenant or device`,
+  @ApiOperation({
+    summary:
+      'List IP allow-lists (CIDR) and geo-blocks (source country allow/deny), tenant-wide and per device',
   })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${LIST_RULES.sortable.join(', ')}`,
+    `${LIST_RULES.filterable.map((f) => `filter[${f}]`).join(', ')}; filter[scope] is tenant or device`,
+  )
   @ApiPageResponse(SourceRuleResource)
   @ApiErrors(401, 403, 422)
   async list(
@@ -49,14 +61,21 @@ export class SourceRulesController {
     @Req() req: FastifyRequest,
   ): Promise<PaginatedEnvelope<SourceRuleResource>> {
     const q = parseListQuery(query, LIST_RULES);
-    return paginate(await this.rules.listSourceRules(p, q), q, this.config.API_PUBLIC_URL, req.url, presentSourceRule);
+    return paginate(
+      await this.rules.listSourceRules(p, q),
+      q,
+      this.config.API_PUBLIC_URL,
+      req.url,
+      presentSourceRule,
+    );
   }
 
   @Post()
   @HttpCode(201)
   @RequirePermissions('policy.manage')
   @ApiOperation({
-    summary: 'Add a source rule: cidr_allow (calls must come from a listed network), country_allow / country_deny (geolocated source IP)',
+    summary:
+      'Add a source rule: cidr_allow (calls must come from a listed network), country_allow / country_deny (geolocated source IP)',
     description:
       'A source IP with no known country (private, loopback, unlisted) matches no country_deny rule and fails every country_allow rule. A device rule of a kind replaces the tenant rules of that kind for the device.',
   })
@@ -75,7 +94,10 @@ export class SourceRulesController {
   @ApiOperation({ summary: 'Show a source rule' })
   @ApiDataResponse(SourceRuleResource)
   @ApiErrors(401, 403, 404)
-  async show(@CurrentPrincipal() p: Principal, @Param('id', RULE_ID) id: string): Promise<{ data: SourceRuleResource }> {
+  async show(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RULE_ID) id: string,
+  ): Promise<{ data: SourceRuleResource }> {
     return { data: presentSourceRule(await this.rules.getSourceRule(p, id)) };
   }
 
@@ -113,7 +135,11 @@ export class SourceRulesController {
   @ApiOperation({ summary: 'Delete a source rule' })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  remove(@CurrentPrincipal() p: Principal, @Param('id', RULE_ID) id: string, @Meta() meta: RequestMeta): Promise<void> {
+  remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', RULE_ID) id: string,
+    @Meta() meta: RequestMeta,
+  ): Promise<void> {
     return this.rules.deleteSourceRule(p, id, meta);
   }
 }

@@ -14,7 +14,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TENANT_SORTABLE } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -23,7 +23,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateTenantDto, UpdateTenantDto } from './dto/tenant.dto';
 import { presentTenant, TenantResource } from './tenant.presenter';
@@ -49,21 +49,10 @@ export class TenantsController {
   @ApiOperation({
     summary: 'List tenants: every tenant for platform admins, only your own for everyone else',
   })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${TENANT_SORTABLE.join(', ')}`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: 'filter[status], filter[name]',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${TENANT_SORTABLE.join(', ')}`,
+    'filter[status], filter[name]',
+  )
   @ApiPageResponse(TenantResource)
   @ApiErrors(401, 403, 422)
   async list(

@@ -15,7 +15,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { USER_SORTABLE, UserEntity } from '@pbx/database';
 import type { FastifyRequest } from 'fastify';
 import { DeniedAccessFilter } from '../audit/denied-access.filter';
@@ -24,7 +24,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { parseListQuery } from '../http/list-query';
 import { ApiErrors } from '../http/openapi';
-import { ApiDataResponse, ApiPageResponse } from '../http/openapi-envelopes';
+import { ApiDataResponse, ApiListQuery, ApiPageResponse } from '../http/openapi-envelopes';
 import { paginate, PaginatedEnvelope } from '../http/pagination';
 import { CreateUserDto, GeneratedPasswordMeta, ResetPasswordDto, UpdateUserDto } from './dto/user.dto';
 import { presentUser, UserResource } from './user.presenter';
@@ -66,21 +66,10 @@ export class UsersController {
   @Get()
   @RequirePermissions('users.view')
   @ApiOperation({ summary: 'List the users of your tenant' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'per_page', required: false, type: Number, description: '1 to 100, default 15' })
-  @ApiQuery({
-    name: 'sort',
-    required: false,
-    description: `Comma-separated, - for descending: ${USER_SORTABLE.join(', ')}`,
-  })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    style: 'deepObject',
-    explode: true,
-    type: 'object',
-    description: 'filter[status], filter[email], filter[name], filter[role]',
-  })
+  @ApiListQuery(
+    `Comma-separated, - for descending: ${USER_SORTABLE.join(', ')}`,
+    'filter[status], filter[email], filter[name], filter[role]',
+  )
   @ApiPageResponse(UserResource)
   @ApiErrors(401, 403, 422)
   async list(
