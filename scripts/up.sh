@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run up`: from a fresh machine of this kind to a running stack. Idempotent: each step
 # checks before it acts, so running it again only starts what is not already running.
-#   services (Postgres, Redis) -> npm ci -> .env with generated secrets -> database -> dev TLS
+#   services (Postgres, Redis) -> npm install -> .env with generated secrets -> database -> dev TLS
 #   -> build -> migrate -> JWT key -> seed -> sip-edge, api, worker, sip (logs in var/log, pids in var/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,8 @@ bash scripts/ensure-services.sh
 step "dependencies"
 # npm itself records the installed tree in node_modules/.package-lock.json; a newer lock means it changed.
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # Not `npm ci`: this npm leaves other platforms' optional binaries out of the lock, then refuses it.
+  npm install --no-audit --no-fund
 else
   echo "node_modules matches package-lock.json"
 fi
