@@ -43,6 +43,17 @@ export function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** Heap in use (MiB) and live transactions/dialogs, from the edge's Prometheus endpoint. */
+export async function edgeGauges(opsPort: number): Promise<{ heapMiB: number; transactions: number; dialogs: number }> {
+  const text = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    heapMiB: Math.round((value('nodejs_heap_size_used_bytes') / 1048576) * 10) / 10,
+    transactions: value('sip_edge_transactions'),
+    dialogs: value('sip_edge_dialogs'),
+  };
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -7,6 +7,7 @@ import type { ClientTransaction } from '../transaction/client-transaction';
 import type { ServerTransaction } from '../transaction/server-transaction';
 import type { SipTimerConfig } from '../transaction/sip-timers';
 import { TransactionLayer } from '../transaction/transaction-layer';
+import type { TimerHandle } from '../transaction/timer-wheel';
 import type { SipPeer } from '../transaction/transaction-types';
 import type { ListeningInfo, RemoteInfo, SendTarget, TransportProto } from '../transport/transport';
 import type { AppConnection } from '../wire/app-connection';
@@ -34,6 +35,8 @@ export interface ServerRequestRecord {
   /** True once the app sent anything above 100 (decides how a CANCEL is answered, [T06] vs [T07]). */
   answered: boolean;
   dialog?: Dialog;
+  /** The 64 s "app never answered" timer; cancelled with the final answer so it pins nothing. */
+  appTimer?: TimerHandle;
   /** Set while the request is being proxied: a CANCEL from upstream must be passed downstream. */
   onCancel?: () => void;
 }
@@ -131,6 +134,8 @@ export class EdgeContext {
     if (this.pendingServer.get(rec.txnId) !== rec) return;
     this.pendingServer.delete(rec.txnId);
     rec.conn.pendingCount--;
+    rec.appTimer?.cancel();
+    rec.appTimer = undefined;
   }
 
   /** An app may take a new request unless it is this far behind (requests unanswered, bytes unread). */
@@ -143,7 +148,7 @@ export class EdgeContext {
    * end its server transaction so it cannot leak. A request the app has answered provisionally stays.
    */
   trackPending(rec: ServerRequestRecord): void {
-    this.tl.wheel.schedule(64 * this.timers.t1, () => {
+    rec.appTimer = this.tl.wheel.schedule(64 * this.timers.t1, () => {
       if (rec.answered || this.pendingServer.get(rec.txnId) !== rec) return;
       this.removePending(rec);
       rec.txn.terminate();

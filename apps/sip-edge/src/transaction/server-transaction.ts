@@ -9,8 +9,6 @@ export interface ServerTransactionDeps {
   send: SendFn;
   timers?: SipTimerConfig;
   onTerminated: (txn: ServerTransaction) => void;
-  /** IST only: no ACK arrived for a non-2xx within Timer H. */
-  onAckTimeout?: (txn: ServerTransaction) => void;
 }
 
 /**
@@ -24,6 +22,8 @@ export class ServerTransaction {
   lastStatus = 0;
   /** Free slot for the layer above (the edge keeps its per-request context here). */
   context?: unknown;
+  /** Call-ID|From-tag|CSeq|method when the request had no To-tag (merged-request detection). */
+  mergedKey?: string;
   private readonly reliable: boolean;
   private readonly timers: SipTimerConfig;
   private retransmit?: TimerHandle;
@@ -35,6 +35,7 @@ export class ServerTransaction {
     readonly method: string,
     readonly peer: SipPeer,
     private readonly deps: ServerTransactionDeps,
+    private readonly onAckTimeout?: (txn: ServerTransaction) => void,
   ) {
     this.reliable = isReliable(peer.proto);
     this.timers = deps.timers ?? DEFAULT_TIMERS;
@@ -74,7 +75,7 @@ export class ServerTransaction {
         this.state = 'completed';
         if (!this.reliable) this.armTimerG();
         this.timeout = this.deps.wheel.schedule(64 * this.timers.t1, () => {
-          this.deps.onAckTimeout?.(this);
+          this.onAckTimeout?.(this);
           this.terminate();
         });
       }

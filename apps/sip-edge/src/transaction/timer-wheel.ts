@@ -13,6 +13,8 @@ interface Entry extends TimerHandle {
   cancelled: boolean;
 }
 
+const noop = () => undefined;
+
 export class TimerWheel {
   private readonly slots: Entry[][];
   private cursor = 0;
@@ -40,6 +42,8 @@ export class TimerWheel {
       cancel: () => {
         if (!entry.cancelled) {
           entry.cancelled = true;
+          // The entry stays in its slot until visited; drop the callback now so it pins nothing.
+          entry.fn = noop;
           this.live--;
         }
       },

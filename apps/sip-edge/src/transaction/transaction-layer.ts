@@ -1,5 +1,5 @@
 import { ClientTransaction, ClientTransactionUser } from './client-transaction';
-import { ServerTransaction } from './server-transaction';
+import { ServerTransaction, type ServerTransactionDeps } from './server-transaction';
 import { DEFAULT_TIMERS, SipTimerConfig } from './sip-timers';
 import { TimerWheel } from './timer-wheel';
 import type { SendFn, SipPeer } from './transaction-types';
@@ -42,9 +42,21 @@ export class TransactionLayer {
   private readonly timers: SipTimerConfig;
   private readonly max: number;
 
+  /** One deps object shared by every server transaction: at thousands per second, per-txn closures add up. */
+  private readonly serverDeps: ServerTransactionDeps;
+
   constructor(private readonly opts: TransactionLayerOptions) {
     this.timers = opts.timers ?? DEFAULT_TIMERS;
     this.max = opts.maxTransactions ?? 500_000;
+    this.serverDeps = {
+      wheel: this.wheel,
+      send: opts.send,
+      timers: this.timers,
+      onTerminated: (t) => {
+        if (this.server.get(t.key) === t) this.server.delete(t.key);
+        if (t.mergedKey && this.merged.get(t.mergedKey) === t.key) this.merged.delete(t.mergedKey);
+      },
+    };
   }
 
   get serverCount(): number {
@@ -87,19 +99,12 @@ export class TransactionLayer {
 
   createServer(p: RequestKeyParts, peer: SipPeer, onAckTimeout?: (t: ServerTransaction) => void): ServerTransaction {
     const key = TransactionLayer.serverKey(p);
-    const mergedKey = p.toTag ? undefined : `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
-    const txn = new ServerTransaction(key, p.method, peer, {
-      wheel: this.wheel,
-      send: this.opts.send,
-      timers: this.timers,
-      onAckTimeout,
-      onTerminated: (t) => {
-        if (this.server.get(t.key) === t) this.server.delete(t.key);
-        if (mergedKey && this.merged.get(mergedKey) === t.key) this.merged.delete(mergedKey);
-      },
-    });
+    const txn = new ServerTransaction(key, p.method, peer, this.serverDeps, onAckTimeout);
     this.server.set(key, txn);
-    if (mergedKey) this.merged.set(mergedKey, key);
+    if (!p.toTag) {
+      txn.mergedKey = `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+      this.merged.set(txn.mergedKey, key);
+    }
     return txn;
   }
 
