@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const cert = join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
   const [udpPort, tlsPort, adminPort, opsPort] = [await freePort('udp'), await freePort('tcp'), await freePort('tcp'), await freePort('tcp')];
-  const edge = spawnTracked('node', ['--expose-gc', '-r', join(__dirname, 'gc-preload.js'), join(root, 'dist', 'apps', 'sip-edge', 'src', 'main.js')], {
+  const edge = spawnTracked('node', [...(process.env.EDGE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '-r', join(__dirname, 'gc-preload.js'), join(root, 'dist', 'apps', 'sip-edge', 'src', 'main.js')], {
     env: {
       ...process.env,
       EDGE_SECRET: SECRET,

@@ -87,7 +87,7 @@ export class AppRequestHandler {
     const rec = this.startClient(conn, method, peer, buf, { uri: msg.uri, via, from, to, callId, cseq, routes: [], branch }, dialog);
     if (dialog) dialog.inviteTxnId = rec.txnId;
     if (method === 'INVITE') this.ctx.cdr.attempt('application', buf.toString('utf8'));
-    conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(buf, peer.proto, local, rec.txnId)), buf.toString('utf8'));
+    conn.replySent(cmd.msgId, requestSentData(this.sentMeta(buf, peer.proto, local, rec.txnId)), buf.toString('utf8'));
   }
 
   private async inDialog(conn: AppConnection, cmd: AppSipCommand, msg: AppMessage, dialog: Dialog): Promise<void> {
@@ -120,7 +120,7 @@ export class AppRequestHandler {
       dialog.lastAck = { cseq, text: req.buf, peer };
       this.ctx.send(peer, req.buf);
       const txnId = randomUUID();
-      return conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(req.buf, peer.proto, local, txnId)), req.buf.toString('utf8'));
+      return conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, txnId)), req.buf.toString('utf8'));
     }
     if (method === 'INVITE') dialog.inviteCSeq = cseq;
     const rec = this.startClient(conn, method, peer, req.buf, { ...req, callId: dialog.callId }, dialog);
@@ -129,7 +129,7 @@ export class AppRequestHandler {
       this.ctx.endDialog(dialog);
       this.ctx.cdr.stop('application', 'normal-release', req.buf.toString('utf8'));
     }
-    conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(req.buf, peer.proto, local, rec.txnId)), req.buf.toString('utf8'));
+    conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, rec.txnId)), req.buf.toString('utf8'));
   }
 
   /** `sip|<INVITE txn id>|` + CANCEL: cancel the app's own INVITE (§3.4) [T08]. */
@@ -146,7 +146,7 @@ export class AppRequestHandler {
     // The 200 to a CANCEL is never passed up (srf keeps no callback for it, §5).
     this.ctx.tl.createClient(branch, 'CANCEL', inv.peer, buf, { onResponse: () => undefined, onFailure: () => undefined });
     const local = this.ctx.local(inv.peer.proto);
-    conn.reply(cmd.msgId, 'OK', requestSentData(this.sentMeta(buf, inv.peer.proto, local, randomUUID())), buf.toString('utf8'));
+    conn.replySent(cmd.msgId, requestSentData(this.sentMeta(buf, inv.peer.proto, local, randomUUID())), buf.toString('utf8'));
   }
 
   private startClient(

@@ -9,6 +9,8 @@ export interface ServerTransactionDeps {
   send: SendFn;
   timers?: SipTimerConfig;
   onTerminated: (txn: ServerTransaction) => void;
+  /** A non-INVITE transaction sent its final response (it lingers for Timer J only to absorb retransmissions). */
+  onCompleted?: (txn: ServerTransaction) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class ServerTransaction {
       return true;
     }
     this.state = 'completed';
+    this.deps.onCompleted?.(this);
     const j = timerJ(this.timers, this.reliable);
     if (j === 0) this.terminate();
     else this.timeout = this.deps.wheel.schedule(j, () => this.terminate());

@@ -7,13 +7,26 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-interface Entry extends TimerHandle {
-  rounds: number;
-  fn: () => void;
-  cancelled: boolean;
+/** One scheduled callback; a class (not closures) because hundreds of thousands may be live at once. */
+class Entry implements TimerHandle {
+  cancelled = false;
+
+  constructor(
+    public rounds: number,
+    public fn: () => void,
+    private readonly wheel: TimerWheel,
+  ) {}
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    // The entry stays in its slot until visited; drop the callback now so it pins nothing.
+    this.fn = noop;
+    this.wheel.released();
+  }
 }
 
-const noop = () => undefined;
+const noop = (): void => undefined;
 
 export class TimerWheel {
   private readonly slots: Entry[][];
@@ -35,23 +48,16 @@ export class TimerWheel {
   schedule(delayMs: number, fn: () => void): TimerHandle {
     const ticks = Math.max(1, Math.ceil(delayMs / this.tickMs));
     const n = this.slots.length;
-    const entry: Entry = {
-      rounds: Math.floor((ticks - 1) / n),
-      fn,
-      cancelled: false,
-      cancel: () => {
-        if (!entry.cancelled) {
-          entry.cancelled = true;
-          // The entry stays in its slot until visited; drop the callback now so it pins nothing.
-          entry.fn = noop;
-          this.live--;
-        }
-      },
-    };
+    const entry = new Entry(Math.floor((ticks - 1) / n), fn, this);
     this.slots[(this.cursor + ticks) % n].push(entry);
     this.live++;
     this.ensureRunning();
     return entry;
+  }
+
+  /** Bookkeeping for a cancelled entry (called by Entry.cancel). */
+  released(): void {
+    this.live--;
   }
 
   stop(): void {

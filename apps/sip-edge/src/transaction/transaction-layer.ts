@@ -54,8 +54,10 @@ export class TransactionLayer {
       timers: this.timers,
       onTerminated: (t) => {
         if (this.server.get(t.key) === t) this.server.delete(t.key);
-        if (t.mergedKey && this.merged.get(t.mergedKey) === t.key) this.merged.delete(t.mergedKey);
+        this.forgetMerged(t);
       },
+      // Merged-request detection only matters while the request is being processed.
+      onCompleted: (t) => this.forgetMerged(t),
     };
   }
 
@@ -106,6 +108,11 @@ export class TransactionLayer {
       this.merged.set(txn.mergedKey, key);
     }
     return txn;
+  }
+
+  private forgetMerged(t: ServerTransaction): void {
+    if (t.mergedKey && this.merged.get(t.mergedKey) === t.key) this.merged.delete(t.mergedKey);
+    t.mergedKey = undefined;
   }
 
   /** Starts a client transaction; `branch` and `method` key the responses (§17.1.3). */

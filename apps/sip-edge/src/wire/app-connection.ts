@@ -86,6 +86,16 @@ export class AppConnection {
     this.write(payload);
   }
 
+  /**
+   * The reply to an app's request goes out at once: srf hands the app its request object when this reply
+   * arrives, and a response batched into the same read would be emitted before a promise-style
+   * `srf.request(...).then(req => req.on('response', …))` had a chance to listen.
+   */
+  replySent(msgId: string, data: string, sip: string): void {
+    this.reply(msgId, 'OK', data, sip);
+    this.flush();
+  }
+
   sendSip(meta: WireMeta, sip: string): void {
     this.write(`${newId()}|${sipFramePayload(meta, sip)}`);
   }
@@ -110,6 +120,7 @@ export class AppConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.queued.length === 0) return;
     const data = this.queued.length === 1 ? this.queued[0] : this.queued.join('');
     this.queued = [];
     if (this.open && !this.socket.destroyed) this.socket.write(data);
