@@ -90,10 +90,18 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn('sipp', [...args, '-nostdin', '-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '100'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // sipp's own -timeout does not always fire with calls stuck waiting; stop it ourselves (SIGUSR1 makes
+    // it quit gracefully and write its final statistics).
+    const limitIdx = args.indexOf('-timeout');
+    const limitS = limitIdx >= 0 ? parseInt(args[limitIdx + 1], 10) : 120;
+    const killer = setTimeout(() => child.kill('SIGUSR1'), (limitS + 5) * 1000);
+    const hardKiller = setTimeout(() => child.kill('SIGKILL'), (limitS + 15) * 1000);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.stderr.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.on('close', (code) => {
+      clearTimeout(killer);
+      clearTimeout(hardKiller);
       const elapsedS = (Date.now() - started) / 1000;
       const stat = readdirSync(dir).find((f) => f.endsWith('_.csv') || (f.endsWith('.csv') && !f.includes('_rtt')));
       const rtt = readdirSync(dir).find((f) => f.includes('_rtt') && f.endsWith('.csv'));
