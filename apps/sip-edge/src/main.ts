@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     maxTransactions: config.maxTransactions,
     cdrs: config.cdrs,
     maxPendingPerApp: config.maxPendingPerApp,
+    externalIp: config.externalIp,
     maxPendingWriteBytes: config.maxPendingWriteBytes,
     dropList,
     registry,

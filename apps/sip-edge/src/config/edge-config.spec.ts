@@ -24,6 +24,11 @@ describe('loadEdgeConfig', () => {
     expect(c.contacts).toHaveLength(2);
   });
 
+  it('takes an external IP for Via/Contact and rejects a host name there', () => {
+    expect(loadEdgeConfig({ ...base, EDGE_EXTERNAL_IP: '203.0.113.7' }).externalIp).toBe('203.0.113.7');
+    expect(() => loadEdgeConfig({ ...base, EDGE_EXTERNAL_IP: 'sip.example.com' })).toThrow(/EDGE_EXTERNAL_IP/);
+  });
+
   it('rejects an empty contact list and a bad port', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_CONTACTS: '' })).toThrow(/EDGE_CONTACTS/);
     expect(() => loadEdgeConfig({ ...base, EDGE_ADMIN_PORT: '70000' })).toThrow(/EDGE_ADMIN_PORT/);

@@ -20,6 +20,7 @@ export const edgeConfigSchema = z
     EDGE_MAX_TRANSACTIONS: env.int(500_000, 100),
     EDGE_CDRS: env.bool(false),
     EDGE_MAX_PENDING_PER_APP: env.int(5000, 1),
+    EDGE_EXTERNAL_IP: z.ipv4().or(z.ipv6()).optional(),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
@@ -40,6 +41,7 @@ export interface EdgeConfig {
   maxTransactions: number;
   cdrs: boolean;
   maxPendingPerApp: number;
+  externalIp?: string;
   maxPendingWriteBytes: number;
   redisUrl?: string;
   logLevel: string;
@@ -56,6 +58,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     maxTransactions: c.EDGE_MAX_TRANSACTIONS,
     cdrs: c.EDGE_CDRS,
     maxPendingPerApp: c.EDGE_MAX_PENDING_PER_APP,
+    externalIp: c.EDGE_EXTERNAL_IP,
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { Logger } from '@pbx/common';
 import type { AckWait } from '../dialog/ack-wait';
 import type { Dialog } from '../dialog/dialog';
@@ -72,6 +73,8 @@ export interface EdgeContextOptions {
   cdrs?: boolean;
   /** New requests skip an app with this many unanswered ones; with no app left they get 503. */
   maxPendingPerApp?: number;
+  /** Address written into Via/Contact/From instead of the bound one (NAT, wildcard binds). */
+  externalIp?: string;
 }
 
 export interface LocalAddress {
@@ -97,6 +100,7 @@ export class EdgeContext {
   readonly cdr: CdrEmitter;
   private readonly transport: TransportPort;
   private readonly maxPendingPerApp: number;
+  private readonly externalIp?: string;
   private locals?: Map<string, LocalAddress>;
 
   constructor(opts: EdgeContextOptions) {
@@ -105,6 +109,7 @@ export class EdgeContext {
     this.metrics = opts.metrics;
     this.timers = opts.timers;
     this.maxPendingPerApp = opts.maxPendingPerApp ?? 5000;
+    this.externalIp = opts.externalIp;
     this.cdr = new CdrEmitter(this, opts.cdrs ?? false);
     this.tl = new TransactionLayer({
       send: (peer, data, onError) => this.send(peer, data, onError),
@@ -166,7 +171,7 @@ export class EdgeContext {
     if (!this.locals) {
       this.locals = new Map();
       for (const l of this.transport.listening()) {
-        const address = l.address === '0.0.0.0' || l.address === '::' ? '127.0.0.1' : l.address;
+        const address = this.advertised(l.address);
         const hostport = `${address.indexOf(':') >= 0 ? `[${address}]` : address}:${l.port}`;
         if (!this.locals.has(l.proto)) this.locals.set(l.proto, { proto: l.proto, address, port: l.port, hostport });
       }
@@ -176,16 +181,32 @@ export class EdgeContext {
     return found;
   }
 
-  /** `proto/host:port` lists for the authenticate reply [T01]. */
-  hostports(): string {
-    return this.transport
-      .listening()
-      .map((l) => `${l.proto}/${l.address}:${l.port}`)
-      .join(',');
+  /**
+   * `proto/host:port` lists for the authenticate reply [T01]: the first with the external address where
+   * one is configured (drachtio's external-ip), the second with the bound address.
+   */
+  hostports(): { external: string; local: string } {
+    const listening = this.transport.listening();
+    return {
+      external: listening.map((l) => `${l.proto}/${this.advertised(l.address)}:${l.port}`).join(','),
+      local: listening.map((l) => `${l.proto}/${l.address}:${l.port}`).join(','),
+    };
   }
 
   /** True if a request URI's host:port is one of our own listeners. */
   isSelf(host: string, port: number): boolean {
-    return this.transport.listening().some((l) => l.port === port && (l.address === host || l.address === '0.0.0.0'));
+    return this.transport
+      .listening()
+      .some((l) => l.port === port && (l.address === host || this.advertised(l.address) === host || l.address === '0.0.0.0'));
+  }
+
+  /** The address peers must use to reach a listener: the external IP, else a wildcard bind's first interface. */
+  private advertised(bound: string): string {
+    if (this.externalIp) return this.externalIp;
+    if (bound !== '0.0.0.0' && bound !== '::') return bound;
+    for (const list of Object.values(networkInterfaces())) {
+      for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
+    }
+    return '127.0.0.1';
   }
 }

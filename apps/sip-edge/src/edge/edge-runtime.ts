@@ -16,6 +16,7 @@ export interface EdgeRuntimeOptions {
   registry?: Registry;
   cdrs?: boolean;
   maxPendingPerApp?: number;
+  externalIp?: string;
   /** Write backlog after which a SIP connection is dropped as stuck (a trunk or stunnel carries a lot). */
   maxPendingWriteBytes?: number;
   logger: Logger;
@@ -46,6 +47,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     registry: opts.registry,
     cdrs: opts.cdrs,
     maxPendingPerApp: opts.maxPendingPerApp,
+    externalIp: opts.externalIp,
   });
   transport.on('message', (m) => edge.onInbound(m));
   transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));

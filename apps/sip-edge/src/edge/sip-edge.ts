@@ -26,6 +26,7 @@ export interface SipEdgeOptions {
   registry?: Registry;
   cdrs?: boolean;
   maxPendingPerApp?: number;
+  externalIp?: string;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -58,6 +59,7 @@ export class SipEdge implements AppConnectionHandler {
       maxTransactions: opts.maxTransactions ?? 500_000,
       cdrs: opts.cdrs,
       maxPendingPerApp: opts.maxPendingPerApp,
+      externalIp: opts.externalIp,
     });
     this.ctx = ctx;
     this.secret = digest(opts.secret);
@@ -84,8 +86,7 @@ export class SipEdge implements AppConnectionHandler {
   }
 
   hostports(): { external: string; local: string } {
-    const list = this.ctx.hostports();
-    return { external: list, local: list };
+    return this.ctx.hostports();
   }
 
   authenticate(secret: string): boolean {
