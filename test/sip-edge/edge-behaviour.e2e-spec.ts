@@ -5,10 +5,11 @@ import { freeUdpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/
 import { runSipp, SCENARIOS } from './helpers/sipp';
 import { connectSrf, disconnectSrf } from './helpers/srf-app';
 
-type RequestFn = (uri: string, opts: { method: string; headers?: Record<string, string> }) => Promise<Srf.SrfRequest>;
+type RequestOpts = { method: string; headers?: Record<string, string>; proxy?: string };
+type RequestFn = (uri: string, opts: RequestOpts) => Promise<Srf.SrfRequest>;
 
 /** srf.request(uri, opts) as it really is (its typings list another signature). */
-function sendRequest(srf: Srf, uri: string, opts: { method: string; headers?: Record<string, string> }): Promise<Srf.SrfRequest> {
+function sendRequest(srf: Srf, uri: string, opts: RequestOpts): Promise<Srf.SrfRequest> {
   return (srf.request as unknown as RequestFn).call(srf, uri, opts);
 }
 
@@ -75,6 +76,20 @@ describe('sip-edge: stack behaviour (ACK timeout, proxy, app requests, merged re
     const req = await sendRequest(app, `sip:uas@127.0.0.1:${uasPort}`, { method: 'OPTIONS', headers: { 'X-Demo': 'wire-capture' } });
     const status = await finalStatus(req);
     expect(status).toBe(200);
+    expect((await uas).code).toBe(0);
+  });
+
+  it('sends to the next hop (srf opts.proxy) and keeps the Request-URI', async () => {
+    const uasPort = await freeUdpPort();
+    const uas = runSipp(['-sf', `${SCENARIOS}/uas-options.xml`, '-i', '127.0.0.1', '-p', String(uasPort)], { timeoutS: 10 });
+    await new Promise((r) => setTimeout(r, 300));
+    const req = await sendRequest(app, 'sip:someone@far-away.invalid', {
+      method: 'OPTIONS',
+      headers: { 'X-Demo': 'wire-capture' },
+      proxy: `sip:127.0.0.1:${uasPort}`,
+    });
+    expect(req.uri).toBe('sip:someone@far-away.invalid');
+    expect(await finalStatus(req)).toBe(200);
     expect((await uas).code).toBe(0);
   });
 
