@@ -1,6 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type Srf from 'drachtio-srf';
-import { installCallApp, type CallLog } from './helpers/call-app';
+import { APP_SDP, installCallApp, type CallLog } from './helpers/call-app';
 import { freeUdpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
 import { runSipp, SCENARIOS } from './helpers/sipp';
 import { connectSrf, disconnectSrf } from './helpers/srf-app';
@@ -28,16 +28,27 @@ describe('sip-edge: stack behaviour (ACK timeout, proxy, app requests, merged re
   let log: CallLog;
   let proxyTarget = '';
   const proxyResults: string[] = [];
+  const pendingEarly: Array<() => void> = [];
 
   beforeAll(async () => {
     edge = await startTestEdge({ t1: 50 });
     app = await connectSrf(edge.adminPort, (srf) => {
       srf.use('invite', (req, res, next) => {
+        if (req.uri.startsWith('sip:early@')) {
+          // 183 with 100rel; the 200 follows once the PRACK came in.
+          res.send(183, { headers: { Require: '100rel' }, body: APP_SDP });
+          pendingEarly.push(() => res.send(200, { body: APP_SDP }));
+          return;
+        }
         if (!req.uri.startsWith('sip:proxy@')) return next();
         srf.proxyRequest(req, [proxyTarget], { recordRoute: true }, (err: unknown, results: unknown) => {
           proxyResults.push(err ? `error:${String(err)}` : JSON.stringify(results));
         });
         void res;
+      });
+      srf.use('prack', (_req, res) => {
+        res.send(200);
+        pendingEarly.shift()?.();
       });
       log = installCallApp(srf);
     });
@@ -97,6 +108,59 @@ describe('sip-edge: stack behaviour (ACK timeout, proxy, app requests, merged re
     const deadPort = await freeUdpPort();
     const status = await finalStatus(await sendRequest(app, `sip:nobody@127.0.0.1:${deadPort}`, { method: 'OPTIONS' }));
     expect([408, 503]).toContain(status);
+  });
+
+  describe('reliable provisional responses (RFC 3262)', () => {
+    let udp: UdpSocket;
+    const got: string[] = [];
+    beforeAll(async () => {
+      udp = createSocket('udp4');
+      udp.on('message', (m) => got.push(m.toString()));
+      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    });
+    afterAll(() => udp.close());
+
+    it('numbers the app 183 with RSeq, re-sends it until the PRACK, then the 200 follows', async () => {
+      const port = udp.address().port;
+      const common = [`From: <sip:a@127.0.0.1>;tag=rel1`, 'Call-ID: prack-1@127.0.0.1', 'Max-Forwards: 70'];
+      const send = (lines: string[]) => udp.send([...lines, 'Content-Length: 0', '', ''].join('\r\n'), edge.port('udp'), '127.0.0.1');
+      send([
+        `INVITE sip:early@127.0.0.1:${edge.port('udp')} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-prack-inv`,
+        ...common,
+        'To: <sip:early@127.0.0.1>',
+        'CSeq: 1 INVITE',
+        `Contact: <sip:a@127.0.0.1:${port}>`,
+        'Supported: 100rel',
+      ]);
+      const is183 = (m: string) => m.startsWith('SIP/2.0 183');
+      await waitUntil(() => got.filter(is183).length >= 2, 3000, 'the 183 and one retransmission (T1 = 50 ms)');
+      const first = got.find(is183) ?? '';
+      expect(first).toMatch(/\r\nRequire: 100rel\r\n/);
+      const rseq = /\r\nRSeq: (\d+)\r\n/.exec(first)?.[1];
+      expect(rseq).toBeDefined();
+      const toTag = /\r\nTo: [^\r]*;tag=([^;\r]+)/.exec(first)?.[1];
+      send([
+        `PRACK sip:127.0.0.1:${edge.port('udp')} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-prack-1`,
+        ...common,
+        `To: <sip:early@127.0.0.1>;tag=${toTag}`,
+        'CSeq: 2 PRACK',
+        `RAck: ${rseq} 1 INVITE`,
+      ]);
+      await waitUntil(() => got.some((m) => m.startsWith('SIP/2.0 200') && m.includes('CSeq: 2 PRACK')), 3000, '200 to the PRACK');
+      await waitUntil(() => got.some((m) => m.startsWith('SIP/2.0 200') && m.includes('CSeq: 1 INVITE')), 3000, '200 to the INVITE');
+      const count = got.filter(is183).length;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(got.filter(is183).length).toBe(count);
+      send([
+        `ACK sip:127.0.0.1:${edge.port('udp')} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-prack-ack`,
+        ...common,
+        `To: <sip:early@127.0.0.1>;tag=${toTag}`,
+        'CSeq: 1 ACK',
+      ]);
+    });
   });
 
   describe('merged requests (RFC 3261 §8.2.2.2)', () => {

@@ -36,6 +36,11 @@ export class AppResponseHandler {
     if (!contact && DIALOG_METHODS.has(req.method) && ((status >= 200 && status < 300) || reliable1xx)) {
       contact = `<sip:${local.hostport}${local.proto === 'udp' ? '' : `;transport=${local.proto}`}>`;
     }
+    if (reliable1xx) {
+      // RFC 3262: the stack numbers reliable provisionals (the app's RSeq, if any, was dropped).
+      rec.rseq = (rec.rseq ?? Math.floor(Math.random() * 1_000_000)) + 1;
+      msg.headers.push({ name: 'RSeq', key: 'rseq', value: String(rec.rseq) });
+    }
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
     const buf = buildServerResponse(req, rec.topVia, status, msg.reason, rec.toTag, {
       contact: contact ? asNameAddr(contact) : undefined,
@@ -51,6 +56,8 @@ export class AppResponseHandler {
     if (isDialogMethod && status > 100 && status < 300 && !dialog) dialog = this.createUasDialog(rec, conn, contact ?? '');
     if (dialog && isDialogMethod && status >= 200 && status < 300) dialog.state = 'confirmed';
     if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
+    if (reliable1xx && dialog && rec.rseq) this.awaitPrack(rec, dialog, buf, rec.rseq);
+    if (status >= 200) for (const wait of rec.prackWaits?.splice(0) ?? []) wait.cancel();
     if (status >= 200 && isDialogMethod && req.method === 'INVITE') {
       if (status < 300) this.ctx.cdr.start('application', 'uas', buf.toString('utf8'));
       else this.ctx.cdr.stop('application', 'call-rejected', buf.toString('utf8'));
@@ -93,6 +100,23 @@ export class AppResponseHandler {
     rec.dialog = dialog;
     this.ctx.dialogs.add(dialog);
     return dialog;
+  }
+
+  /** RFC 3262 §3: a reliable provisional is re-sent (T1, doubling) until its PRACK arrives. */
+  private awaitPrack(rec: ServerRequestRecord, dialog: Dialog, response: Buffer, rseq: number): void {
+    const key = `${dialog.id}|${rseq}`;
+    const wait = new AckWait(
+      rec.txnId,
+      response,
+      rec.txn.peer,
+      { wheel: this.ctx.tl.wheel, send: (p, d, e) => this.ctx.send(p, d, e), timers: this.ctx.timers },
+      () => undefined,
+      () => {
+        if (this.ctx.prackWaits.get(key) === wait) this.ctx.prackWaits.delete(key);
+      },
+    );
+    this.ctx.prackWaits.set(key, wait);
+    (rec.prackWaits ??= []).push(wait);
   }
 
   private awaitAck(rec: ServerRequestRecord, dialog: Dialog, response: Buffer): void {

@@ -36,6 +36,9 @@ export interface ServerRequestRecord {
   /** True once the app sent anything above 100 (decides how a CANCEL is answered, [T06] vs [T07]). */
   answered: boolean;
   dialog?: Dialog;
+  /** Last RSeq used on this INVITE's reliable provisional responses (RFC 3262). */
+  rseq?: number;
+  prackWaits?: AckWait[];
   /** The 64 s "app never answered" timer; cancelled with the final answer so it pins nothing. */
   appTimer?: TimerHandle;
   /** Set while the request is being proxied: a CANCEL from upstream must be passed downstream. */
@@ -94,6 +97,8 @@ export class EdgeContext {
   readonly pendingClient = new Map<string, ClientRequestRecord>();
   /** 2xx responses to INVITE waiting for their ACK, by dialog id. */
   readonly ackWaits = new Map<string, AckWait>();
+  /** Reliable provisional responses waiting for their PRACK, by `<dialog id>|<RSeq>`. */
+  readonly prackWaits = new Map<string, AckWait>();
   readonly logger: Logger;
   readonly metrics: EdgeMetrics;
   readonly timers: SipTimerConfig;

@@ -126,6 +126,10 @@ export class NetworkRequestHandler {
     };
     txn.context = rec;
     this.ctx.addPending(rec);
+    if (req.method === 'PRACK') {
+      const rseq = parseInt(req.headers.get('rack') ?? '', 10);
+      this.ctx.prackWaits.get(`${dialog.id}|${rseq}`)?.acked();
+    }
     if (req.method === 'BYE') {
       this.ctx.endDialog(dialog);
       this.ctx.cdr.stop('network', 'normal-release', text);
