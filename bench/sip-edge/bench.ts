@@ -51,18 +51,22 @@ function report(title: string, run: SippRun, rateTarget?: number): { rate: numbe
   console.log(`   successful ${run.successful}, failed ${run.failed}, sipp exit ${run.code}, wall ${run.elapsedS.toFixed(1)} s`);
   console.log(`   rate       ${rate.toFixed(0)}/s${rateTarget ? ` (offered ${rateTarget}/s)` : ''}`);
   if (sorted.length) console.log(`   latency    p50 ${p50} ms, p99 ${p99} ms (${sorted.length} samples)`);
+  if (pendingCpuLine) console.log(pendingCpuLine);
+  pendingCpuLine = '';
   if (run.code !== 0) console.log(run.stdout.split('\n').slice(-15).join('\n'));
   return { rate, p99, failed: run.failed };
 }
 
-/** Runs a phase and prints the CPU the edge and the apps spent per completed unit (µs). */
+let pendingCpuLine = '';
+
+/** Runs a phase and notes the CPU the edge and the apps spent per completed unit (µs), printed with its report. */
 async function withCpu<T extends { successful: number }>(edgePid: number, apps: ChildProcess[], unit: string, run: () => Promise<T>): Promise<T> {
   const appCpu = () => apps.reduce((sum, a) => sum + (a.pid ? cpuSeconds(a.pid) : 0), 0);
   const [e0, a0] = [cpuSeconds(edgePid), appCpu()];
   const result = await run();
   const [e1, a1] = [cpuSeconds(edgePid), appCpu()];
   const per = (s: number) => (result.successful ? ((s * 1e6) / result.successful).toFixed(0) : 'n/a');
-  console.log(`   CPU        edge ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}`);
+  pendingCpuLine = `   CPU        edge ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}`;
   return result;
 }
 
