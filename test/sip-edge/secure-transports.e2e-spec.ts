@@ -5,7 +5,7 @@ import { installCallApp, type CallLog } from './helpers/call-app';
 import { freeTcpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
 import { installRegistrar, type RegistrarStats } from './helpers/registrar-app';
 import { runSipp, SCENARIOS, writeCsv } from './helpers/sipp';
-import { connectSrf, disconnectSrf } from './helpers/srf-app';
+import { connectSrf, disconnectSrf, onMethod } from './helpers/srf-app';
 import { startStunnel } from './helpers/stunnel';
 import { makeTestCert } from './helpers/tls-cert';
 
@@ -66,6 +66,28 @@ describe('sip-edge: TLS (stunnel in front of sipp) and WSS (sip.js)', () => {
     const call = await runSipp([`127.0.0.1:${plainPort}`, '-t', 't1', '-sn', 'uac', '-s', 'answer', '-d', '200', '-i', '127.0.0.1']);
     expect(call.code).toBe(0);
     await waitUntil(() => calls.events.includes('destroyed-by-peer:answer'), 2000, 'BYE over TLS');
+  });
+
+  it('serves the admin protocol over TLS (srf connect with tls)', async () => {
+    const tlsEdge = await startTestEdge({ tls: { keyFile: cert.keyFile, certFile: cert.certFile }, adminTls: true });
+    try {
+      let answered = 0;
+      const tlsApp = await connectSrf(
+        tlsEdge.adminPort,
+        (srf) =>
+          onMethod(srf, 'options', (_req, res) => {
+            answered++;
+            res.send(200);
+          }),
+        true,
+      );
+      const r = await runSipp([`127.0.0.1:${tlsEdge.port('udp')}`, '-sf', `${SCENARIOS}/uac-options.xml`, '-i', '127.0.0.1']);
+      expect(r.code).toBe(0);
+      expect(answered).toBe(1);
+      disconnectSrf(tlsApp);
+    } finally {
+      await tlsEdge.close();
+    }
   });
 
   it('sip.js over WSS registers (digest) and places a call answered by the app', async () => {

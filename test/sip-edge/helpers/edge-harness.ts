@@ -14,10 +14,17 @@ export interface TestEdge {
 }
 
 /** An in-process edge on free loopback ports (UDP + TCP by default). */
-export async function startTestEdge(opts: { contacts?: string[]; tls?: TlsSettings; t1?: number; cdrs?: boolean } = {}): Promise<TestEdge> {
+export async function startTestEdge(
+  opts: { contacts?: string[]; tls?: TlsSettings; t1?: number; cdrs?: boolean; adminTls?: boolean } = {},
+): Promise<TestEdge> {
   const runtime = await startEdgeRuntime({
     contacts: opts.contacts ?? ['sip:127.0.0.1:0;transport=udp', 'sip:127.0.0.1:0;transport=tcp'],
-    admin: { address: '127.0.0.1', port: 0, secret: EDGE_SECRET },
+    admin: {
+      address: '127.0.0.1',
+      port: 0,
+      secret: EDGE_SECRET,
+      tls: opts.adminTls && opts.tls ? { keyFile: opts.tls.keyFile, certFile: opts.tls.certFile } : undefined,
+    },
     tls: opts.tls,
     timers: { t1: opts.t1 ?? 500, t2: 4000, t4: 5000 },
     cdrs: opts.cdrs,

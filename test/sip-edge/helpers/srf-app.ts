@@ -2,7 +2,7 @@ import Srf from 'drachtio-srf';
 import { EDGE_SECRET } from './edge-harness';
 
 /** Connects a real drachtio-srf app to the edge's admin port and waits until it is authenticated. */
-export async function connectSrf(adminPort: number, setup?: (srf: Srf) => void): Promise<Srf> {
+export async function connectSrf(adminPort: number, setup?: (srf: Srf) => void, tls = false): Promise<Srf> {
   const srf = new Srf();
   setup?.(srf);
   await new Promise<void>((resolve, reject) => {
@@ -13,7 +13,8 @@ export async function connectSrf(adminPort: number, setup?: (srf: Srf) => void):
       else resolve();
     });
     srf.on('error', () => undefined);
-    srf.connect({ host: '127.0.0.1', port: adminPort, secret: EDGE_SECRET });
+    const config = { host: '127.0.0.1', port: adminPort, secret: EDGE_SECRET, ...(tls ? { tls: { rejectUnauthorized: false } } : {}) };
+    srf.connect(config as Srf.SrfConfig);
   });
   // srf sends its `route` commands right after authenticating; give them a moment to land.
   await new Promise((r) => setTimeout(r, 50));

@@ -7,6 +7,7 @@ export const edgeConfigSchema = z
   .object({
     EDGE_ADMIN_ADDRESS: z.string().min(1).default('127.0.0.1'),
     EDGE_ADMIN_PORT: env.port(9022),
+    EDGE_ADMIN_TLS: env.bool(false),
     EDGE_SECRET: env.secret(12),
     EDGE_CONTACTS: env.csv().refine((v) => v.length > 0, 'must list at least one contact, e.g. sip:0.0.0.0:5060;transport=udp'),
     EDGE_TLS_KEY: z.string().min(1).optional(),
@@ -26,14 +27,14 @@ export const edgeConfigSchema = z
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((c, ctx) => {
-    const needsTls = c.EDGE_CONTACTS.some((contact) => TLS_PROTOS.test(contact));
+    const needsTls = c.EDGE_ADMIN_TLS || c.EDGE_CONTACTS.some((contact) => TLS_PROTOS.test(contact));
     if (needsTls && (!c.EDGE_TLS_KEY || !c.EDGE_TLS_CERT)) {
-      ctx.addIssue({ code: 'custom', path: ['EDGE_TLS_CERT'], message: 'EDGE_TLS_KEY and EDGE_TLS_CERT are required for tls/wss contacts' });
+      ctx.addIssue({ code: 'custom', path: ['EDGE_TLS_CERT'], message: 'EDGE_TLS_KEY and EDGE_TLS_CERT are required for tls/wss contacts and EDGE_ADMIN_TLS' });
     }
   });
 
 export interface EdgeConfig {
-  admin: { address: string; port: number; secret: string };
+  admin: { address: string; port: number; secret: string; tls?: { keyFile: string; certFile: string } };
   contacts: string[];
   tls?: { keyFile: string; certFile: string; chainFile?: string };
   ops: { address: string; port: number };
@@ -50,7 +51,12 @@ export interface EdgeConfig {
 export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const c = loadConfig(edgeConfigSchema, source);
   return {
-    admin: { address: c.EDGE_ADMIN_ADDRESS, port: c.EDGE_ADMIN_PORT, secret: c.EDGE_SECRET },
+    admin: {
+      address: c.EDGE_ADMIN_ADDRESS,
+      port: c.EDGE_ADMIN_PORT,
+      secret: c.EDGE_SECRET,
+      tls: c.EDGE_ADMIN_TLS && c.EDGE_TLS_KEY && c.EDGE_TLS_CERT ? { keyFile: c.EDGE_TLS_KEY, certFile: c.EDGE_TLS_CERT } : undefined,
+    },
     contacts: c.EDGE_CONTACTS,
     tls: c.EDGE_TLS_KEY && c.EDGE_TLS_CERT ? { keyFile: c.EDGE_TLS_KEY, certFile: c.EDGE_TLS_CERT, chainFile: c.EDGE_TLS_CHAIN } : undefined,
     ops: { address: c.EDGE_OPS_ADDRESS, port: c.EDGE_OPS_PORT },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@pbx/common';
 import type { SipTimerConfig } from '../transaction/sip-timers';
@@ -8,7 +9,8 @@ import { SipEdge } from './sip-edge';
 
 export interface EdgeRuntimeOptions {
   contacts: string[];
-  admin: { address: string; port: number; secret: string };
+  /** `tls`: serve the admin port over TLS with these PEM files (srf `connect({ tls })`). */
+  admin: { address: string; port: number; secret: string; tls?: { keyFile: string; certFile: string } };
   tls?: TlsSettings;
   timers?: SipTimerConfig;
   maxTransactions?: number;
@@ -54,7 +56,12 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
   const wire = new WireServer(edge, opts.logger.child({ component: 'wire' }));
   let adminPort: number;
   try {
-    adminPort = await wire.listen({ host: opts.admin.address, port: opts.admin.port });
+    const adminTls = opts.admin.tls;
+    adminPort = await wire.listen({
+      host: opts.admin.address,
+      port: opts.admin.port,
+      tls: adminTls ? { key: readFileSync(adminTls.keyFile), cert: readFileSync(adminTls.certFile) } : undefined,
+    });
   } catch (err) {
     await transport.close();
     throw err;
