@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     cdrs: config.cdrs,
     maxPendingPerApp: config.maxPendingPerApp,
     externalIp: config.externalIp,
+    requestHandlers: config.requestHandlers,
     maxPendingWriteBytes: config.maxPendingWriteBytes,
     dropList,
     registry,

@@ -15,7 +15,7 @@ export interface TestEdge {
 
 /** An in-process edge on free loopback ports (UDP + TCP by default). */
 export async function startTestEdge(
-  opts: { contacts?: string[]; tls?: TlsSettings; t1?: number; cdrs?: boolean; adminTls?: boolean } = {},
+  opts: { contacts?: string[]; tls?: TlsSettings; t1?: number; cdrs?: boolean; adminTls?: boolean; requestHandlers?: Record<string, string> } = {},
 ): Promise<TestEdge> {
   const runtime = await startEdgeRuntime({
     contacts: opts.contacts ?? ['sip:127.0.0.1:0;transport=udp', 'sip:127.0.0.1:0;transport=tcp'],
@@ -28,6 +28,7 @@ export async function startTestEdge(
     tls: opts.tls,
     timers: { t1: opts.t1 ?? 500, t2: 4000, t4: 5000 },
     cdrs: opts.cdrs,
+    requestHandlers: opts.requestHandlers,
     logger: createLogger('sip-edge-test', process.env.EDGE_TEST_LOG ?? 'silent'),
   });
   return {

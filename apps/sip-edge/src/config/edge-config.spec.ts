@@ -29,6 +29,11 @@ describe('loadEdgeConfig', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_EXTERNAL_IP: 'sip.example.com' })).toThrow(/EDGE_EXTERNAL_IP/);
   });
 
+  it('parses outbound request handlers (tcp:// only)', () => {
+    expect(loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'INVITE=tcp://10.0.0.5:9025' }).requestHandlers).toEqual({ invite: 'tcp://10.0.0.5:9025' });
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=http://x/y' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+  });
+
   it('rejects an empty contact list and a bad port', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_CONTACTS: '' })).toThrow(/EDGE_CONTACTS/);
     expect(() => loadEdgeConfig({ ...base, EDGE_ADMIN_PORT: '70000' })).toThrow(/EDGE_ADMIN_PORT/);

@@ -22,6 +22,10 @@ export const edgeConfigSchema = z
     EDGE_CDRS: env.bool(false),
     EDGE_MAX_PENDING_PER_APP: env.int(5000, 1),
     EDGE_EXTERNAL_IP: z.ipv4().or(z.ipv6()).optional(),
+    /** Outbound connection mode, e.g. `invite=tcp://10.0.0.5:9025,register=tcp://10.0.0.6:9025`. */
+    EDGE_REQUEST_HANDLERS: env
+      .csv()
+      .refine((list) => list.every((e) => /^[a-z]+=tcp:\/\/[^:/]+:\d+\/?$/i.test(e)), 'entries must look like invite=tcp://host:port'),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
@@ -43,6 +47,7 @@ export interface EdgeConfig {
   cdrs: boolean;
   maxPendingPerApp: number;
   externalIp?: string;
+  requestHandlers: Record<string, string>;
   maxPendingWriteBytes: number;
   redisUrl?: string;
   logLevel: string;
@@ -65,6 +70,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     cdrs: c.EDGE_CDRS,
     maxPendingPerApp: c.EDGE_MAX_PENDING_PER_APP,
     externalIp: c.EDGE_EXTERNAL_IP,
+    requestHandlers: Object.fromEntries(c.EDGE_REQUEST_HANDLERS.map((e) => [e.slice(0, e.indexOf('=')).toLowerCase(), e.slice(e.indexOf('=') + 1)])),
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,

@@ -19,6 +19,7 @@ export interface EdgeRuntimeOptions {
   cdrs?: boolean;
   maxPendingPerApp?: number;
   externalIp?: string;
+  requestHandlers?: Record<string, string>;
   /** Write backlog after which a SIP connection is dropped as stuck (a trunk or stunnel carries a lot). */
   maxPendingWriteBytes?: number;
   logger: Logger;
@@ -50,6 +51,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     cdrs: opts.cdrs,
     maxPendingPerApp: opts.maxPendingPerApp,
     externalIp: opts.externalIp,
+    requestHandlers: opts.requestHandlers,
   });
   transport.on('message', (m) => edge.onInbound(m));
   transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));

@@ -8,6 +8,9 @@ import { tagOf } from './outgoing-message';
 import { fastViaKey, stampTopVia, type ViaKey } from './via-stamp';
 import type { CancelHandler } from './cancel.handler';
 import type { ProxyHandler } from './proxy.handler';
+import type { OutboundConnector } from './outbound-connector';
+import type { ServerTransaction } from '../transaction/server-transaction';
+import type { AppConnection } from '../wire/app-connection';
 
 function slowViaKey(value: string): ViaKey | undefined {
   const v = parseVia(value);
@@ -23,6 +26,7 @@ export class NetworkRequestHandler {
     private readonly ctx: EdgeContext,
     private readonly cancels: CancelHandler,
     private readonly proxy: ProxyHandler,
+    private readonly outbound?: OutboundConnector,
   ) {}
 
   handle(req: SipRequest, raw: Buffer, source: RemoteInfo): void {
@@ -61,15 +65,37 @@ export class NetworkRequestHandler {
     if (req.method === 'ACK') return this.onAck(raw, source, via.host, parts);
     if (parts.toTag) return this.inDialog(req, raw, source, via.host, parts);
     if (NEEDS_DIALOG.has(req.method)) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
-    const conn = this.ctx.router.select(req.method, (c) => this.ctx.canTake(c));
     const txn = this.ctx.tl.createServer(parts, source);
     const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
+    if (this.outbound?.handles(req.method)) {
+      // If the app cannot be reached the caller gets 480 (drachtio, per source).
+      return this.outbound.open(
+        req.method,
+        (conn) => this.relayNew(req, raw, source, txn, text, stamped, conn),
+        () => txn.respond(480, buildServerResponse(req, stamped, 480, 'Temporarily Unavailable', generateTag())),
+      );
+    }
+    const conn = this.ctx.router.select(req.method, (c) => this.ctx.canTake(c));
     if (!conn) {
       this.ctx.metrics.drops.inc({ reason: 'no-app' });
       txn.respond(503, buildServerResponse(req, stamped, 503, 'Service Unavailable', generateTag()));
       return;
     }
+    this.relayNew(req, raw, source, txn, text, stamped, conn);
+  }
+
+  /** Hands a new out-of-dialog request to an app with a fresh txn id and the local address [T04]. */
+  private relayNew(
+    req: SipRequest,
+    raw: Buffer,
+    source: RemoteInfo,
+    txn: ServerTransaction,
+    text: string,
+    stamped: string,
+    conn: AppConnection,
+  ): void {
+    if (txn.state === 'terminated') return;
     const rec: ServerRequestRecord = {
       txnId: newId(),
       txn,

@@ -12,6 +12,7 @@ import { ClientResponseRelay } from './client-response.relay';
 import { EdgeContext, TransportPort } from './edge-context';
 import { EdgeMetrics } from './edge-metrics';
 import { NetworkRequestHandler } from './network-request.handler';
+import { OutboundConnector } from './outbound-connector';
 import { ProxyHandler } from './proxy.handler';
 import { UnsolicitedBye } from './unsolicited-bye';
 import { buildServerResponse } from './response-builder';
@@ -27,6 +28,8 @@ export interface SipEdgeOptions {
   cdrs?: boolean;
   maxPendingPerApp?: number;
   externalIp?: string;
+  /** drachtio request-handlers in outbound mode: method → `tcp://host:port` of a listening srf app. */
+  requestHandlers?: Record<string, string>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -66,7 +69,11 @@ export class SipEdge implements AppConnectionHandler {
     const bye = new UnsolicitedBye(ctx);
     this.relay = new ClientResponseRelay(ctx);
     this.proxies = new ProxyHandler(ctx);
-    this.networkRequests = new NetworkRequestHandler(ctx, new CancelHandler(ctx), this.proxies);
+    const outbound =
+      opts.requestHandlers && Object.keys(opts.requestHandlers).length
+        ? new OutboundConnector(opts.requestHandlers, this, opts.logger.child({ component: 'outbound' }))
+        : undefined;
+    this.networkRequests = new NetworkRequestHandler(ctx, new CancelHandler(ctx), this.proxies, outbound);
     this.appResponses = new AppResponseHandler(ctx, bye);
     this.appRequests = new AppRequestHandler(ctx, this.relay);
   }

@@ -48,6 +48,8 @@ export class AppConnection {
    */
   private queued: string[] = [];
   private flushScheduled = false;
+  /** Outbound mode: called once the app has authenticated on a connection the edge opened (§8). */
+  onAuthenticated?: () => void;
   /** Requests relayed to this app and not finally answered yet (maintained by the edge). */
   pendingCount = 0;
 
@@ -182,6 +184,7 @@ export class AppConnection {
     if (!this.handler.authenticate(secret)) return this.refuse(msgId, 'incorrect secret');
     const { external, local } = this.handler.hostports();
     this.reply(msgId, 'OK', `${external}|${EDGE_VERSION}|${local}`);
+    this.onAuthenticated?.();
   }
 
   private onSip(msgId: string, f: string[], sip: string): void {
