@@ -120,6 +120,7 @@ export class EdgeContext {
       send: (peer, data, onError) => this.send(peer, data, onError),
       timers: opts.timers,
       maxTransactions: opts.maxTransactions,
+      onTimerError: (err) => this.logger.error({ err }, 'SIP timer callback failed'),
     });
   }
 

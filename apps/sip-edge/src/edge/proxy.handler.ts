@@ -41,7 +41,7 @@ export class ProxyHandler {
     }
     const session: ProxySession = { rec, cmd, conn, next: 0, done: false };
     rec.onCancel = () => this.cancelDownstream(session);
-    void this.tryNext(session);
+    this.next(session);
   }
 
   isRoutedThroughUs(req: SipRequest): boolean {
@@ -58,7 +58,7 @@ export class ProxyHandler {
     out.headers.removeFirst('route');
     const nextRoute = out.headers.get('route');
     const targetUri = nextRoute ? nextRoute.replace(/^.*?<([^>]*)>.*$/, '$1') : req.uri;
-    void resolveTarget(targetUri).then((peer) => {
+    resolveTarget(targetUri).then((peer) => {
       if (!peer) return;
       const local = this.ctx.local(peer.proto);
       const top = out.headers.get('via') ?? '';
@@ -71,6 +71,14 @@ export class ProxyHandler {
       const mf = parseInt(out.headers.get('max-forwards') ?? '70', 10);
       out.headers.set('Max-Forwards', String(Math.max(0, mf - 1)));
       this.ctx.send(peer, serialize(out));
+    }, (err: unknown) => this.ctx.logger.warn({ err }, 'stateless forward failed'));
+  }
+
+  /** Tries the next destination; a failure there ends the proxy with 503 instead of an unhandled rejection. */
+  private next(s: ProxySession): void {
+    this.tryNext(s).catch((err: unknown) => {
+      this.ctx.logger.warn({ err }, 'proxy attempt failed');
+      this.finish(s, 503, 'Service Unavailable');
     });
   }
 
@@ -133,14 +141,14 @@ export class ProxyHandler {
     }
     const more = s.next < s.cmd.destinations.length && status >= 300 && status < 600;
     if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
-    if (more) return void this.tryNext(s);
+    if (more) return this.next(s);
     s.rec.txn.respond(status, serialize(up));
     this.finish(s);
   }
 
   private onFailure(s: ProxySession, status: 408 | 503): void {
     if (s.done) return;
-    if (s.next < s.cmd.destinations.length) return void this.tryNext(s);
+    if (s.next < s.cmd.destinations.length) return this.next(s);
     this.finish(s, status, status === 408 ? 'Request Timeout' : 'Service Unavailable');
   }
 

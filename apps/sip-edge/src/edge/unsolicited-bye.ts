@@ -18,7 +18,7 @@ export class UnsolicitedBye {
   send(dialog: Dialog, reason: string): void {
     if (dialog.state === 'terminated') return;
     this.ctx.endDialog(dialog);
-    void this.sendAsync(dialog, reason);
+    this.sendAsync(dialog, reason).catch((err: unknown) => this.ctx.logger.warn({ err, dialog: dialog.id }, 'could not send BYE'));
   }
 
   private async sendAsync(dialog: Dialog, reason: string): Promise<void> {

@@ -37,6 +37,7 @@ export class TimerWheel {
   constructor(
     private readonly tickMs = 10,
     slotCount = 1024,
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {
     this.slots = Array.from({ length: slotCount }, () => []);
   }
@@ -97,7 +98,12 @@ export class TimerWheel {
       if (e.cancelled) continue;
       e.cancelled = true;
       this.live--;
-      e.fn();
+      try {
+        e.fn();
+      } catch (err) {
+        // One broken timer callback must not stop every other SIP timer (or the process).
+        this.onError(err);
+      }
     }
   }
 }

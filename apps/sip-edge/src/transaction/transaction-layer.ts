@@ -9,6 +9,8 @@ export interface TransactionLayerOptions {
   timers?: SipTimerConfig;
   /** Upper bound on live server + client transactions; new requests beyond it are refused with 503. */
   maxTransactions?: number;
+  /** A timer callback threw (logged by the caller; the wheel keeps running). */
+  onTimerError?: (err: unknown) => void;
 }
 
 /** Identifies an incoming request for matching (§17.2.3) and merged-request detection (§8.2.2.2). */
@@ -34,7 +36,7 @@ export type ServerMatch =
 const MAGIC = 'z9hG4bK';
 
 export class TransactionLayer {
-  readonly wheel = new TimerWheel(10);
+  readonly wheel = new TimerWheel(10, 1024, (err) => this.opts.onTimerError?.(err));
   private readonly server = new Map<string, ServerTransaction>();
   private readonly client = new Map<string, ClientTransaction>();
   /** Call-ID|From-tag|CSeq of requests without To-tag, for merged-request detection. */
