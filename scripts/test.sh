@@ -7,4 +7,5 @@ echo "== lint";      npx eslint --max-warnings 0 .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== build";     npm run -s build
 echo "== unit";      npx jest --selectProjects unit --ci
-echo "== e2e";       npx jest --selectProjects e2e --ci --runInBand
+# --forceExit: a leaked socket must fail loudly (Jest prints it), not hang CI until its time limit.
+echo "== e2e";       npx jest --selectProjects e2e --ci --runInBand --forceExit

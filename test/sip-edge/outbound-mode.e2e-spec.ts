@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Srf from 'drachtio-srf';
@@ -10,6 +11,8 @@ import { onMethod } from './helpers/srf-app';
 describe('sip-edge: outbound connection mode (tcp:// request handler) [T14]', () => {
   let edge: TestEdge;
   let app: Srf;
+  // srf.listen() returns the net.Server it accepts the edge's connections on; the test must close it.
+  let server: Server;
   const events: string[] = [];
 
   beforeAll(async () => {
@@ -22,13 +25,14 @@ describe('sip-edge: outbound connection mode (tcp:// request handler) [T14]', ()
         .then((dialog) => dialog.on('destroy', () => events.push('bye')))
         .catch(() => events.push('uas-failed'));
     });
-    await (app.listen as unknown as (opts: object) => Promise<void>).call(app, { host: '127.0.0.1', port: appPort, secret: EDGE_SECRET });
+    server = (app.listen as unknown as (opts: object) => Server).call(app, { host: '127.0.0.1', port: appPort, secret: EDGE_SECRET });
+    await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
     edge = await startTestEdge({ requestHandlers: { invite: `tcp://127.0.0.1:${appPort}` } });
   });
 
   afterAll(async () => {
     await edge.close();
-    (app as unknown as { close?: () => void }).close?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   it('connects to the listening app for a new INVITE; the call and its BYE use that connection', async () => {

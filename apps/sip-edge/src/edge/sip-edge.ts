@@ -149,6 +149,8 @@ export class SipEdge implements AppConnectionHandler {
   }
 
   close(): void {
+    // Includes the connections the edge opened itself in outbound mode, which no listener owns.
+    for (const conn of [...this.ctx.connections.values()]) conn.close();
     this.ctx.tl.close();
     this.ctx.dialogs.clear();
     this.ctx.pendingServer.clear();
