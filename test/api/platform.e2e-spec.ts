@@ -43,6 +43,17 @@ describe('platform: headers, CORS, health, metrics, docs, error shapes', () => {
     expect(res.text).toMatch(/process_resident_memory_bytes/);
   });
 
+  it('answers /metrics only to the allowed source ranges', async () => {
+    const closed = await startApi({ METRICS_ALLOW_CIDRS: '10.0.0.0/8' });
+    try {
+      const res = await closed.request('GET', '/metrics');
+      expect(res.status).toBe(404);
+      expect(res.text).not.toMatch(/http_request_duration_seconds/);
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('serves the OpenAPI document with bearer auth and the error shapes', async () => {
     const res = await api.request('GET', '/api/docs-json');
     expect(res.status).toBe(200);

@@ -23,6 +23,13 @@ describe('api config', () => {
     expect(() => loadApiConfig({ ...valid, SECRETS_KEKS: `1:${Buffer.alloc(16).toString('base64')}` })).toThrow(/SECRETS_KEKS/);
   });
 
+  it('limits /metrics to private ranges by default and validates the list', () => {
+    expect(loadApiConfig(valid).METRICS_ALLOW_CIDRS).toContain('127.0.0.0/8');
+    expect(loadApiConfig({ ...valid, METRICS_ALLOW_CIDRS: '10.1.0.0/16, fd00::/8' }).METRICS_ALLOW_CIDRS).toEqual(['10.1.0.0/16', 'fd00::/8']);
+    expect(() => loadApiConfig({ ...valid, METRICS_ALLOW_CIDRS: '999.1.1.1/8' })).toThrow(/METRICS_ALLOW_CIDRS/);
+    expect(() => loadApiConfig({ ...valid, METRICS_ALLOW_CIDRS: '10.0.0.0/33' })).toThrow(/METRICS_ALLOW_CIDRS/);
+  });
+
   it('names a missing secret instead of defaulting it', () => {
     const { AUDIT_HMAC_KEY: _omit, ...rest } = valid;
     expect(() => loadApiConfig(rest)).toThrow(/AUDIT_HMAC_KEY is required/);

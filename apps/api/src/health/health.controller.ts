@@ -1,6 +1,8 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { API_CONFIG, ApiConfig } from '../config/api-config';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -15,6 +17,20 @@ function withTimeout<T>(p: Promise<T>, ms = 2000): Promise<T> {
   ]);
 }
 
+function cidrList(cidrs: readonly string[]): { allows: (ip: string) => boolean } {
+  const list = new BlockList();
+  for (const c of cidrs) {
+    const [net, bits] = c.split('/');
+    list.addSubnet(net, Number(bits), isIPv6(net) ? 'ipv6' : 'ipv4');
+  }
+  return {
+    allows: (ip) => {
+      const v4 = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+      return isIPv4(v4) ? list.check(v4, 'ipv4') : isIPv6(v4) && list.check(v4, 'ipv6');
+    },
+  };
+}
+
 @ApiExcludeController()
 @Controller()
 export class HealthController {
@@ -22,7 +38,12 @@ export class HealthController {
     private readonly ds: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.metricsAllowed = cidrList(config.METRICS_ALLOW_CIDRS);
+  }
+
+  private readonly metricsAllowed: { allows: (ip: string) => boolean };
 
   @Public()
   @Get('health/live')
@@ -53,7 +74,11 @@ export class HealthController {
 
   @Public()
   @Get('metrics')
-  async metrics(@Res() reply: FastifyReply) {
+  async metrics(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.metricsAllowed.allows(req.ip)) {
+      void reply.status(404).send({ message: 'Not Found.' });
+      return;
+    }
     void reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
   }
 }
