@@ -43,6 +43,16 @@ describe('sip-edge: drachtio wire protocol, frame by frame (raw client)', () => 
     await waitUntil(() => client.closed, 2000, 'close');
   });
 
+  it('refuses every command before authenticate and closes (safer than drachtio-server, which answers them)', async () => {
+    for (const cmd of ['route|invite', 'ping', 'sip||\r\nOPTIONS sip:x@127.0.0.1:5399 SIP/2.0\r\n\r\n']) {
+      client = await WireClient.open(edge.adminPort);
+      const id = client.send(cmd);
+      expect(fieldsOf(await client.reply(id)).slice(3)).toEqual(['NO', 'not authenticated']);
+      await waitUntil(() => client.closed, 2000, 'close');
+      client.close();
+    }
+  });
+
   it('route, ping, and frames split across writes or batched in one', async () => {
     await authed();
     const a = `x1|route|options`;

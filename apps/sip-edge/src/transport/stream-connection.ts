@@ -7,6 +7,7 @@ import { normalizeAddress, type TransportContext } from './transport-context';
 const CRLF = Buffer.from('\r\n');
 
 /** Turns an open TCP or TLS socket into a registered `Connection` that frames and hands on messages. */
+
 export function attachStreamSocket(
   socket: Socket,
   proto: 'tcp' | 'tls',
@@ -63,7 +64,8 @@ export function attachStreamSocket(
       if (frame.type === 'message') ctx.intake.receive(frame.data, source, reply);
       else if (frame.type === 'ping') {
         ctx.stats.keepalivesAnswered++;
-        socket.write(CRLF);
+        // Through conn.write, so a peer that pings and never reads hits the write-backlog cap.
+        conn.write(CRLF);
       } else {
         ctx.intake.rejectFrame(frame.head, frame.status, frame.reason, source, reply);
         socket.end();

@@ -37,6 +37,13 @@ export interface AppConnectionHandler {
 
 let nextConnectionId = 1;
 
+/** An admin connection must authenticate within this time, or it is dropped. */
+const AUTH_DEADLINE_MS = 10_000;
+/** Replies queued for an app that does not read: past this, the connection is dropped. */
+const MAX_WRITE_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** After `end()`, how long a peer gets to close its side before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** One app's admin connection: framing, command dispatch, replies. SIP semantics live in the handler. */
 export class AppConnection {
   readonly id = nextConnectionId++;
@@ -52,6 +59,12 @@ export class AppConnection {
   onAuthenticated?: () => void;
   /** Requests relayed to this app and not finally answered yet (maintained by the edge). */
   pendingCount = 0;
+  /**
+   * Safer than drachtio-server, which answers `route` and `sip` before `authenticate` (§3.1): here
+   * nothing but `authenticate` is accepted until the shared secret has been presented.
+   */
+  private authenticated = false;
+  private readonly authTimer: NodeJS.Timeout;
 
   constructor(
     private readonly socket: Socket,
@@ -64,8 +77,15 @@ export class AppConnection {
     socket.on('error', (err) => this.logger.debug({ err, conn: this.id }, 'app connection error'));
     socket.on('close', () => {
       this.open = false;
+      clearTimeout(this.authTimer);
       this.handler.closed(this);
     });
+    this.authTimer = setTimeout(() => {
+      if (this.authenticated) return;
+      this.logger.warn({ conn: this.id, remote: this.remote }, 'admin connection did not authenticate in time: closing');
+      socket.destroy();
+    }, AUTH_DEADLINE_MS);
+    this.authTimer.unref();
   }
 
   get isOpen(): boolean {
@@ -110,6 +130,7 @@ export class AppConnection {
     if (this.queued.length) this.flush();
     this.open = false;
     this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private write(payload: string): void {
@@ -125,7 +146,12 @@ export class AppConnection {
     if (this.queued.length === 0) return;
     const data = this.queued.length === 1 ? this.queued[0] : this.queued.join('');
     this.queued = [];
-    if (this.open && !this.socket.destroyed) this.socket.write(data);
+    if (!this.open || this.socket.destroyed) return;
+    this.socket.write(data);
+    if (this.socket.writableLength > MAX_WRITE_BACKLOG_BYTES) {
+      this.logger.warn({ conn: this.id, backlog: this.socket.writableLength }, 'app is not reading its admin connection: closing');
+      this.socket.destroy();
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -137,6 +163,11 @@ export class AppConnection {
       this.logger.warn({ conn: this.id, reason: err.message }, 'bad admin frame: closing connection');
       this.socket.destroy();
       return;
+    }
+    // Stop reading commands while the app is not reading our replies (a peer that only writes).
+    if (this.congested && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
     }
     for (const frame of frames) {
       if (!this.open) return;
@@ -160,6 +191,7 @@ export class AppConnection {
     const body = eol < 0 ? '' : frame.slice(eol + 2);
     const f = leader.split('|');
     const msgId = f[0];
+    if (!this.authenticated && f[1] !== 'authenticate') return this.refuse(msgId, 'not authenticated');
     switch (f[1]) {
       case 'authenticate':
         return this.onAuthenticate(msgId, f[2] ?? '');
@@ -182,6 +214,8 @@ export class AppConnection {
 
   private onAuthenticate(msgId: string, secret: string): void {
     if (!this.handler.authenticate(secret)) return this.refuse(msgId, 'incorrect secret');
+    this.authenticated = true;
+    clearTimeout(this.authTimer);
     const { external, local } = this.handler.hostports();
     this.reply(msgId, 'OK', `${external}|${EDGE_VERSION}|${local}`);
     this.onAuthenticated?.();

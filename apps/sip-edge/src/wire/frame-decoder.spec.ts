@@ -1,6 +1,18 @@
 import { encodeFrame, FrameDecoder, FrameError } from './frame-decoder';
 
 describe('FrameDecoder', () => {
+  it('reassembles a large frame fed one byte at a time, joining the bytes once (not per byte)', () => {
+    const payload = `big|route|${'x'.repeat(900_000)}`;
+    const raw = Buffer.from(encodeFrame(payload) + encodeFrame('next|ping'));
+    const d = new FrameDecoder();
+    const out: string[] = [];
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < raw.length; i++) out.push(...d.push(raw.subarray(i, i + 1)));
+    // Joining on every byte would copy ~400 GB here (tens of seconds); the decoder copies it once.
+    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(3000);
+    expect(out).toEqual([payload, 'next|ping']);
+  });
+
   it('splits batched frames and joins split ones, counting UTF-8 bytes', () => {
     const d = new FrameDecoder();
     const a = encodeFrame('a|ping');

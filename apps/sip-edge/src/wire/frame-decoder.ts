@@ -7,11 +7,27 @@ export class FrameError extends Error {}
 
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks of a frame whose length is known but that has not fully arrived. They are joined once, when
+   * enough bytes are there: joining on every chunk costs O(n²) for a frame sent a byte at a time.
+   */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private missing = 0;
 
   constructor(private readonly maxFrameBytes = 1024 * 1024) {}
 
   /** Appends data and returns every complete payload; throws FrameError on a malformed prefix. */
   push(chunk: Buffer): string[] {
+    if (this.missing > 0) {
+      this.waiting.push(chunk);
+      this.waitingBytes += chunk.length;
+      if (this.waitingBytes < this.missing) return [];
+      chunk = Buffer.concat(this.waiting, this.waitingBytes);
+      this.waiting = [];
+      this.waitingBytes = 0;
+      this.missing = 0;
+    }
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const out: string[] = [];
     let offset = 0;
@@ -30,7 +46,10 @@ export class FrameDecoder {
       }
       if (len === 0 || len > this.maxFrameBytes) throw new FrameError('invalid frame length');
       const end = hash + 1 + len;
-      if (end > this.buf.length) break;
+      if (end > this.buf.length) {
+        this.missing = end - this.buf.length;
+        break;
+      }
       out.push(this.buf.toString('utf8', hash + 1, end));
       offset = end;
     }

@@ -31,7 +31,12 @@ export class WireServer {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
+      server.listen(opts.port, opts.host, () => {
+        // After listen, errors (EMFILE on accept…) are logged: a second one with no listener would kill the process.
+        server.off('error', reject);
+        server.on('error', (err) => this.logger.warn({ err }, 'admin listener error'));
+        resolve();
+      });
     });
     return (server.address() as AddressInfo).port;
   }
