@@ -1,4 +1,5 @@
-import { AuditLogRepository } from '@pbx/database';
+import { AuditLogRepository, RefreshTokensRepository } from '@pbx/database';
+import { hashRefreshToken, SessionsService } from '../../apps/api/src/auth/sessions.service';
 import { createSign, KeyObject } from 'node:crypto';
 import { exportSPKI, SignJWT } from 'jose';
 import { loadKeys, LoadedKey } from '../../apps/api/src/auth/keys/key-store';
@@ -123,10 +124,36 @@ describe('auth: refresh rotation, reuse detection, logout', () => {
     expect(JSON.stringify(audit.items)).not.toContain(first.refresh);
   });
 
-  it('lets exactly one of two concurrent refreshes with the same token win', async () => {
+  it('treats two concurrent refreshes with one token as reuse: at most one gets tokens, and the session dies', async () => {
     const s = await login(api, user);
     const results = await Promise.all([refresh(s.refresh), refresh(s.refresh)]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((c) => c === 200).length).toBeLessThanOrEqual(1);
+    expect(statuses).toContain(401);
+    // Whatever the interleaving, nothing issued from that family keeps working.
+    for (const r of results.filter((x) => x.status === 200)) {
+      expect((await refresh(r.body.refresh_token)).status).toBe(401);
+      expect((await me(r.body.access_token)).status).toBe(401);
+    }
+    expect((await me(s.access)).status).toBe(401);
+  });
+
+  it('does not let a refresh in flight outlive a revoke-all that lands mid-rotation', async () => {
+    const s = await login(api, user);
+    // The first half of a refresh: the presented token is spent...
+    const spent = await api.app.get(RefreshTokensRepository).consume(hashRefreshToken(s.refresh));
+    expect(spent.kind).toBe('ok');
+    if (spent.kind !== 'ok') return;
+    // ...then a password reset or logout-all revokes every session...
+    await api.app.get(SessionsService).revokeAllForUser(user.id, 'password_reset');
+    // ...and the second half must not mint a child the revoke never saw.
+    const child = await api.app
+      .get(SessionsService)
+      .issue({ id: user.id, tenantId: user.tenantId, roles: ['agent'] }, { ip: null, userAgent: null }, {
+        familyId: spent.token.familyId,
+        parentId: spent.token.id,
+      });
+    expect(child).toBeNull();
   });
 
   it('refuses unknown refresh tokens and validates the body', async () => {

@@ -83,6 +83,7 @@ export class AuthService {
       await this.users.setPassword(user.id, await this.passwords.hash(dto.password));
     }
     const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta);
+    if (!pair) throw new Error('a new session cannot have a revoked parent');
     await this.audit.record({ ...base, action: 'auth.login', result: 'success' });
     return pair;
   }
@@ -114,7 +115,15 @@ export class AuthService {
       await this.audit.record({ action: 'auth.refresh', result: 'denied', tenantId: t.tenantId, actor: { userId: t.userId }, meta });
       throw new UnauthorizedException();
     }
-    const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta, t.familyId);
+    const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta, {
+      familyId: t.familyId,
+      parentId: t.id,
+    });
+    if (!pair) {
+      // The session was revoked (logout-all, password reset, reuse) while this refresh was in flight.
+      await this.audit.record({ action: 'auth.refresh', result: 'denied', tenantId: t.tenantId, actor: { userId: t.userId }, meta, details: { reason: 'revoked_in_flight' } });
+      throw new UnauthorizedException();
+    }
     await this.audit.record({ action: 'auth.refresh', result: 'success', tenantId: user.tenantId, actor: { userId: user.id }, meta });
     return pair;
   }

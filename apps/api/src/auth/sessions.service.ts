@@ -21,22 +21,31 @@ export class SessionsService {
     private readonly revocation: RevocationService,
   ) {}
 
+  /**
+   * A new session, or with `rotation` the next token of an existing one. Answers null when the
+   * rotated token's session was revoked while the refresh was in flight.
+   */
   async issue(
     user: { id: string; tenantId: string; roles: string[] },
     meta: RequestMeta,
-    familyId: string = randomUUID(),
-  ): Promise<TokenPairDto> {
+    rotation?: { familyId: string; parentId: string },
+  ): Promise<TokenPairDto | null> {
+    const familyId = rotation?.familyId ?? randomUUID();
     const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
     const refreshTtl = this.config.JWT_REFRESH_TTL_SECONDS;
-    await this.refreshTokens.insert({
-      userId: user.id,
-      tenantId: user.tenantId,
-      familyId,
-      tokenHash: hashRefreshToken(refreshToken),
-      expiresAt: new Date(Date.now() + refreshTtl * 1000),
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
+    const stored = await this.refreshTokens.insert(
+      {
+        userId: user.id,
+        tenantId: user.tenantId,
+        familyId,
+        tokenHash: hashRefreshToken(refreshToken),
+        expiresAt: new Date(Date.now() + refreshTtl * 1000),
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      },
+      rotation?.parentId,
+    );
+    if (!stored) return null;
     const access = await this.tokens.signAccessToken({
       userId: user.id,
       tenantId: user.tenantId,

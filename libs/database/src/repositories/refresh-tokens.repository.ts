@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { RefreshTokenEntity } from '../entities';
 
 export type ConsumeResult =
   | { kind: 'ok'; token: RefreshTokenEntity }
   | { kind: 'reused'; token: RefreshTokenEntity }
   | { kind: 'invalid' };
+
+/** Serialises issuing and revoking a user's refresh tokens (transaction-scoped advisory lock). */
+async function lockUserSessions(m: EntityManager, userId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7272))`, [`sessions:${userId}`]);
+}
 
 @Injectable()
 export class RefreshTokensRepository {
@@ -15,16 +20,35 @@ export class RefreshTokensRepository {
     this.repo = ds.getRepository(RefreshTokenEntity);
   }
 
-  async insert(data: {
-    userId: string;
-    tenantId: string;
-    familyId: string;
-    tokenHash: string;
-    expiresAt: Date;
-    ip: string | null;
-    userAgent: string | null;
-  }): Promise<RefreshTokenEntity> {
-    return this.repo.save(this.repo.create(data));
+  /**
+   * Issues a token, under the user's session lock. With `parentId` (a rotation), nothing is issued if
+   * the parent was revoked meanwhile: otherwise a refresh racing a revoke-all could mint a child the
+   * revoke never saw, and the session would outlive a password reset or logout-all.
+   */
+  async insert(
+    data: {
+      userId: string;
+      tenantId: string;
+      familyId: string;
+      tokenHash: string;
+      expiresAt: Date;
+      ip: string | null;
+      userAgent: string | null;
+    },
+    parentId?: string,
+  ): Promise<RefreshTokenEntity | null> {
+    return this.ds.transaction(async (m) => {
+      await lockUserSessions(m, data.userId);
+      if (parentId) {
+        const rows: Array<{ revoked: boolean }> = await m.query(
+          `SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE id = $1`,
+          [parentId],
+        );
+        if (!rows[0] || rows[0].revoked) return null;
+      }
+      const repo = m.getRepository(RefreshTokenEntity);
+      return repo.save(repo.create(data));
+    });
   }
 
   /**
@@ -55,26 +79,36 @@ export class RefreshTokensRepository {
     return { kind: 'invalid' };
   }
 
-  /** Revokes every live token of a family; returns whether anything was revoked. */
+  /** Revokes every live token of a family (under the user's session lock); returns how many. */
   async revokeFamily(familyId: string, reason: string): Promise<number> {
-    const res = await this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
-    return res.affected ?? 0;
+    return this.ds.transaction(async (m) => {
+      const owner: Array<{ user_id: string }> = await m.query(
+        `SELECT user_id FROM refresh_tokens WHERE family_id = $1 LIMIT 1`,
+        [familyId],
+      );
+      if (!owner[0]) return 0;
+      await lockUserSessions(m, owner[0].user_id);
+      const [, count]: [unknown[], number] = await m.query(
+        `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+        [familyId, reason],
+      );
+      return count;
+    });
   }
 
   /** Revokes all of a user's sessions; returns the families that were still live. */
   async revokeAllForUser(userId: string, reason: string): Promise<string[]> {
-    const [rows]: [Array<{ family_id: string }>, number] = await this.ds.query(
-      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
-       WHERE user_id = $1 AND revoked_at IS NULL
-       RETURNING family_id`,
-      [userId, reason],
-    );
-    return [...new Set(rows.map((r) => r.family_id))];
+    return this.ds.transaction(async (m) => {
+      await lockUserSessions(m, userId);
+      const [rows]: [Array<{ family_id: string }>, number] = await m.query(
+        `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE user_id = $1 AND revoked_at IS NULL
+         RETURNING family_id`,
+        [userId, reason],
+      );
+      return [...new Set(rows.map((r) => r.family_id))];
+    });
   }
 
   async deleteExpired(olderThanDays = 7): Promise<number> {
