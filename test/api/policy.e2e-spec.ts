@@ -230,6 +230,26 @@ describe('policy: settings, rules, rates, overrides and lock levels', () => {
     });
   });
 
+  describe('inputs the database would refuse answer 422, not 500', () => {
+    it('refuses a non-UUID device filter and an unknown scope on rule lists', async () => {
+      for (const path of ['destination-rules', 'source-rules']) {
+        const bad = await ca.call('GET', `/api/v1/policy/${path}?filter[device_id]=x&filter[scope]=everything`);
+        expect(bad.status).toBe(422);
+        expect(Object.keys(bad.body.errors)).toEqual(['filter.device_id']);
+        const scope = await ca.call('GET', `/api/v1/policy/${path}?filter[scope]=everything`);
+        expect(scope.status).toBe(422);
+        expect(Object.keys(scope.body.errors)).toEqual(['filter.scope']);
+      }
+    });
+
+    it('refuses rate amounts that do not fit numeric(12, 6)', async () => {
+      expect((await ca.call('POST', '/api/v1/policy/rates', { prefix: '+3399', per_minute: 1_000_000 })).status).toBe(422);
+      const csv = await api.request('POST', '/api/v1/policy/rates/import', { token: a.token, body: '+3399,5000000', headers: { 'content-type': 'text/csv' } });
+      expect(csv.status).toBe(422);
+      expect(Object.keys(csv.body.errors)).toEqual(['line.1']);
+    });
+  });
+
   describe('device overrides and lock levels', () => {
     it('shows, replaces and removes an override; foreign and unknown devices are 404s', async () => {
       const empty = await ca.ok('GET', `/api/v1/devices/${a.deviceId}/policy`);

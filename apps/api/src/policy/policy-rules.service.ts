@@ -26,6 +26,17 @@ const DUPLICATE_DESTINATION = 'A rule for this destination already exists for th
 const DUPLICATE_SOURCE = 'An identical rule already exists for the same tenant or device.';
 
 /** Destination (prefix/country) rules and source (IP/geo) rules; a device_id must name a device of the tenant. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Values the database would refuse with a type error (a 500) are 422s here. */
+function checkRuleListFilters(q: ListQuery): void {
+  const { device_id: deviceId, scope } = q.filters;
+  if (deviceId !== undefined && !UUID.test(deviceId)) throw unprocessable({ 'filter.device_id': ['The filter device_id must be a UUID.'] });
+  if (scope !== undefined && scope !== 'tenant' && scope !== 'device') {
+    throw unprocessable({ 'filter.scope': ['The filter scope must be tenant or device.'] });
+  }
+}
+
 @Injectable()
 export class PolicyRulesService {
   constructor(
@@ -36,6 +47,7 @@ export class PolicyRulesService {
   ) {}
 
   listDestinationRules(p: Principal, q: ListQuery): Promise<Page<DestinationRuleEntity>> {
+    checkRuleListFilters(q);
     return this.rules.listDestinationRules(p.tenantId, q);
   }
 
@@ -104,6 +116,7 @@ export class PolicyRulesService {
   }
 
   listSourceRules(p: Principal, q: ListQuery): Promise<Page<SourceRuleEntity>> {
+    checkRuleListFilters(q);
     return this.rules.listSourceRules(p.tenantId, q);
   }
 

@@ -3,7 +3,8 @@ import type { FieldErrors } from '../http/validation';
 
 export const MAX_RATE_LINES = 50_000;
 const PREFIX = /^\+?[0-9]{1,15}$/;
-const AMOUNT = /^\d{1,9}(\.\d{1,6})?$/;
+/** Fits numeric(12, 6): at most 6 digits before the point and 6 after. */
+const AMOUNT = /^\d{1,6}(\.\d{1,6})?$/;
 const SECONDS = /^\d{1,4}$/;
 
 export type ParsedRates = { rates: NewRate[] } | { errors: FieldErrors };

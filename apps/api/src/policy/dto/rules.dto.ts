@@ -3,6 +3,9 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import { Amount, Country, Int, Prefix, Present, PresentNotNull, trim } from './validators';
 
+/** numeric(12, 6) holds values below 10^6. */
+const MAX_RATE_AMOUNT = 999_999.999999;
+
 export const DESTINATION_KINDS = ['prefix', 'country'] as const;
 export const RULE_ACTIONS = ['allow', 'deny'] as const;
 export const SOURCE_KINDS = ['cidr_allow', 'country_allow', 'country_deny'] as const;
@@ -125,7 +128,7 @@ export class CreateRateDto {
   prefix!: string;
 
   @ApiProperty({ example: 0.012, minimum: 0, description: 'Per minute, in the currency of the spend caps' })
-  @Amount(1e6, 6, 'required')
+  @Amount(MAX_RATE_AMOUNT, 6, 'required')
   per_minute!: number;
 
   @ApiPropertyOptional({ example: 60, minimum: 1, maximum: 3600, default: 60 })
@@ -133,13 +136,13 @@ export class CreateRateDto {
   first_increment_seconds?: number;
 
   @ApiPropertyOptional({ example: 0, minimum: 0, default: 0 })
-  @Amount(1e6, 6)
+  @Amount(MAX_RATE_AMOUNT, 6)
   connection_fee?: number;
 }
 
 export class UpdateRateDto {
   @ApiPropertyOptional({ example: 0.012, minimum: 0 })
-  @Amount(1e6, 6)
+  @Amount(MAX_RATE_AMOUNT, 6)
   per_minute?: number;
 
   @ApiPropertyOptional({ example: 60, minimum: 1, maximum: 3600 })
@@ -147,6 +150,6 @@ export class UpdateRateDto {
   first_increment_seconds?: number;
 
   @ApiPropertyOptional({ example: 0, minimum: 0 })
-  @Amount(1e6, 6)
+  @Amount(MAX_RATE_AMOUNT, 6)
   connection_fee?: number;
 }
