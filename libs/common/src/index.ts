@@ -17,3 +17,4 @@ export * from './csv';
 export * from './bans';
 export * from './live';
 export * from './invalidation-subscriber';
+export * from './ids';

@@ -1,3 +1,5 @@
+import { isUuid } from './ids';
+
 /**
  * Queue names and job payloads shared by producers (the SIP app) and consumers (the worker),
  * so the two cannot drift apart. Payloads carry ids, not personal data.
@@ -18,7 +20,6 @@ export interface CallEventJob {
   occurredAt: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Returns the payload typed when it is a well-formed CallEventJob, or the reasons it is not. */
 export function parseCallEventJob(data: unknown): { ok: true; job: CallEventJob } | { ok: false; problems: string[] } {
@@ -26,7 +27,7 @@ export function parseCallEventJob(data: unknown): { ok: true; job: CallEventJob 
   const d = data as Record<string, unknown>;
   const problems: string[] = [];
   if (!(CALL_EVENT_TYPES as readonly unknown[]).includes(d.type)) problems.push(`type must be one of ${CALL_EVENT_TYPES.join(', ')}`);
-  if (typeof d.tenantId !== 'string' || !UUID.test(d.tenantId)) problems.push('tenantId must be a UUID');
+  if (typeof d.tenantId !== 'string' || !isUuid(d.tenantId)) problems.push('tenantId must be a UUID');
   if (typeof d.callId !== 'string' || d.callId.length === 0 || d.callId.length > 256) problems.push('callId must be 1-256 characters');
   if (typeof d.occurredAt !== 'string' || Number.isNaN(Date.parse(d.occurredAt))) problems.push('occurredAt must be an ISO-8601 date');
   if (problems.length) return { ok: false, problems };

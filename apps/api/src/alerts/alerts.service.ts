@@ -1,3 +1,4 @@
+import { isUuid } from '@pbx/common';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import {
   AlertEntity,
@@ -14,7 +15,6 @@ import { FieldErrors, unprocessable } from '../http/validation';
 
 const STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The state machine: open → acknowledged → resolved, and open → resolved. Nothing leaves resolved. */
 const ALLOWED_FROM: Record<AlertTransition, readonly AlertStatus[]> = {
@@ -42,7 +42,7 @@ export function parseAlertFilters(raw: Record<string, string>): AlertFilters {
   }
   if (raw.kind !== undefined) out.kind = raw.kind;
   if (raw.device_id !== undefined) {
-    if (UUID.test(raw.device_id)) out.deviceId = raw.device_id.toLowerCase();
+    if (isUuid(raw.device_id)) out.deviceId = raw.device_id.toLowerCase();
     else errors['filter.device_id'] = ['The filter device_id must be a valid UUID.'];
   }
   if (Object.keys(errors).length) throw unprocessable(errors);

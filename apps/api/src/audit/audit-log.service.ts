@@ -1,3 +1,4 @@
+import { isUuid } from '@pbx/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogEntity, AuditLogRepository, ListQuery, Page } from '@pbx/database';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
@@ -5,7 +6,6 @@ import type { Principal } from '../auth/principal';
 import { FieldErrors, unprocessable } from '../http/validation';
 import type { AuditVerificationResource } from './dto/audit-log.dto';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESULTS = ['success', 'failure', 'denied'];
 
 const DAY_MS = 86_400_000;
@@ -38,7 +38,7 @@ export class AuditLogService {
     const { from: fromRaw, to: toRaw, ...filters } = q.filters;
     const from = parseDate(fromRaw, 'from', errors);
     const to = parseDate(toRaw, 'to', errors);
-    if (filters.actor_user_id !== undefined && !UUID.test(filters.actor_user_id)) {
+    if (filters.actor_user_id !== undefined && !isUuid(filters.actor_user_id)) {
       errors['filter.actor_user_id'] = ['The filter.actor_user_id field must be a valid UUID.'];
     }
     if (filters.result !== undefined && !RESULTS.includes(filters.result)) {

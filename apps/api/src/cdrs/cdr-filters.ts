@@ -1,3 +1,4 @@
+import { isUuid } from '@pbx/common';
 import type { CdrDirection, CdrDisposition, CdrFilters } from '@pbx/database';
 import { FieldErrors, unprocessable } from '../http/validation';
 
@@ -20,7 +21,6 @@ const DISPOSITIONS: readonly CdrDisposition[] = [
   'cancelled',
   'denied',
 ];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A date, or a date-time with an optional offset (no offset means UTC). */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -50,7 +50,7 @@ export function parseCdrFilters(raw: Record<string, string>): CdrFilters {
   ] as const) {
     const v = raw[field];
     if (v === undefined) continue;
-    if (UUID.test(v)) out[key] = v.toLowerCase();
+    if (isUuid(v)) out[key] = v.toLowerCase();
     else fail(field, `The filter ${field} must be a valid UUID.`);
   }
   if (raw.direction !== undefined) {

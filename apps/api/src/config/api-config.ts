@@ -1,12 +1,5 @@
 import { env, loadConfig, z } from '@pbx/config';
-import { isIP } from 'node:net';
-
-function isCidr(c: string): boolean {
-  const [net, bits, extra] = c.split('/');
-  const family = isIP(net ?? '');
-  const n = Number(bits);
-  return extra === undefined && family !== 0 && /^\d{1,3}$/.test(bits ?? '') && n <= (family === 4 ? 32 : 128);
-}
+import { parseCidr } from '@pbx/policy';
 
 export const apiConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -61,7 +54,7 @@ export const apiConfigSchema = z.object({
   METRICS_ALLOW_CIDRS: env
     .csv()
     .transform((v) => (v.length ? v : ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']))
-    .refine((v) => v.every(isCidr), 'must be comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8'),
+    .refine((v) => v.every((c) => c.includes('/') && parseCidr(c) !== undefined), 'must be comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8'),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

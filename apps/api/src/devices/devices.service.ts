@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { computeHa1 } from '@pbx/common';
+import { computeHa1, isUuid } from '@pbx/common';
 import {
   DeviceDigests,
   DeviceEntity,
@@ -22,7 +22,6 @@ import type { CreateDeviceDto, UpdateDeviceDto } from './dto/device.dto';
 const USERNAME_TAKEN = 'The sip_username has already been taken.';
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const STATUSES = ['active', 'suspended', 'locked'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** 'd' and 10 base32 characters (50 bits): lower case, so it survives case-folding SIP stacks. */
 function generateUsername(): string {
@@ -59,7 +58,7 @@ export class DevicesService {
     const errors: Record<string, string[]> = {};
     if (q.filters.status !== undefined && !STATUSES.includes(q.filters.status))
       errors['filter.status'] = [`The filter status must be one of: ${STATUSES.join(', ')}.`];
-    if (q.filters.extension_id !== undefined && !UUID.test(q.filters.extension_id))
+    if (q.filters.extension_id !== undefined && !isUuid(q.filters.extension_id))
       errors['filter.extension_id'] = ['The filter extension_id must be a UUID.'];
     if (Object.keys(errors).length) throw unprocessable(errors);
     return this.devices.list(p.tenantId, q);

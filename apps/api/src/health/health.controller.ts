@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { Cidr, cidrContains, parseCidr, parseIp } from '@pbx/policy';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
@@ -18,15 +18,11 @@ function withTimeout<T>(p: Promise<T>, ms = 2000): Promise<T> {
 }
 
 function cidrList(cidrs: readonly string[]): { allows: (ip: string) => boolean } {
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [net, bits] = c.split('/');
-    list.addSubnet(net, Number(bits), isIPv6(net) ? 'ipv6' : 'ipv4');
-  }
+  const list = cidrs.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== undefined);
   return {
     allows: (ip) => {
-      const v4 = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-      return isIPv4(v4) ? list.check(v4, 'ipv4') : isIPv6(v4) && list.check(v4, 'ipv6');
+      const addr = parseIp(ip);
+      return addr !== undefined && list.some((c) => cidrContains(c, addr));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '@pbx/common';
 import {
   Controller,
   Delete,
@@ -25,7 +26,6 @@ import {
 } from './live.presenter';
 import { LiveService } from './live.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A Call-ID is any token (RFC 3261 §8.1.1.4) but never empty or huge; anything else names no call. */
 const CALL_ID: PipeTransform<string, string> = {
@@ -38,7 +38,7 @@ const CALL_ID: PipeTransform<string, string> = {
 function deviceFilter(query: Record<string, unknown>): string | undefined {
   const q = parseListQuery(query, { sortable: [], filterable: ['device_id'] });
   const id = q.filters.device_id;
-  if (id !== undefined && !UUID.test(id))
+  if (id !== undefined && !isUuid(id))
     throw unprocessable({ 'filter.device_id': ['The filter device_id must be a valid UUID.'] });
   return id?.toLowerCase();
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '@pbx/common';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import {
   DestinationRuleEntity,
@@ -26,12 +27,11 @@ const DUPLICATE_DESTINATION = 'A rule for this destination already exists for th
 const DUPLICATE_SOURCE = 'An identical rule already exists for the same tenant or device.';
 
 /** Destination (prefix/country) rules and source (IP/geo) rules; a device_id must name a device of the tenant. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Values the database would refuse with a type error (a 500) are 422s here. */
 function checkRuleListFilters(q: ListQuery): void {
   const { device_id: deviceId, scope } = q.filters;
-  if (deviceId !== undefined && !UUID.test(deviceId)) throw unprocessable({ 'filter.device_id': ['The filter device_id must be a UUID.'] });
+  if (deviceId !== undefined && !isUuid(deviceId)) throw unprocessable({ 'filter.device_id': ['The filter device_id must be a UUID.'] });
   if (scope !== undefined && scope !== 'tenant' && scope !== 'device') {
     throw unprocessable({ 'filter.scope': ['The filter scope must be tenant or device.'] });
   }
