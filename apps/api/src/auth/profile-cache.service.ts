@@ -1,11 +1,8 @@
-import { Inject, Injectable, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { publishInvalidation } from '@pbx/common';
-import { InvalidationSubscriber } from '@pbx/common/invalidation-subscriber';
 import { UserEntity, UsersRepository } from '@pbx/database';
 import type Redis from 'ioredis';
-import type { Logger } from 'pino';
-import { API_CONFIG, ApiConfig } from '../config/api-config';
-import { APP_LOGGER } from '../logging';
+import { InvalidationBus } from '../redis/invalidation-bus.service';
 import { REDIS } from '../redis/redis.module';
 
 const TTL_MS = 5_000;
@@ -18,35 +15,22 @@ const MAX_ENTRIES = 10_000;
  * A change drops the entry here at once and, through `pbx:invalidate`, on every other instance.
  */
 @Injectable()
-export class ProfileCacheService implements OnModuleInit, OnModuleDestroy {
+export class ProfileCacheService {
   private readonly entries = new Map<string, { user: UserEntity; expires: number }>();
-  private subscriber: InvalidationSubscriber | undefined;
 
   constructor(
     private readonly users: UsersRepository,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    this.subscriber = await InvalidationSubscriber.start({
-      redisUrl: this.config.REDIS_URL,
-      connectionName: 'pbx-api-profile-invalidate',
-      handlers: {
-        user: (msg) => {
-          if (msg.id) this.entries.delete(msg.id);
-          else this.entries.clear();
-        },
-        tenant: () => this.entries.clear(),
+    bus: InvalidationBus,
+  ) {
+    bus.on(
+      ['user', 'tenant'],
+      (msg) => {
+        if (msg.kind === 'user' && msg.id) this.entries.delete(msg.id);
+        else this.entries.clear();
       },
-      onResync: () => this.entries.clear(),
-      logger: this.logger,
-    });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.subscriber?.close();
+      () => this.entries.clear(),
+    );
   }
 
   async get(tenantId: string, userId: string): Promise<UserEntity> {

@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import { createRedis } from '@pbx/common';
 import type Redis from 'ioredis';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
+import { InvalidationBus } from './invalidation-bus.service';
 
 export const REDIS = Symbol('REDIS');
 
@@ -22,7 +23,8 @@ class RedisCloser implements OnApplicationShutdown {
       useFactory: (config: ApiConfig) => createRedis(config.REDIS_URL, 'pbx-api'),
     },
     RedisCloser,
+    InvalidationBus,
   ],
-  exports: [REDIS],
+  exports: [REDIS, InvalidationBus],
 })
 export class RedisModule {}
