@@ -39,7 +39,8 @@ export class CancelHandler {
       txn.respond(200, buildServerResponse(req, topVia, 200, 'OK', rec.toTag || generateTag()));
       return;
     }
-    const quick = !rec.answered;
+    // In-dialog requests (re-INVITE) always answer with the dialog's tag.
+    const quick = !rec.answered && !rec.dialog;
     const cancelTag = quick ? generateTag() : rec.toTag;
     const inviteTag = quick ? generateTag() : rec.toTag;
     txn.respond(200, buildServerResponse(req, topVia, 200, 'OK', cancelTag));

@@ -156,11 +156,12 @@ export class EdgeContext {
 
   /**
    * drachtio drops an unanswered request after 64 s without telling anyone (CLIENT_TIMEOUT, §6); we also
-   * end its server transaction so it cannot leak. A request the app has answered provisionally stays.
+   * end its server transaction so it cannot leak. Only an INVITE the app has answered provisionally stays
+   * (it may ring for a long time); an unanswered in-dialog request goes like any other.
    */
   trackPending(rec: ServerRequestRecord): void {
     rec.appTimer = this.tl.wheel.schedule(64 * this.timers.t1, () => {
-      if (rec.answered || this.pendingServer.get(rec.txnId) !== rec) return;
+      if ((rec.answered && rec.req.method === 'INVITE') || this.pendingServer.get(rec.txnId) !== rec) return;
       this.removePending(rec);
       rec.txn.terminate();
     });

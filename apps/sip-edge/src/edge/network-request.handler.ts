@@ -147,7 +147,7 @@ export class NetworkRequestHandler {
       conn,
       bytes: raw.length,
       toTag: dialog.localTag,
-      answered: true,
+      answered: false,
       dialog,
     };
     txn.context = rec;
