@@ -107,6 +107,7 @@ export class EdgeContext {
   private readonly maxPendingPerApp: number;
   private readonly externalIp?: string;
   private locals?: Map<string, LocalAddress>;
+  private selfHostSet?: Set<string>;
 
   constructor(opts: EdgeContextOptions) {
     this.transport = opts.transport;
@@ -200,11 +201,34 @@ export class EdgeContext {
     };
   }
 
-  /** True if a request URI's host:port is one of our own listeners. */
+  /**
+   * True if host:port names one of our own listeners: its bound address, the advertised (external)
+   * address, or, for a wildcard bind, an address of one of this host's interfaces. Any other host is not
+   * us, whatever its port: matching on the port alone made every `host:5060` "self" and let a Route to a
+   * third party through the stateless forwarder.
+   */
   isSelf(host: string, port: number): boolean {
-    return this.transport
-      .listening()
-      .some((l) => l.port === port && (l.address === host || this.advertised(l.address) === host || l.address === '0.0.0.0'));
+    const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1).toLowerCase() : host.toLowerCase();
+    const hosts = this.selfHosts();
+    return this.transport.listening().some((l) => l.port === port && hosts.has(h));
+  }
+
+  private selfHosts(): Set<string> {
+    if (this.selfHostSet) return this.selfHostSet;
+    const set = new Set<string>();
+    for (const l of this.transport.listening()) {
+      set.add(this.advertised(l.address).toLowerCase());
+      if (l.address !== '0.0.0.0' && l.address !== '::') {
+        set.add(l.address.toLowerCase());
+        continue;
+      }
+      for (const list of Object.values(networkInterfaces())) {
+        for (const ni of list ?? []) if (l.address === '::' || ni.family === 'IPv4') set.add(ni.address.toLowerCase());
+      }
+    }
+    if (this.externalIp) set.add(this.externalIp.toLowerCase());
+    this.selfHostSet = set;
+    return set;
   }
 
   /** The address peers must use to reach a listener: the external IP, else a wildcard bind's first interface. */

@@ -61,7 +61,13 @@ export class NetworkRequestHandler {
       default:
         break;
     }
-    if (parts.toTag && this.proxy.isRoutedThroughUs(req)) return this.proxy.forwardInDialog(req, raw, source, via.host);
+    // Our Route on a request of a dialog the edge proxied (an app's own dialogs may Record-Route us too).
+    if (parts.toTag && this.proxy.isRoutedThroughUs(req) && !this.ctx.dialogs.match(callId, parts.fromTag, parts.toTag)) {
+      const outcome = this.proxy.forwardInDialog(req, source, via.host, parts);
+      if (outcome === 481) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
+      if (outcome === 483) return this.stateless(req, raw, source, via.host, 483, 'Too Many Hops');
+      return;
+    }
     if (req.method === 'ACK') return this.onAck(raw, source, via.host, parts);
     if (parts.toTag) return this.inDialog(req, raw, source, via.host, parts);
     if (NEEDS_DIALOG.has(req.method)) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');

@@ -152,6 +152,7 @@ export class SipEdge implements AppConnectionHandler {
     // Includes the connections the edge opened itself in outbound mode, which no listener owns.
     for (const conn of [...this.ctx.connections.values()]) conn.close();
     this.ctx.tl.close();
+    this.proxies.dialogs.close();
     this.ctx.dialogs.clear();
     this.ctx.pendingServer.clear();
     this.ctx.pendingClient.clear();
