@@ -57,4 +57,58 @@ describe('StreamFramer', () => {
     expect(framer.push(Buffer.alloc(900, 0x41))[0]).toMatchObject({ type: 'fatal', status: 513 });
     expect(framer.pendingBytes).toBe(0);
   });
+
+  describe('work stays linear in the input', () => {
+    const MAX = 65536;
+    /** A message of exactly `MAX` bytes: `headerLines` extra headers, the rest of the room as body. */
+    const maxSizeMessage = (headerLines: number): Buffer => {
+      const head = (bodyLength: number) =>
+        [
+          'MESSAGE sip:a@b SIP/2.0',
+          'Via: SIP/2.0/TCP h;branch=z9hG4bK1',
+          ...Array.from({ length: headerLines }, (_, i) => `X-Filler-${i}: ${'f'.repeat(40)}`),
+          `Content-Length: ${String(bodyLength).padStart(5, '0')}`,
+          '',
+          '',
+        ].join('\r\n');
+      const bodyLength = MAX - Buffer.byteLength(head(0));
+      expect(bodyLength).toBeGreaterThanOrEqual(0);
+      const out = Buffer.from(head(bodyLength) + 'b'.repeat(bodyLength));
+      expect(out.length).toBe(MAX);
+      return out;
+    };
+
+    it.each([
+      ['a large body', 10],
+      ['a large header block', 1100],
+    ])('frames a max-size message with %s fed one byte at a time, scanning and copying each byte O(1) times', (_name, headerLines) => {
+      const message = maxSizeMessage(headerLines);
+      const next = Buffer.from(msg('after'));
+      const stream = Buffer.concat([message, next]);
+      const framer = new StreamFramer(MAX);
+      const out: Buffer[] = [];
+      for (let i = 0; i < stream.length; i++) {
+        for (const f of framer.push(stream.subarray(i, i + 1))) {
+          expect(f.type).toBe('message');
+          if (f.type === 'message') out.push(f.data);
+        }
+      }
+      expect(out.map((b) => b.length)).toEqual([message.length, next.length]);
+      expect(out[0].equals(message)).toBe(true);
+      expect(out[1].toString()).toBe(msg('after'));
+      expect(framer.pendingBytes).toBe(0);
+      // Rescanning from the start on every byte would scan ~MAX²/2 = 2·10⁹ bytes; resuming scans each byte a
+      // few times (the three bytes a blank line may straddle, plus one pass for Content-Length).
+      expect(framer.counters.bytesScanned).toBeLessThanOrEqual(6 * stream.length);
+      // Concatenating on every byte would copy ~MAX²/2 bytes; a doubling buffer copies each byte about twice.
+      expect(framer.counters.bytesBuffered).toBeLessThanOrEqual(4 * stream.length);
+    });
+
+    it('does not copy a chunk that holds only whole messages', () => {
+      const framer = new StreamFramer(MAX);
+      const frames = framer.push(Buffer.from(msg('one') + msg('two')));
+      expect(frames.map((f) => f.type === 'message' && f.data.toString())).toEqual([msg('one'), msg('two')]);
+      expect(framer.counters.bytesBuffered).toBe(0);
+    });
+  });
 });
