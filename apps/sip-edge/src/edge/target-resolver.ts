@@ -1,5 +1,4 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { ServerLocator, type LocateTarget, type ServerLocatorOptions } from '../dns/server-locator';
 import { parseUri } from '../sip/message';
 import type { SipPeer } from '../transaction/transaction-types';
 import type { TransportProto } from '../transport/transport';
@@ -13,38 +12,68 @@ export interface UriTarget {
   port: number;
 }
 
-/** Transport, host and port a SIP URI points at (RFC 3263 without NAPTR/SRV: explicit params or defaults). */
-export function uriTarget(uri: string): UriTarget | undefined {
+let locator: ServerLocator | undefined;
+
+/**
+ * Replaces the locator every resolution below uses, e.g. with the edge's DNS servers and the transports
+ * it listens on (NAPTR/SRV then only pick those). Without a call, a default one is made on first use.
+ */
+export function configureTargetResolver(opts: ServerLocatorOptions): void {
+  locator = new ServerLocator(opts);
+}
+
+/** What a SIP URI says about where it goes: maddr or host, and the port and transport if explicit. */
+export function locateTarget(uri: string): LocateTarget | undefined {
   const u = parseUri(uri);
   if (!u || (u.scheme !== 'sip' && u.scheme !== 'sips') || !u.host) return undefined;
   const param = (u.params.transport ?? '').toLowerCase() as TransportProto;
-  let proto: TransportProto = PROTOS.has(param) ? param : 'udp';
-  if (u.scheme === 'sips' && proto === 'udp') proto = 'tls';
-  if (u.scheme === 'sips' && proto === 'tcp') proto = 'tls';
-  return { proto, host: u.host, port: u.port ?? DEFAULT_PORT[proto] };
+  const maddr = u.params.maddr;
+  return {
+    secure: u.scheme === 'sips',
+    host: maddr || u.host,
+    port: u.port,
+    transport: PROTOS.has(param) ? param : undefined,
+  };
 }
 
-/** Resolves a URI to a peer; only A/AAAA lookups for host names. */
-export async function resolveTarget(uri: string): Promise<SipPeer | undefined> {
-  const t = uriTarget(uri);
+/** Transport, host and port a SIP URI names without DNS (explicit params or defaults); for self-checks. */
+export function uriTarget(uri: string): UriTarget | undefined {
+  const t = locateTarget(uri);
   if (!t) return undefined;
-  if (isIP(t.host)) return { proto: t.proto, address: t.host, port: t.port };
-  try {
-    const { address } = await lookup(t.host);
-    return { proto: t.proto, address, port: t.port };
-  } catch {
-    return undefined;
-  }
+  let proto: TransportProto = t.transport ?? 'udp';
+  if (t.secure && (proto === 'udp' || proto === 'tcp')) proto = 'tls';
+  if (t.secure && proto === 'ws') proto = 'wss';
+  return { proto, host: t.host, port: t.port ?? DEFAULT_PORT[proto] };
 }
 
-/** Where a dialog's next request goes: its connection if it has one, else the first Route or the target. */
-export async function dialogPeer(dialog: {
+/** Every peer a URI resolves to (RFC 3263: NAPTR, SRV, A/AAAA), in the order to try them. */
+export async function resolveTargets(uri: string): Promise<SipPeer[]> {
+  const t = locateTarget(uri);
+  if (!t) return [];
+  locator ??= new ServerLocator();
+  return locator.locate(t);
+}
+
+/** The first peer a URI resolves to (see `resolveTargets` for the failover list). */
+export async function resolveTarget(uri: string): Promise<SipPeer | undefined> {
+  return (await resolveTargets(uri))[0];
+}
+
+interface DialogRouting {
   peer?: SipPeer;
   routeSet: string[];
   remoteTarget: string;
-}): Promise<SipPeer | undefined> {
-  if (dialog.peer) return dialog.peer;
+}
+
+/** Where a dialog's next request goes: its connection if it has one, else the first Route or the target. */
+export async function dialogPeers(dialog: DialogRouting): Promise<SipPeer[]> {
+  if (dialog.peer) return [dialog.peer];
   const first = dialog.routeSet[0];
   const uri = first ? first.replace(/^.*?<([^>]*)>.*$/, '$1') : dialog.remoteTarget;
-  return resolveTarget(uri);
+  return resolveTargets(uri);
+}
+
+/** The first of `dialogPeers`. */
+export async function dialogPeer(dialog: DialogRouting): Promise<SipPeer | undefined> {
+  return (await dialogPeers(dialog))[0];
 }
