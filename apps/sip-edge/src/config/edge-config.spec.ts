@@ -34,6 +34,14 @@ describe('loadEdgeConfig', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=http://x/y' })).toThrow(/EDGE_REQUEST_HANDLERS/);
   });
 
+  it('takes DNS servers as IPs with optional ports, empty by default', () => {
+    expect(loadEdgeConfig(base).dnsServers).toEqual([]);
+    const servers = '10.0.0.53,127.0.0.1:5353,[2001:db8::53]:53,2001:db8::54';
+    expect(loadEdgeConfig({ ...base, EDGE_DNS_SERVERS: servers }).dnsServers).toEqual(servers.split(','));
+    expect(() => loadEdgeConfig({ ...base, EDGE_DNS_SERVERS: 'dns.example.com' })).toThrow(/EDGE_DNS_SERVERS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_DNS_SERVERS: '10.0.0.53:70000' })).toThrow(/EDGE_DNS_SERVERS/);
+  });
+
   it('rejects an empty contact list and a bad port', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_CONTACTS: '' })).toThrow(/EDGE_CONTACTS/);
     expect(() => loadEdgeConfig({ ...base, EDGE_ADMIN_PORT: '70000' })).toThrow(/EDGE_ADMIN_PORT/);

@@ -1,6 +1,14 @@
+import { isIP } from 'node:net';
 import { env, loadConfig, z } from '@pbx/config';
 
 const TLS_PROTOS = /transport=(tls|wss)\b|^sips:/i;
+
+/** A DNS server as `dns.Resolver.setServers` takes it: `ip`, `ipv4:port` or `[ipv6]:port`. */
+function isDnsServer(entry: string): boolean {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(entry) ?? /^([^:]+):(\d{1,5})$/.exec(entry);
+  if (!m) return isIP(entry) !== 0;
+  return isIP(m[1]) !== 0 && Number(m[2]) > 0 && Number(m[2]) <= 65535;
+}
 
 /** The edge's environment, validated once at start-up (secrets have no default). */
 export const edgeConfigSchema = z
@@ -27,6 +35,7 @@ export const edgeConfigSchema = z
       .csv()
       .refine((list) => list.every((e) => /^[a-z]+=tcp:\/\/[^:/]+:\d+\/?$/i.test(e)), 'entries must look like invite=tcp://host:port'),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
+    EDGE_DNS_SERVERS: env.csv().refine((list) => list.every(isDnsServer), 'entries must be IP addresses, optionally with :port'),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
   })
@@ -49,6 +58,8 @@ export interface EdgeConfig {
   externalIp?: string;
   requestHandlers: Record<string, string>;
   maxPendingWriteBytes: number;
+  /** DNS servers for RFC 3263 lookups of outgoing requests; empty: the system's (resolv.conf). */
+  dnsServers: string[];
   redisUrl?: string;
   logLevel: string;
 }
@@ -72,6 +83,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     externalIp: c.EDGE_EXTERNAL_IP,
     requestHandlers: Object.fromEntries(c.EDGE_REQUEST_HANDLERS.map((e) => [e.slice(0, e.indexOf('=')).toLowerCase(), e.slice(e.indexOf('=') + 1)])),
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
+    dnsServers: c.EDGE_DNS_SERVERS,
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,
   };
