@@ -6,37 +6,65 @@ import type { AppConnection, AppProxyCommand } from '../wire/app-connection';
 import { proxyResponseData } from '../wire/wire-format';
 import type { NetworkResponse } from './client-response.relay';
 import type { EdgeContext, ServerRequestRecord } from './edge-context';
-import { tagOf } from './outgoing-message';
+import { tagOf, uriOf } from './outgoing-message';
 import { ProxiedDialogs } from './proxied-dialogs';
 import { buildServerResponse } from './response-builder';
 import { resolveTarget, uriTarget } from './target-resolver';
 import type { RequestKeyParts } from '../transaction/transaction-layer';
+import type { TimerHandle } from '../transaction/timer-wheel';
+import type { SipPeer } from '../transaction/transaction-types';
 
-/** State of one `proxy` command: the upstream server transaction and the downstream attempts. */
+/** One downstream attempt of a `proxy` command (a client transaction to one destination). */
+interface ProxyBranch {
+  uri: string;
+  branch: string;
+  txn: ClientTransaction;
+  provisional: boolean;
+  /** Final status, once one arrived (or 408/503 for a local failure). */
+  status: number;
+  response?: SipResponse;
+  provisionalTimer?: TimerHandle;
+}
+
+/** State of one `proxy` command: the upstream server transaction and the downstream branches. */
 interface ProxySession {
   rec: ServerRequestRecord;
   cmd: AppProxyCommand;
   conn: AppConnection;
-  next: number;
-  /** The attempt in progress, if any (unset between a failed attempt and the next one). */
-  current?: ClientTransaction;
-  currentBranch?: string;
-  currentUri?: string;
-  /** The upstream CANCELled: no further destination is tried. */
-  cancelled?: boolean;
-  /** The last final failure from downstream, relayed if no destination is left to try. */
-  lastFinal?: { status: number; response: SipResponse };
+  /** Destinations not tried yet (3xx Contacts are inserted here with followRedirects). */
+  queue: string[];
+  /** Branches still waiting for a final response. */
+  active: Set<ProxyBranch>;
+  /** Branches that ended with a final failure, candidates for the best response (§16.7 step 6). */
+  failed: ProxyBranch[];
+  provisionalTimeoutMs: number;
+  redirects: number;
+  /** Destinations being resolved right now: the session cannot end while one may still start a branch. */
+  resolving: number;
+  /** The upstream CANCELled, a 6xx arrived or a 2xx was forwarded: no new branch is started. */
+  stopped: boolean;
   done: boolean;
 }
 
-/**
- * srf's proxyRequest (§3.5): forwards the request to each destination in turn (serial), relays
- * provisional and final responses upstream, and reports final responses to the app (`continue`, then
- * `done`). With remainInDialog it Record-Routes; later in-dialog requests carrying our Route are
- * forwarded statelessly (RFC 3261 §16.11), as are their responses, but only for dialogs that were set
- * up through us ({@link ProxiedDialogs}) and only responses whose branch we minted ({@link statelessBranch}):
- * anything else would make the edge an open relay.
- */
+/** 3xx Contacts followed per proxy command, so a redirect loop cannot fan out without end. */
+const MAX_REDIRECTS = 10;
+
+/** drachtio's timeout syntax (`ProxyCore::setProvisionalTimeout`): `<n>ms` or `<n>s`; anything else is none. */
+export function parseProxyTimeout(text: string): number {
+  const m = /^(\d{1,9})(ms|s)$/.exec(text);
+  if (!m) return 0;
+  return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
+}
+
+/** RFC 3261 §16.7 step 6 as drachtio orders it (`bestResponseOrder`): 6xx, then 401/407/415/420/484, 4xx, 5xx, the rest. */
+function rank(status: number): number {
+  if (status >= 600) return 0;
+  if ([401, 407, 415, 420, 484].includes(status)) return 1;
+  if (status >= 400 && status < 500) return 2;
+  if (status >= 500 && status < 600) return 3;
+  return 4;
+}
+
 export class ProxyHandler {
   /** Keys the stateless branches, so a response can prove it answers a request we forwarded. */
   private readonly branchKey = randomBytes(32);
@@ -59,9 +87,21 @@ export class ProxyHandler {
       rec.txn.respond(483, buildServerResponse(rec.req, rec.topVia, 483, 'Too Many Hops', generateTag()));
       return conn.reply(cmd.msgId, 'NOK', 'Rejected with 483 Too Many Hops');
     }
-    const session: ProxySession = { rec, cmd, conn, next: 0, done: false };
-    rec.onCancel = () => this.cancelDownstream(session);
-    this.next(session);
+    const session: ProxySession = {
+      rec,
+      cmd,
+      conn,
+      queue: [...cmd.destinations],
+      active: new Set(),
+      failed: [],
+      provisionalTimeoutMs: parseProxyTimeout(cmd.provisionalTimeout),
+      redirects: 0,
+      resolving: 0,
+      stopped: false,
+      done: false,
+    };
+    rec.onCancel = () => this.onUpstreamCancel(session);
+    this.launch(session);
   }
 
   isRoutedThroughUs(req: SipRequest): boolean {
@@ -112,14 +152,6 @@ export class ProxyHandler {
     return `z9hG4bK-sl${createHmac('sha256', this.branchKey).update(upstreamVia.trim()).digest('base64url').slice(0, 22)}`;
   }
 
-  /** Tries the next destination; a failure there ends the proxy with 503 instead of an unhandled rejection. */
-  private next(s: ProxySession): void {
-    this.tryNext(s).catch((err: unknown) => {
-      this.ctx.logger.warn({ err }, 'proxy attempt failed');
-      this.finish(s, 503, 'Service Unavailable');
-    });
-  }
-
   /**
    * A response to a request we forwarded statelessly: its top Via is ours with a branch we minted for
    * the Via below it, which is where it goes next. Any other response without a transaction is dropped
@@ -148,29 +180,48 @@ export class ProxyHandler {
     return /;rport(?=;|$)/.test(v) ? v.replace(/;rport(?=;|$)/, `;rport=${source.port}`) : v;
   }
 
-  private async tryNext(s: ProxySession): Promise<void> {
-    for (;;) {
-      if (s.done) return;
-      if (s.cancelled) return this.finish(s, 487, 'Request Terminated');
-      const dest = s.cmd.destinations[s.next++];
-      if (dest === undefined) {
-        if (!s.lastFinal) return this.finish(s, 503);
-        s.rec.txn.respond(s.lastFinal.status, serialize(s.lastFinal.response));
-        return this.finish(s);
-      }
+  /** Starts the next branch (serial) or every remaining one (simultaneous); ends the session if none is left. */
+  private launch(s: ProxySession): void {
+    this.startBranches(s).catch((err: unknown) => {
+      this.ctx.logger.warn({ err }, 'proxy attempt failed');
+      this.settle(s);
+    });
+  }
+
+  private async startBranches(s: ProxySession): Promise<void> {
+    while (!s.done && !s.stopped && s.queue.length > 0 && (s.cmd.simultaneous || s.active.size === 0)) {
+      const dest = s.queue.shift() as string;
       const target = uriTarget(dest);
       // A destination that is not a SIP URI, or is the edge itself (a loop), is skipped like a failed one.
       if (!target || this.ctx.isSelf(target.host, target.port)) {
         this.ctx.logger.warn({ destination: dest.slice(0, 200) }, 'proxy destination skipped: not a SIP URI or points at the edge');
         continue;
       }
-      const peer = await resolveTarget(dest);
-      if (!peer || s.done || s.cancelled) continue;
-      return this.attempt(s, dest, peer);
+      s.resolving++;
+      const peer = await resolveTarget(dest).finally(() => s.resolving--);
+      if (!peer || s.done || s.stopped) continue;
+      this.attempt(s, dest, peer);
     }
+    this.settle(s);
   }
 
-  private attempt(s: ProxySession, dest: string, peer: NonNullable<Awaited<ReturnType<typeof resolveTarget>>>): void {
+  /** Nothing running and nothing left to try: forward the best final response, 408 if there is none. */
+  private settle(s: ProxySession): void {
+    if (s.done || s.active.size > 0 || s.resolving > 0) return;
+    if (!s.stopped && s.queue.length > 0) return this.launch(s);
+    let best: ProxyBranch | undefined;
+    for (const b of s.failed) if (b.response && (!best || rank(b.status) < rank(best.status))) best = b;
+    if (best?.response) {
+      s.rec.txn.respond(best.status, serialize(best.response));
+      return this.finish(s);
+    }
+    if (s.stopped && s.rec.req.method === 'INVITE') return this.finish(s, 487, 'Request Terminated');
+    // No response at all: 408 if a destination timed out (drachtio's answer), 503 if none could be reached.
+    if (s.failed.some((b) => b.status === 408)) return this.finish(s, 408, 'Request Timeout');
+    this.finish(s, 503, 'Service Unavailable');
+  }
+
+  private attempt(s: ProxySession, dest: string, peer: SipPeer): void {
     const local = this.ctx.local(peer.proto);
     const req: SipRequest = { ...s.rec.req, uri: dest, headers: s.rec.req.headers.clone() };
     if (s.rec.topVia) {
@@ -183,38 +234,68 @@ export class ProxyHandler {
     const mf = parseInt(req.headers.get('max-forwards') ?? '70', 10);
     req.headers.set('Max-Forwards', String(mf - 1));
     const buf = serialize(req);
+    const b = { uri: dest, branch, provisional: false, status: 0 } as ProxyBranch;
     const tu: ClientTransactionUser = {
-      onResponse: (_t, status, response) => this.onResponse(s, status, response as NetworkResponse),
-      onFailure: (_t, status) => this.onFailure(s, status),
+      onResponse: (_t, status, response) => this.onResponse(s, b, status, response as NetworkResponse),
+      onFailure: (_t, status) => this.onFailure(s, b, status),
     };
     const buildAck = (response: unknown) => this.ackFor(req, branch, response as NetworkResponse);
-    s.currentBranch = branch;
-    s.currentUri = dest;
-    s.current = this.ctx.tl.createClient(branch, req.method, peer, buf, tu, req.method === 'INVITE' ? buildAck : undefined);
+    s.active.add(b);
+    b.txn = this.ctx.tl.createClient(branch, req.method, peer, buf, tu, req.method === 'INVITE' ? buildAck : undefined);
+    if (s.provisionalTimeoutMs > 0 && req.method === 'INVITE') {
+      // drachtio `timerProvisional`: no provisional in time, give up on this destination and try the next.
+      b.provisionalTimer = this.ctx.tl.wheel.schedule(s.provisionalTimeoutMs, () => {
+        if (b.provisional || !s.active.has(b)) return;
+        this.endBranch(s, b, 408);
+        s.failed.push(b);
+        b.txn.terminate();
+        this.settle(s);
+      });
+    }
   }
 
-  private onResponse(s: ProxySession, status: number, res: NetworkResponse): void {
+  private onResponse(s: ProxySession, b: ProxyBranch, status: number, res: NetworkResponse): void {
     const up: SipResponse = { ...res.msg, headers: res.msg.headers.clone() };
     up.headers.removeFirst('via');
-    if (s.done) {
-      // RFC 6026 §7.2: retransmitted 2xx of an accepted INVITE are passed upstream (our first may be lost).
-      if (status >= 200 && status < 300 && s.rec.req.method === 'INVITE') s.rec.txn.respond(status, serialize(up));
-      return;
-    }
+    const invite = s.rec.req.method === 'INVITE';
     if (s.cmd.remainInDialog) this.trackDialog(s, status, res.msg);
     if (status < 200) {
-      if (status > 100) s.rec.txn.respond(status, serialize(up));
+      b.provisional = true;
+      b.provisionalTimer?.cancel();
+      // 1xx are forwarded at once (§16.7 step 5); 100 is hop-by-hop.
+      if (!s.done && status > 100) s.rec.txn.respond(status, serialize(up));
       return;
     }
-    s.current = undefined;
-    const more = !s.cancelled && s.next < s.cmd.destinations.length && status >= 300 && status < 600;
-    if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
-    if (more) {
-      s.lastFinal = { status, response: up };
-      return this.next(s);
+    if (status < 300) {
+      // Every 2xx to an INVITE goes upstream, from any branch and retransmissions too (§16.7, RFC 6026 §7.2).
+      if (s.done) {
+        if (invite) s.rec.txn.respond(status, serialize(up));
+        return;
+      }
+      this.endBranch(s, b, status);
+      if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
+      s.rec.txn.respond(status, serialize(up));
+      s.stopped = true;
+      this.cancelActive(s);
+      return this.finish(s);
     }
-    s.rec.txn.respond(status, serialize(up));
-    this.finish(s);
+    if (s.done || !s.active.has(b)) return;
+    this.endBranch(s, b, status);
+    b.response = up;
+    s.failed.push(b);
+    if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
+    if (status < 400 && s.cmd.followRedirects && !s.stopped) {
+      const contacts = res.msg.headers.getValues('contact').map((c) => uriOf(c)).filter(Boolean);
+      const room = Math.max(0, MAX_REDIRECTS - s.redirects);
+      s.redirects += Math.min(room, contacts.length);
+      s.queue.unshift(...contacts.slice(0, room));
+    }
+    if (status >= 600) {
+      // §16.7 step 5: a 6xx ends the search; pending branches are CANCELled.
+      s.stopped = true;
+      this.cancelActive(s);
+    }
+    this.settle(s);
   }
 
   /** A dialog-creating request that Record-Routed through us got a 1xx with a To-tag, a 2xx or a failure. */
@@ -229,36 +310,59 @@ export class ProxyHandler {
     else if (status >= 300) this.dialogs.failed(callId, fromTag, toTag);
   }
 
-  private onFailure(s: ProxySession, status: 408 | 503): void {
-    if (s.done) return;
-    s.current = undefined;
-    if (!s.cancelled && s.next < s.cmd.destinations.length) return this.next(s);
-    if (s.lastFinal) {
-      s.rec.txn.respond(s.lastFinal.status, serialize(s.lastFinal.response));
-      return this.finish(s);
-    }
-    this.finish(s, status, status === 408 ? 'Request Timeout' : 'Service Unavailable');
+  private onFailure(s: ProxySession, b: ProxyBranch, status: 408 | 503): void {
+    if (s.done || !s.active.has(b)) return;
+    this.endBranch(s, b, status);
+    s.failed.push(b);
+    this.settle(s);
+  }
+
+  private endBranch(s: ProxySession, b: ProxyBranch, status: number): void {
+    b.status = status;
+    b.provisionalTimer?.cancel();
+    s.active.delete(b);
   }
 
   /** Ends the session: answers upstream with `status` if given (else it was answered already), `done` to the app. */
   private finish(s: ProxySession, status?: number, reason = 'Service Unavailable'): void {
     if (s.done) return;
     s.done = true;
+    s.rec.onCancel = undefined;
     if (status) s.rec.txn.respond(status, buildServerResponse(s.rec.req, s.rec.topVia, status, reason, generateTag()));
     s.conn.reply(s.cmd.msgId, 'OK', 'done');
   }
 
-  /** The upstream CANCELled: CANCEL the attempt in progress (its 487 comes back up), or end here if none is. */
-  private cancelDownstream(s: ProxySession): void {
-    if (s.done || s.cancelled) return;
-    s.cancelled = true;
-    if (!s.current || !s.currentBranch || !s.currentUri) return this.finish(s, 487, 'Request Terminated');
+  /** The upstream CANCELled: CANCEL every branch in progress (their 487s come back up), or end here if none is. */
+  private onUpstreamCancel(s: ProxySession): void {
+    if (s.done || s.stopped) return;
+    s.stopped = true;
+    s.queue.length = 0;
+    this.cancelActive(s);
+    this.settle(s);
+  }
+
+  /**
+   * CANCELs branches still waiting for a final response (§16.10). One that has not had a provisional yet
+   * is ended quietly instead (§9.1: a CANCEL must not overtake the INVITE), without waiting for its answer.
+   */
+  private cancelActive(s: ProxySession): void {
+    for (const b of [...s.active]) {
+      if (!b.provisional) {
+        this.endBranch(s, b, 487);
+        b.txn.terminate();
+        continue;
+      }
+      this.sendCancel(s, b);
+    }
+  }
+
+  private sendCancel(s: ProxySession, b: ProxyBranch): void {
     const r = s.rec.req;
-    const peer = s.current.peer;
+    const peer = b.txn.peer;
     const local = this.ctx.local(peer.proto);
     const lines = [
-      `CANCEL ${s.currentUri} SIP/2.0`,
-      `Via: SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${s.currentBranch}`,
+      `CANCEL ${b.uri} SIP/2.0`,
+      `Via: SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${b.branch}`,
       'Max-Forwards: 70',
       `From: ${r.headers.get('from') ?? ''}`,
       `To: ${r.headers.get('to') ?? ''}`,
@@ -267,7 +371,7 @@ export class ProxyHandler {
       'Content-Length: 0',
     ];
     const buf = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
-    this.ctx.tl.createClient(s.currentBranch, 'CANCEL', peer, buf, { onResponse: () => undefined, onFailure: () => undefined });
+    this.ctx.tl.createClient(b.branch, 'CANCEL', peer, buf, { onResponse: () => undefined, onFailure: () => undefined });
   }
 
   private ackFor(req: SipRequest, branch: string, res: NetworkResponse): Buffer {

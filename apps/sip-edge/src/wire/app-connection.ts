@@ -20,6 +20,10 @@ export interface AppProxyCommand {
   fullResponse: boolean;
   followRedirects: boolean;
   simultaneous: boolean;
+  /** drachtio syntax `<n>ms` / `<n>s`, empty for none (srf's provisionalTimeout). */
+  provisionalTimeout: string;
+  /** Sent by srf; drachtio-server parses it but never arms a timer for it, and neither does the edge. */
+  finalTimeout: string;
   destinations: string[];
   sip: string;
 }
@@ -237,6 +241,8 @@ export class AppConnection {
       fullResponse: f[4] === 'fullResponse',
       followRedirects: f[5] === 'followRedirects',
       simultaneous: f[6] === 'simultaneous',
+      provisionalTimeout: f[7] ?? '',
+      finalTimeout: f[8] ?? '',
       destinations: f.slice(9).filter(Boolean),
       sip,
     });

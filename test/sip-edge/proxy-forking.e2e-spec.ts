@@ -1,0 +1,182 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
+
+/** A UDP user agent that records what it receives and answers requests by hand. */
+class Ua {
+  readonly got: string[] = [];
+  private constructor(readonly socket: UdpSocket) {
+    socket.on('message', (m) => this.got.push(m.toString()));
+  }
+  static async open(): Promise<Ua> {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    return new Ua(s);
+  }
+  get port(): number {
+    return this.socket.address().port;
+  }
+  get uri(): string {
+    return `sip:ua@127.0.0.1:${this.port}`;
+  }
+  send(port: number, lines: string[]): void {
+    this.socket.send([...lines, 'Content-Length: 0', '', ''].join('\r\n'), port, '127.0.0.1');
+  }
+  async next(pred: (m: string) => boolean, what: string, timeoutMs = 3000): Promise<string> {
+    await waitUntil(() => this.got.some(pred), timeoutMs, what);
+    return this.got.splice(this.got.findIndex(pred), 1)[0];
+  }
+  /** Answers a request it received (copying Via, From, To, Call-ID, CSeq), adding a To-tag. */
+  answer(edgePort: number, req: string, status: string, extra: string[] = [], toTag = `t${this.port}`): void {
+    const lines = req.split('\r\n');
+    const copy = lines.filter((l) => /^(Via|From|Call-ID|CSeq):/i.test(l));
+    const to = lines.find((l) => /^To:/i.test(l)) ?? 'To: <sip:x@127.0.0.1>';
+    this.send(edgePort, [`SIP/2.0 ${status}`, ...copy, /;tag=/.test(to) ? to : `${to};tag=${toTag}`, ...extra]);
+  }
+  close(): void {
+    this.socket.close();
+  }
+}
+
+const statusOf = (m: string) => Number(/^SIP\/2\.0 (\d{3})/.exec(m)?.[1] ?? 0);
+const isRequest = (method: string, callId: string) => (m: string) => m.startsWith(`${method} `) && m.includes(`Call-ID: ${callId}`);
+const isResponse = (status: number, callId: string) => (m: string) => statusOf(m) === status && m.includes(`Call-ID: ${callId}`);
+
+/** srf's proxyRequest options on the wire (§3.5): forking, provisional timeout, redirects, best response. */
+describe('sip-edge: proxy forking, timeouts, redirects and the best response (RFC 3261 §16.7)', () => {
+  let edge: TestEdge;
+  let app: WireClient;
+  let uac: Ua;
+  let uas1: Ua;
+  let uas2: Ua;
+  let edgePort: number;
+
+  beforeAll(async () => {
+    edge = await startTestEdge({ t1: 50 });
+    edgePort = edge.port('udp');
+    app = await WireClient.open(edge.adminPort);
+    await app.reply(app.send(`authenticate|${EDGE_SECRET}|`));
+    await app.reply(app.send('route|invite'));
+    [uac, uas1, uas2] = await Promise.all([Ua.open(), Ua.open(), Ua.open()]);
+  });
+
+  afterAll(async () => {
+    app.close();
+    for (const u of [uac, uas1, uas2]) u.close();
+    await edge.close();
+  });
+
+  /** The UAC sends an INVITE; the app proxies it with the given options. Returns the proxy command's msg id. */
+  async function proxied(callId: string, opts: { mode?: 'serial' | 'simultaneous'; provisional?: string; redirects?: boolean }, destinations: string[]) {
+    uac.send(edgePort, [
+      `INVITE sip:fork@127.0.0.1:${edgePort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};rport;branch=z9hG4bK-${callId}`,
+      'Max-Forwards: 70',
+      `From: <sip:alice@127.0.0.1>;tag=${callId}`,
+      'To: <sip:fork@127.0.0.1>',
+      `Call-ID: ${callId}`,
+      'CSeq: 1 INVITE',
+      `Contact: <sip:alice@127.0.0.1:${uac.port}>`,
+    ]);
+    const frame = await app.next((f) => f.includes(`Call-ID: ${callId}`) && fieldsOf(f)[1] === 'sip');
+    const txn = fieldsOf(frame)[8];
+    const fields = [txn, '', 'fullResponse', opts.redirects ? 'followRedirects' : '', opts.mode ?? 'serial', opts.provisional ?? '', ''];
+    return app.send(`proxy|${fields.join('|')}|${destinations.join('|')}\r\n${sipOf(frame)}`);
+  }
+
+  /** Every `OK|…|continue` status the app got for a proxy command, once its `done` arrived. */
+  async function appResults(msgId: string): Promise<number[]> {
+    await app.next((f) => fieldsOf(f)[2] === msgId && fieldsOf(f)[4] === 'done');
+    const statuses: number[] = [];
+    for (let i = app.frames.length - 1; i >= 0; i--) {
+      if (fieldsOf(app.frames[i])[2] !== msgId) continue;
+      statuses.unshift(statusOf(sipOf(app.frames[i])));
+      app.frames.splice(i, 1);
+    }
+    return statuses;
+  }
+
+  it('simultaneous: both destinations ring, the first 2xx wins and the other branch is CANCELled', async () => {
+    const id = await proxied('fork-sim-1', { mode: 'simultaneous' }, [uas1.uri, uas2.uri]);
+    const inv1 = await uas1.next(isRequest('INVITE', 'fork-sim-1'), 'INVITE at UAS 1');
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-sim-1'), 'INVITE at UAS 2');
+    uas1.answer(edgePort, inv1, '180 Ringing');
+    await uac.next(isResponse(180, 'fork-sim-1'), '180 at the UAC');
+    uas2.answer(edgePort, inv2, '200 OK', [`Contact: <${uas2.uri}>`]);
+    await uac.next(isResponse(200, 'fork-sim-1'), '200 at the UAC');
+    const cancel = await uas1.next(isRequest('CANCEL', 'fork-sim-1'), 'CANCEL at UAS 1');
+    uas1.answer(edgePort, cancel, '200 OK');
+    uas1.answer(edgePort, inv1, '487 Request Terminated');
+    await uas1.next(isRequest('ACK', 'fork-sim-1'), 'the edge ACKs the 487');
+    expect(await appResults(id)).toEqual([200]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uac.got.filter(isResponse(487, 'fork-sim-1'))).toEqual([]);
+  });
+
+  it('serial: each failure moves on; the best response goes upstream (486 beats 503)', async () => {
+    const id = await proxied('fork-ser-1', {}, [uas1.uri, uas2.uri]);
+    uas1.answer(edgePort, await uas1.next(isRequest('INVITE', 'fork-ser-1'), 'INVITE at UAS 1'), '486 Busy Here');
+    uas2.answer(edgePort, await uas2.next(isRequest('INVITE', 'fork-ser-1'), 'INVITE at UAS 2 after the 486'), '503 Service Unavailable');
+    expect(statusOf(await uac.next((m) => m.includes('fork-ser-1') && statusOf(m) >= 300, 'final at the UAC'))).toBe(486);
+    expect(await appResults(id)).toEqual([486, 503]);
+  });
+
+  it('followRedirects: a 302 Contact is tried next', async () => {
+    const id = await proxied('fork-redir-1', { redirects: true }, [uas1.uri]);
+    uas1.answer(edgePort, await uas1.next(isRequest('INVITE', 'fork-redir-1'), 'INVITE at UAS 1'), '302 Moved Temporarily', [`Contact: <${uas2.uri}>`]);
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-redir-1'), 'INVITE at the redirect target');
+    expect(inv2.startsWith(`INVITE ${uas2.uri} `)).toBe(true);
+    uas2.answer(edgePort, inv2, '200 OK', [`Contact: <${uas2.uri}>`]);
+    await uac.next(isResponse(200, 'fork-redir-1'), '200 at the UAC');
+    expect(await appResults(id)).toEqual([302, 200]);
+  });
+
+  it('provisionalTimeout: a destination silent past it is abandoned for the next one', async () => {
+    const id = await proxied('fork-prov-1', { provisional: '300ms' }, [uas1.uri, uas2.uri]);
+    await uas1.next(isRequest('INVITE', 'fork-prov-1'), 'INVITE at UAS 1 (left unanswered)');
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-prov-1'), 'INVITE at UAS 2 after the timeout', 3000);
+    uas2.answer(edgePort, inv2, '200 OK', [`Contact: <${uas2.uri}>`]);
+    await uac.next(isResponse(200, 'fork-prov-1'), '200 at the UAC');
+    expect(await appResults(id)).toEqual([200]);
+  });
+
+  it('a 6xx ends the search: ringing branches are CANCELled and the 6xx goes upstream', async () => {
+    const id = await proxied('fork-6xx-1', { mode: 'simultaneous' }, [uas1.uri, uas2.uri]);
+    const inv1 = await uas1.next(isRequest('INVITE', 'fork-6xx-1'), 'INVITE at UAS 1');
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-6xx-1'), 'INVITE at UAS 2');
+    uas1.answer(edgePort, inv1, '180 Ringing');
+    await uac.next(isResponse(180, 'fork-6xx-1'), '180 at the UAC');
+    uas2.answer(edgePort, inv2, '603 Decline');
+    const cancel = await uas1.next(isRequest('CANCEL', 'fork-6xx-1'), 'CANCEL at UAS 1');
+    uas1.answer(edgePort, cancel, '200 OK');
+    uas1.answer(edgePort, inv1, '487 Request Terminated');
+    expect(statusOf(await uac.next((m) => m.includes('fork-6xx-1') && statusOf(m) >= 300, 'final at the UAC'))).toBe(603);
+    expect(await appResults(id)).toEqual([603, 487]);
+  });
+
+  it('a CANCEL from upstream CANCELs every ringing branch; the UAC gets 200 and a 487', async () => {
+    const id = await proxied('fork-cancel-1', { mode: 'simultaneous' }, [uas1.uri, uas2.uri]);
+    const inv1 = await uas1.next(isRequest('INVITE', 'fork-cancel-1'), 'INVITE at UAS 1');
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-cancel-1'), 'INVITE at UAS 2');
+    uas1.answer(edgePort, inv1, '180 Ringing');
+    uas2.answer(edgePort, inv2, '180 Ringing');
+    await uac.next(isResponse(180, 'fork-cancel-1'), 'a 180 at the UAC');
+    uac.send(edgePort, [
+      `CANCEL sip:fork@127.0.0.1:${edgePort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};rport;branch=z9hG4bK-fork-cancel-1`,
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.1>;tag=fork-cancel-1',
+      'To: <sip:fork@127.0.0.1>',
+      'Call-ID: fork-cancel-1',
+      'CSeq: 1 CANCEL',
+    ]);
+    await uac.next((m) => statusOf(m) === 200 && m.includes('CSeq: 1 CANCEL'), '200 for the CANCEL');
+    for (const [ua, inv] of [[uas1, inv1], [uas2, inv2]] as const) {
+      const c = await ua.next(isRequest('CANCEL', 'fork-cancel-1'), 'CANCEL downstream');
+      ua.answer(edgePort, c, '200 OK');
+      ua.answer(edgePort, inv, '487 Request Terminated');
+    }
+    await uac.next(isResponse(487, 'fork-cancel-1'), '487 at the UAC');
+    expect(await appResults(id)).toEqual([487, 487]);
+  });
+});
