@@ -193,9 +193,10 @@ describe('ServerLocator (RFC 3263)', () => {
     expect(dns.queries.filter((q) => q.type === 'A')).toHaveLength(3);
   });
 
-  it('does not send malformed names to DNS', async () => {
+  it('does not send malformed or .invalid names to DNS', async () => {
     expect(await locator().locate({ secure: false, host: 'bad..name' })).toEqual([]);
     expect(await locator().locate({ secure: false, host: `${'x'.repeat(64)}.test` })).toEqual([]);
+    expect(await locator().locate({ secure: false, host: 'df7jal23ls0d.invalid', transport: 'ws' })).toEqual([]);
     expect(dns.queries).toEqual([]);
   });
 

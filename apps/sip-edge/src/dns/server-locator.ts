@@ -109,7 +109,8 @@ export class ServerLocator {
       const proto = explicit ?? (target.secure ? 'tls' : 'udp');
       return this.cap(pinned.map((address) => ({ proto, address, port: target.port ?? DEFAULT_PORT[proto] })));
     }
-    if (!HOSTNAME.test(host)) return [];
+    // RFC 6761 §6.4: `.invalid` never resolves (sip.js puts it in WebSocket contacts, reached by connection).
+    if (!HOSTNAME.test(host) || /(^|\.)invalid\.?$/.test(host)) return [];
     // §4.2: an explicit port means A/AAAA only.
     if (target.port !== undefined) {
       const proto = explicit ?? (target.secure ? 'tls' : 'udp');
