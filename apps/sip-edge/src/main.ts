@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     maxPendingPerApp: config.maxPendingPerApp,
     externalIp: config.externalIp,
     requestHandlers: config.requestHandlers,
+    requestHandlerHttpMethod: config.requestHandlerHttpMethod,
+    dnsServers: config.dnsServers,
     maxPendingWriteBytes: config.maxPendingWriteBytes,
     dropList,
     registry,

@@ -31,7 +31,11 @@ describe('loadEdgeConfig', () => {
 
   it('parses outbound request handlers (tcp:// only)', () => {
     expect(loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'INVITE=tcp://10.0.0.5:9025' }).requestHandlers).toEqual({ invite: 'tcp://10.0.0.5:9025' });
-    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=http://x/y' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+    expect(loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: '*=https://router.example/route' }).requestHandlers).toEqual({ '*': 'https://router.example/route' });
+    expect(loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLER_HTTP_METHOD: 'POST' }).requestHandlerHttpMethod).toBe('POST');
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=ftp://x/y' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=tcp://x' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLER_HTTP_METHOD: 'DELETE' })).toThrow(/EDGE_REQUEST_HANDLER_HTTP_METHOD/);
   });
 
   it('takes DNS servers as IPs with optional ports, empty by default', () => {

@@ -30,10 +30,17 @@ export const edgeConfigSchema = z
     EDGE_CDRS: env.bool(false),
     EDGE_MAX_PENDING_PER_APP: env.int(5000, 1),
     EDGE_EXTERNAL_IP: z.ipv4().or(z.ipv6()).optional(),
-    /** Outbound connection mode, e.g. `invite=tcp://10.0.0.5:9025,register=tcp://10.0.0.6:9025`. */
+    /**
+     * drachtio request handlers: `invite=tcp://10.0.0.5:9025` (outbound connection to a listening app) or
+     * `invite=https://router.example/route` (ask an HTTP service); `*` for every method.
+     */
     EDGE_REQUEST_HANDLERS: env
       .csv()
-      .refine((list) => list.every((e) => /^[a-z]+=tcp:\/\/[^:/]+:\d+\/?$/i.test(e)), 'entries must look like invite=tcp://host:port'),
+      .refine(
+        (list) => list.every((e) => /^([a-z]+|\*)=(tcp:\/\/[^:/]+:\d+\/?|https?:\/\/\S+)$/i.test(e) && (!e.includes('://') || URL.canParse(e.slice(e.indexOf('=') + 1)))),
+        'entries must look like invite=tcp://host:port or invite=https://host/path',
+      ),
+    EDGE_REQUEST_HANDLER_HTTP_METHOD: z.enum(['GET', 'POST']).default('GET'),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
     EDGE_DNS_SERVERS: env.csv().refine((list) => list.every(isDnsServer), 'entries must be IP addresses, optionally with :port'),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
@@ -57,6 +64,7 @@ export interface EdgeConfig {
   maxPendingPerApp: number;
   externalIp?: string;
   requestHandlers: Record<string, string>;
+  requestHandlerHttpMethod: 'GET' | 'POST';
   maxPendingWriteBytes: number;
   /** DNS servers for RFC 3263 lookups of outgoing requests; empty: the system's (resolv.conf). */
   dnsServers: string[];
@@ -82,6 +90,7 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     maxPendingPerApp: c.EDGE_MAX_PENDING_PER_APP,
     externalIp: c.EDGE_EXTERNAL_IP,
     requestHandlers: Object.fromEntries(c.EDGE_REQUEST_HANDLERS.map((e) => [e.slice(0, e.indexOf('=')).toLowerCase(), e.slice(e.indexOf('=') + 1)])),
+    requestHandlerHttpMethod: c.EDGE_REQUEST_HANDLER_HTTP_METHOD,
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
     dnsServers: c.EDGE_DNS_SERVERS,
     redisUrl: c.REDIS_URL,

@@ -6,6 +6,7 @@ import type { DropListLike, TlsSettings } from '../transport/transport';
 import { TransportManager } from '../transport/transport';
 import { WireServer } from '../wire/wire-server';
 import { SipEdge } from './sip-edge';
+import { configureTargetResolver } from './target-resolver';
 
 export interface EdgeRuntimeOptions {
   contacts: string[];
@@ -20,6 +21,10 @@ export interface EdgeRuntimeOptions {
   maxPendingPerApp?: number;
   externalIp?: string;
   requestHandlers?: Record<string, string>;
+  /** HTTP method for http(s) request handlers (drachtio's `http-method`), GET by default. */
+  requestHandlerHttpMethod?: 'GET' | 'POST';
+  /** DNS servers for RFC 3263 lookups of outgoing requests; empty or unset: the system's. */
+  dnsServers?: string[];
   /** Write backlog after which a SIP connection is dropped as stuck (a trunk or stunnel carries a lot). */
   maxPendingWriteBytes?: number;
   logger: Logger;
@@ -41,6 +46,13 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     maxPendingWriteBytes: opts.maxPendingWriteBytes,
     logger: opts.logger.child({ component: 'transport' }),
   });
+  const listening = transport.listening();
+  // One resolver per process: the last edge started in a process configures it (tests start several).
+  configureTargetResolver({
+    servers: opts.dnsServers,
+    transports: [...new Set(listening.map((l) => l.proto))],
+    families: listening.some((l) => l.address.includes(':')) ? [4, 6] : [4],
+  });
   const edge = new SipEdge({
     transport,
     secret: opts.admin.secret,
@@ -52,6 +64,7 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     maxPendingPerApp: opts.maxPendingPerApp,
     externalIp: opts.externalIp,
     requestHandlers: opts.requestHandlers,
+    requestHandlerHttpMethod: opts.requestHandlerHttpMethod,
   });
   transport.on('message', (m) => edge.onInbound(m));
   transport.on('error', (err) => opts.logger.warn({ err }, 'transport error'));

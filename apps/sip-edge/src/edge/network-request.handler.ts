@@ -75,12 +75,12 @@ export class NetworkRequestHandler {
     const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
     if (this.outbound?.handles(req.method)) {
-      // If the app cannot be reached the caller gets 480 (drachtio, per source).
-      return this.outbound.open(
-        req.method,
-        (conn) => this.relayNew(req, raw, source, txn, text, stamped, conn),
-        () => txn.respond(480, buildServerResponse(req, stamped, 480, 'Temporarily Unavailable', generateTag())),
-      );
+      return this.outbound.route(req, raw, source, {
+        toApp: (conn) => this.relayNew(req, raw, source, txn, text, stamped, conn),
+        respond: (status, reason, contact) => txn.respond(status, buildServerResponse(req, stamped, status, reason, generateTag(), { contact })),
+        proxy: (d) => this.proxy.startWithoutApp({ req, txn, topVia: stamped }, { ...d, remainInDialog: d.recordRoute }),
+        taggedApp: (tag) => this.ctx.router.select(req.method, (c) => c.tags.includes(tag) && this.ctx.canTake(c)),
+      });
     }
     const conn = this.ctx.router.select(req.method, (c) => this.ctx.canTake(c));
     if (!conn) {

@@ -5,7 +5,8 @@ import type { RemoteInfo } from '../transport/transport';
 import type { AppConnection, AppProxyCommand } from '../wire/app-connection';
 import { proxyResponseData } from '../wire/wire-format';
 import type { NetworkResponse } from './client-response.relay';
-import type { EdgeContext, ServerRequestRecord } from './edge-context';
+import type { EdgeContext } from './edge-context';
+import type { ServerTransaction } from '../transaction/server-transaction';
 import { tagOf, uriOf } from './outgoing-message';
 import { ProxiedDialogs } from './proxied-dialogs';
 import { buildServerResponse } from './response-builder';
@@ -26,11 +27,29 @@ interface ProxyBranch {
   provisionalTimer?: TimerHandle;
 }
 
-/** State of one `proxy` command: the upstream server transaction and the downstream branches. */
+/** The upstream side of a proxy session: an app's pending request, or one an HTTP handler said to proxy. */
+export interface ProxyUpstream {
+  req: SipRequest;
+  txn: ServerTransaction;
+  topVia: string;
+  /** Called by the CANCEL handler when the upstream CANCELs. */
+  onCancel?: () => void;
+}
+
+interface ProxyOptions {
+  destinations: readonly string[];
+  remainInDialog: boolean;
+  followRedirects: boolean;
+  simultaneous: boolean;
+  provisionalTimeout: string;
+}
+
+/** State of one proxy operation: the upstream server transaction and the downstream branches. */
 interface ProxySession {
-  rec: ServerRequestRecord;
-  cmd: AppProxyCommand;
-  conn: AppConnection;
+  rec: ProxyUpstream;
+  opts: ProxyOptions;
+  /** The app that sent the `proxy` command, told of final responses (`continue`) and of the end (`done`). */
+  app?: { conn: AppConnection; msgId: string; fullResponse: boolean };
   /** Destinations not tried yet (3xx Contacts are inserted here with followRedirects). */
   queue: string[];
   /** Branches still waiting for a final response. */
@@ -87,14 +106,32 @@ export class ProxyHandler {
       rec.txn.respond(483, buildServerResponse(rec.req, rec.topVia, 483, 'Too Many Hops', generateTag()));
       return conn.reply(cmd.msgId, 'NOK', 'Rejected with 483 Too Many Hops');
     }
+    this.start(rec, cmd, { conn, msgId: cmd.msgId, fullResponse: cmd.fullResponse });
+  }
+
+  /**
+   * An HTTP request handler answered `proxy` for a new request (drachtio `processProxyInstruction`): the same
+   * proxy core with no app to report to.
+   */
+  startWithoutApp(upstream: ProxyUpstream, d: ProxyOptions): void {
+    upstream.txn.context = upstream;
+    const maxForwards = parseInt(upstream.req.headers.get('max-forwards') ?? '70', 10);
+    if (maxForwards <= 1) {
+      upstream.txn.respond(483, buildServerResponse(upstream.req, upstream.topVia, 483, 'Too Many Hops', generateTag()));
+      return;
+    }
+    this.start(upstream, d);
+  }
+
+  private start(rec: ProxyUpstream, opts: ProxyOptions, app?: ProxySession['app']): void {
     const session: ProxySession = {
       rec,
-      cmd,
-      conn,
-      queue: [...cmd.destinations],
+      opts,
+      app,
+      queue: [...opts.destinations],
       active: new Set(),
       failed: [],
-      provisionalTimeoutMs: parseProxyTimeout(cmd.provisionalTimeout),
+      provisionalTimeoutMs: parseProxyTimeout(opts.provisionalTimeout),
       redirects: 0,
       resolving: 0,
       stopped: false,
@@ -189,7 +226,7 @@ export class ProxyHandler {
   }
 
   private async startBranches(s: ProxySession): Promise<void> {
-    while (!s.done && !s.stopped && s.queue.length > 0 && (s.cmd.simultaneous || s.active.size === 0)) {
+    while (!s.done && !s.stopped && s.queue.length > 0 && (s.opts.simultaneous || s.active.size === 0)) {
       const dest = s.queue.shift() as string;
       const target = uriTarget(dest);
       // A destination that is not a SIP URI, or is the edge itself (a loop), is skipped like a failed one.
@@ -229,7 +266,7 @@ export class ProxyHandler {
       req.headers.prepend('Via', s.rec.topVia);
     }
     const branch = generateBranch();
-    if (s.cmd.remainInDialog) req.headers.prepend('Record-Route', `<sip:${local.hostport};lr>`);
+    if (s.opts.remainInDialog) req.headers.prepend('Record-Route', `<sip:${local.hostport};lr>`);
     req.headers.prepend('Via', `SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${branch}`);
     const mf = parseInt(req.headers.get('max-forwards') ?? '70', 10);
     req.headers.set('Max-Forwards', String(mf - 1));
@@ -258,7 +295,7 @@ export class ProxyHandler {
     const up: SipResponse = { ...res.msg, headers: res.msg.headers.clone() };
     up.headers.removeFirst('via');
     const invite = s.rec.req.method === 'INVITE';
-    if (s.cmd.remainInDialog) this.trackDialog(s, status, res.msg);
+    if (s.opts.remainInDialog) this.trackDialog(s, status, res.msg);
     if (status < 200) {
       b.provisional = true;
       b.provisionalTimer?.cancel();
@@ -273,7 +310,7 @@ export class ProxyHandler {
         return;
       }
       this.endBranch(s, b, status);
-      if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
+      this.report(s, res);
       s.rec.txn.respond(status, serialize(up));
       s.stopped = true;
       this.cancelActive(s);
@@ -283,8 +320,8 @@ export class ProxyHandler {
     this.endBranch(s, b, status);
     b.response = up;
     s.failed.push(b);
-    if (s.cmd.fullResponse) s.conn.reply(s.cmd.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
-    if (status < 400 && s.cmd.followRedirects && !s.stopped) {
+    this.report(s, res);
+    if (status < 400 && s.opts.followRedirects && !s.stopped) {
       const contacts = res.msg.headers.getValues('contact').map((c) => uriOf(c)).filter(Boolean);
       const room = Math.max(0, MAX_REDIRECTS - s.redirects);
       s.redirects += Math.min(room, contacts.length);
@@ -329,7 +366,12 @@ export class ProxyHandler {
     s.done = true;
     s.rec.onCancel = undefined;
     if (status) s.rec.txn.respond(status, buildServerResponse(s.rec.req, s.rec.topVia, status, reason, generateTag()));
-    s.conn.reply(s.cmd.msgId, 'OK', 'done');
+    s.app?.conn.reply(s.app.msgId, 'OK', 'done');
+  }
+
+  /** A final response from downstream, for an app that asked for full responses (`…|continue`). */
+  private report(s: ProxySession, res: NetworkResponse): void {
+    if (s.app?.fullResponse) s.app.conn.reply(s.app.msgId, 'OK', proxyResponseData(this.meta(res)), res.raw.toString('utf8'));
   }
 
   /** The upstream CANCELled: CANCEL every branch in progress (their 487s come back up), or end here if none is. */

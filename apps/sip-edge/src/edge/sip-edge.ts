@@ -28,8 +28,10 @@ export interface SipEdgeOptions {
   cdrs?: boolean;
   maxPendingPerApp?: number;
   externalIp?: string;
-  /** drachtio request-handlers in outbound mode: method → `tcp://host:port` of a listening srf app. */
+  /** drachtio request-handlers: method (or `*`) → `tcp://host:port` of a listening srf app, or an http(s) routing URL. */
   requestHandlers?: Record<string, string>;
+  /** HTTP method for http(s) request handlers (drachtio's `http-method`). */
+  requestHandlerHttpMethod?: 'GET' | 'POST';
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -71,7 +73,9 @@ export class SipEdge implements AppConnectionHandler {
     this.proxies = new ProxyHandler(ctx);
     const outbound =
       opts.requestHandlers && Object.keys(opts.requestHandlers).length
-        ? new OutboundConnector(opts.requestHandlers, this, opts.logger.child({ component: 'outbound' }))
+        ? new OutboundConnector(opts.requestHandlers, this, opts.logger.child({ component: 'outbound' }), 5000, {
+            httpMethod: opts.requestHandlerHttpMethod,
+          })
         : undefined;
     this.networkRequests = new NetworkRequestHandler(ctx, new CancelHandler(ctx), this.proxies, outbound);
     this.appResponses = new AppResponseHandler(ctx, bye);

@@ -61,6 +61,8 @@ export class AppConnection {
   private flushScheduled = false;
   /** Outbound mode: called once the app has authenticated on a connection the edge opened (§8). */
   onAuthenticated?: () => void;
+  /** Tags the app sent with `authenticate` (`authenticate|secret|tag1,tag2`), used by HTTP routing's `route` by tag. */
+  tags: readonly string[] = [];
   /** Requests relayed to this app and not finally answered yet (maintained by the edge). */
   pendingCount = 0;
   /**
@@ -198,7 +200,7 @@ export class AppConnection {
     if (!this.authenticated && f[1] !== 'authenticate') return this.refuse(msgId, 'not authenticated');
     switch (f[1]) {
       case 'authenticate':
-        return this.onAuthenticate(msgId, f[2] ?? '');
+        return this.onAuthenticate(msgId, f[2] ?? '', f[3] ?? '');
       case 'route':
         if (f[2]) this.handler.route(this, f[2]);
         return this.reply(msgId, 'OK');
@@ -216,9 +218,10 @@ export class AppConnection {
     }
   }
 
-  private onAuthenticate(msgId: string, secret: string): void {
+  private onAuthenticate(msgId: string, secret: string, tags: string): void {
     if (!this.handler.authenticate(secret)) return this.refuse(msgId, 'incorrect secret');
     this.authenticated = true;
+    this.tags = tags.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 32);
     clearTimeout(this.authTimer);
     const { external, local } = this.handler.hostports();
     this.reply(msgId, 'OK', `${external}|${EDGE_VERSION}|${local}`);
