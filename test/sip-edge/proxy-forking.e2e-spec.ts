@@ -1,5 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { DnsTestServer } from '../../apps/sip-edge/src/dns/testing/dns-test-server';
+import { configureTargetResolver } from '../../apps/sip-edge/src/edge/target-resolver';
+import { EDGE_SECRET, freeUdpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
 import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
 
 /** A UDP user agent that records what it receives and answers requests by hand. */
@@ -152,6 +154,30 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
     uas1.answer(edgePort, inv1, '487 Request Terminated');
     expect(statusOf(await uac.next((m) => m.includes('fork-6xx-1') && statusOf(m) >= 300, 'final at the UAC'))).toBe(603);
     expect(await appResults(id)).toEqual([603, 487]);
+  });
+
+  it('RFC 3263 failover: an SRV target that times out is followed by the next one of the same destination', async () => {
+    const dns = await DnsTestServer.start();
+    try {
+      const dead = await freeUdpPort();
+      configureTargetResolver({ servers: [dns.address], hosts: false, families: [4], transports: ['udp', 'tcp'], random: () => 0 });
+      dns.set('_sip._udp.pool.test', [
+        { type: 'SRV', priority: 10, weight: 0, port: dead, target: 'a.pool.test' },
+        { type: 'SRV', priority: 20, weight: 0, port: uas2.port, target: 'b.pool.test' },
+      ]);
+      dns.set('a.pool.test', [{ type: 'A', address: '127.0.0.1' }]);
+      dns.set('b.pool.test', [{ type: 'A', address: '127.0.0.1' }]);
+      const id = await proxied('fork-srv-1', {}, ['sip:svc@pool.test;transport=udp']);
+      // Timer B is 64·T1 = 3.2 s with T1 = 50 ms.
+      const inv = await uas2.next(isRequest('INVITE', 'fork-srv-1'), 'INVITE at the second SRV target', 6000);
+      uas2.answer(edgePort, inv, '200 OK', [`Contact: <${uas2.uri}>`]);
+      await uac.next(isResponse(200, 'fork-srv-1'), '200 at the UAC');
+      expect(await appResults(id)).toEqual([200]);
+      expect(uas1.got.filter(isRequest('INVITE', 'fork-srv-1'))).toEqual([]);
+    } finally {
+      configureTargetResolver({ transports: ['udp', 'tcp'] });
+      await dns.close();
+    }
   });
 
   it('a CANCEL from upstream CANCELs every ringing branch; the UAC gets 200 and a 487', async () => {

@@ -10,7 +10,7 @@ import type { ServerTransaction } from '../transaction/server-transaction';
 import { tagOf, uriOf } from './outgoing-message';
 import { ProxiedDialogs } from './proxied-dialogs';
 import { buildServerResponse } from './response-builder';
-import { resolveTarget, uriTarget } from './target-resolver';
+import { resolveTarget, resolveTargets, uriTarget } from './target-resolver';
 import type { RequestKeyParts } from '../transaction/transaction-layer';
 import type { TimerHandle } from '../transaction/timer-wheel';
 import type { SipPeer } from '../transaction/transaction-types';
@@ -21,6 +21,8 @@ interface ProxyBranch {
   branch: string;
   txn: ClientTransaction;
   provisional: boolean;
+  /** Further addresses of the same destination (RFC 3263 §4.3), tried if this one times out or fails. */
+  spares: SipPeer[];
   /** Final status, once one arrived (or 408/503 for a local failure). */
   status: number;
   response?: SipResponse;
@@ -235,9 +237,9 @@ export class ProxyHandler {
         continue;
       }
       s.resolving++;
-      const peer = await resolveTarget(dest).finally(() => s.resolving--);
-      if (!peer || s.done || s.stopped) continue;
-      this.attempt(s, dest, peer);
+      const peers = await resolveTargets(dest).finally(() => s.resolving--);
+      if (peers.length === 0 || s.done || s.stopped) continue;
+      this.attempt(s, dest, peers[0], peers.slice(1));
     }
     this.settle(s);
   }
@@ -258,7 +260,7 @@ export class ProxyHandler {
     this.finish(s, 503, 'Service Unavailable');
   }
 
-  private attempt(s: ProxySession, dest: string, peer: SipPeer): void {
+  private attempt(s: ProxySession, dest: string, peer: SipPeer, spares: SipPeer[]): void {
     const local = this.ctx.local(peer.proto);
     const req: SipRequest = { ...s.rec.req, uri: dest, headers: s.rec.req.headers.clone() };
     if (s.rec.topVia) {
@@ -271,7 +273,7 @@ export class ProxyHandler {
     const mf = parseInt(req.headers.get('max-forwards') ?? '70', 10);
     req.headers.set('Max-Forwards', String(mf - 1));
     const buf = serialize(req);
-    const b = { uri: dest, branch, provisional: false, status: 0 } as ProxyBranch;
+    const b = { uri: dest, branch, provisional: false, spares, status: 0 } as ProxyBranch;
     const tu: ClientTransactionUser = {
       onResponse: (_t, status, response) => this.onResponse(s, b, status, response as NetworkResponse),
       onFailure: (_t, status) => this.onFailure(s, b, status),
@@ -350,6 +352,8 @@ export class ProxyHandler {
   private onFailure(s: ProxySession, b: ProxyBranch, status: 408 | 503): void {
     if (s.done || !s.active.has(b)) return;
     this.endBranch(s, b, status);
+    // The next address of the same destination (a lower-priority SRV target, another A record).
+    if (b.spares.length > 0 && !s.stopped) return this.attempt(s, b.uri, b.spares[0], b.spares.slice(1));
     s.failed.push(b);
     this.settle(s);
   }
