@@ -33,6 +33,15 @@ export class DialogStore {
     return undefined;
   }
 
+  /**
+   * A confirmed dialog the peer created with that From tag: a request without To-tag that matches one is
+   * not new (sofia's leg_find matches it loosely; drachtio answers such an INVITE 491).
+   */
+  confirmedUas(callId: string, fromTag: string): Dialog | undefined {
+    const d = this.byId.get(dialogId(callId, fromTag));
+    return d && d.role === 'uas' && d.state === 'confirmed' ? d : undefined;
+  }
+
   /** Any dialog with that Call-ID (for an app request whose Call-ID belongs to a dialog, §3.4). */
   findByCallId(callId: string): Dialog | undefined {
     for (const d of this.byId.values()) if (d.callId === callId && d.state === 'confirmed') return d;

@@ -30,6 +30,8 @@ export class Dialog {
   ownerId = 0;
   /** Last ACK we sent for a 2xx, re-sent when that 2xx is retransmitted. */
   lastAck?: { cseq: number; text: Buffer; peer: SipPeer };
+  /** Txn id of the app's INVITE in this dialog still waiting for a final response (an app BYE CANCELs it). */
+  pendingInviteTxnId?: string;
 
   constructor(
     readonly id: string,

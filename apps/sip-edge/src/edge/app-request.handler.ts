@@ -7,6 +7,7 @@ import { AppMessage, getHeader, replaceLocalhost } from './app-message';
 import type { ClientRequestRecord, EdgeContext } from './edge-context';
 import { buildInDialogRequest } from './in-dialog-request';
 import { asNameAddr, assemble, contentTypeFor, tagOf, withoutTag } from './outgoing-message';
+import { sendCancel } from './cancel-request';
 import type { ClientResponseRelay } from './client-response.relay';
 import { dialogPeer, resolveTarget, uriTarget } from './target-resolver';
 
@@ -123,6 +124,7 @@ export class AppRequestHandler {
       return conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, txnId)), req.buf.toString('utf8'));
     }
     if (method === 'INVITE') dialog.inviteCSeq = cseq;
+    if (method === 'BYE') this.cancelPendingInvite(dialog);
     const rec = this.startClient(conn, method, peer, req.buf, { ...req, callId: dialog.callId }, dialog);
     rec.dialogId = dialog.id;
     if (method === 'BYE') {
@@ -132,19 +134,26 @@ export class AppRequestHandler {
     conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, rec.txnId)), req.buf.toString('utf8'));
   }
 
+  /**
+   * A BYE while the app's INVITE in this dialog (usually a re-INVITE) has no final response: drachtio
+   * CANCELs that INVITE first and forgets it, so the app hears nothing more about it
+   * (doSendRequestInsideDialog: nta_outgoing_cancel, clearRIPByDialogId).
+   */
+  private cancelPendingInvite(dialog: Dialog): void {
+    const inv = dialog.pendingInviteTxnId ? this.ctx.pendingClient.get(dialog.pendingInviteTxnId) : undefined;
+    dialog.pendingInviteTxnId = undefined;
+    if (!inv || inv.final || inv.method !== 'INVITE') return;
+    this.ctx.pendingClient.delete(inv.txnId);
+    this.relay.abandon(inv);
+  }
+
   /** `sip|<INVITE txn id>|` + CANCEL: cancel the app's own INVITE (§3.4) [T08]. */
   private cancel(conn: AppConnection, cmd: AppSipCommand): void {
     const inv = this.ctx.pendingClient.get(cmd.txnId);
     if (!inv || inv.method !== 'INVITE' || inv.conn !== conn) {
       return conn.reply(cmd.msgId, 'NOK', `unable to cancel unknown transaction id: ${cmd.txnId}`);
     }
-    const stack: Array<[string, string]> = [['Via', inv.via]];
-    for (const r of inv.routes) stack.push(['Route', r]);
-    stack.push(['Max-Forwards', '70'], ['From', inv.from], ['To', inv.to], ['Call-ID', inv.callId], ['CSeq', `${inv.cseq} CANCEL`]);
-    const buf = assemble(`CANCEL ${inv.uri} SIP/2.0`, stack, [], Buffer.alloc(0));
-    const branch = /branch=([^;\s,]+)/.exec(inv.via)?.[1] ?? generateBranch();
-    // The 200 to a CANCEL is never passed up (srf keeps no callback for it, §5).
-    this.ctx.tl.createClient(branch, 'CANCEL', inv.peer, buf, { onResponse: () => undefined, onFailure: () => undefined });
+    const buf = sendCancel(this.ctx, inv);
     const local = this.ctx.local(inv.peer.proto);
     conn.replySent(cmd.msgId, requestSentData(this.sentMeta(buf, inv.peer.proto, local, randomUUID())), buf.toString('utf8'));
   }
@@ -176,6 +185,7 @@ export class AppRequestHandler {
     const buildAck = method === 'INVITE' ? (res: unknown) => this.relay.buildNon2xxAck(rec, res) : undefined;
     rec.txn = this.ctx.tl.createClient(parts.branch, method, peer, buf, this.relay, buildAck);
     rec.txn.context = rec;
+    if (method === 'INVITE' && dialog) dialog.pendingInviteTxnId = rec.txnId;
     return rec;
   }
 

@@ -1,8 +1,9 @@
 import { AckWait } from '../dialog/ack-wait';
 import { Dialog, dialogId } from '../dialog/dialog';
 import { generateTag } from '../sip/message';
+import type { ServerTransaction } from '../transaction/server-transaction';
 import type { AppConnection, AppSipCommand } from '../wire/app-connection';
-import { responseSentData } from '../wire/wire-format';
+import { responseSentData, type WireMeta } from '../wire/wire-format';
 import { AppMessage, getHeader, replaceLocalhost } from './app-message';
 import type { EdgeContext, ServerRequestRecord } from './edge-context';
 import { asNameAddr, contentTypeFor, tagOf, uriOf, withoutTag } from './outgoing-message';
@@ -11,8 +12,21 @@ import { BYE_REASON_ACK_TIMEOUT, UnsolicitedBye } from './unsolicited-bye';
 
 const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE']);
 
+/** The final response an app sent to a new INVITE, kept until the ACK so a second one can be answered. */
+interface SentFinal {
+  conn: AppConnection;
+  txn: ServerTransaction;
+  status: number;
+  buf: Buffer;
+  meta: WireMeta;
+  dialogId: string;
+}
+
 /** An app's response to a request the edge relayed (`sip|<txn id>|` + status line), §3.4 and §6. */
 export class AppResponseHandler {
+  /** By txn id: new INVITEs answered with a final response and not yet ACKed (drachtio's invite in progress). */
+  private readonly sentFinals = new Map<string, SentFinal>();
+
   constructor(
     private readonly ctx: EdgeContext,
     private readonly bye: UnsolicitedBye,
@@ -20,7 +34,10 @@ export class AppResponseHandler {
 
   handle(conn: AppConnection, cmd: AppSipCommand, msg: AppMessage): void {
     const rec = this.ctx.pendingServer.get(cmd.txnId);
-    if (!rec || rec.conn !== conn) return conn.reply(cmd.msgId, 'NOK', 'Response not sent due to unknown transaction');
+    if (!rec || rec.conn !== conn) {
+      if (this.echoSentFinal(conn, cmd)) return;
+      return conn.reply(cmd.msgId, 'NOK', 'Response not sent due to unknown transaction');
+    }
     const { req, txn } = rec;
     const status = msg.status;
     const local = this.ctx.local(rec.source.proto);
@@ -78,7 +95,35 @@ export class AppResponseHandler {
       txnId: rec.txnId,
       dialogId: dialog && (isDialogMethod || rec.dialog) ? dialog.id : '',
     };
+    if (status >= 200 && isDialogMethod && req.method === 'INVITE') {
+      this.rememberFinal(rec.txnId, { conn, txn, status, buf, meta, dialogId: dialog?.id ?? '' });
+    }
     conn.reply(cmd.msgId, 'OK', responseSentData(meta), buf.toString('utf8'));
+  }
+
+  /**
+   * A response to a new INVITE that already has its final one is not sent; while the INVITE is still
+   * waiting for its ACK the app gets `OK` with the earlier response echoed and an empty dialog id
+   * (doRespondToSipRequest, invite-in-progress branch). After the ACK it is an unknown transaction.
+   */
+  private echoSentFinal(conn: AppConnection, cmd: AppSipCommand): boolean {
+    const sent = this.sentFinals.get(cmd.txnId);
+    if (!sent || sent.conn !== conn) return false;
+    const waiting =
+      sent.status < 300 ? this.ctx.ackWaits.get(sent.dialogId)?.inviteTxnId === cmd.txnId : sent.txn.state === 'completed';
+    if (!waiting) {
+      this.sentFinals.delete(cmd.txnId);
+      return false;
+    }
+    conn.reply(cmd.msgId, 'OK', responseSentData({ ...sent.meta, dialogId: '' }), sent.buf.toString('utf8'));
+    return true;
+  }
+
+  /** Kept until the ACK (2xx: the ACK wait ends; otherwise Timer H bounds it, the transaction keeps the buffer anyway). */
+  private rememberFinal(txnId: string, sent: SentFinal): void {
+    this.sentFinals.set(txnId, sent);
+    if (sent.status < 300 && this.ctx.ackWaits.get(sent.dialogId)?.inviteTxnId === txnId) return;
+    this.ctx.tl.wheel.schedule(64 * this.ctx.timers.t1, () => this.sentFinals.delete(txnId));
   }
 
   private createUasDialog(rec: ServerRequestRecord, conn: AppConnection, contact: string): Dialog {
@@ -129,6 +174,7 @@ export class AppResponseHandler {
       () => this.bye.send(dialog, BYE_REASON_ACK_TIMEOUT),
       () => {
         if (this.ctx.ackWaits.get(dialog.id) === wait) this.ctx.ackWaits.delete(dialog.id);
+        this.sentFinals.delete(rec.txnId);
       },
     );
     this.ctx.ackWaits.set(dialog.id, wait);

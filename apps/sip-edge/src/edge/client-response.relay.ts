@@ -1,7 +1,8 @@
-import { generateTag, parseVia, SipResponse } from '../sip/message';
+import { generateBranch, generateTag, parseVia, SipResponse } from '../sip/message';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction';
 import type { RemoteInfo } from '../transport/transport';
 import type { ClientRequestRecord, EdgeContext } from './edge-context';
+import { sendCancel } from './cancel-request';
 import { assemble, tagOf, uriOf } from './outgoing-message';
 
 /** A response as it came off the network, handed through the client transaction to the relay. */
@@ -18,7 +19,20 @@ const REASONS: Record<number, string> = { 408: 'Request Timeout', 503: 'Service 
  * the app with the request's txn id (and dialog id for INVITE/SUBSCRIBE and in-dialog requests) [T05] [T09].
  */
 export class ClientResponseRelay implements ClientTransactionUser {
+  /**
+   * INVITEs cancelled because the app sent BYE meanwhile: their responses no longer reach the app. The
+   * value says whether the CANCEL still waits for a provisional response (RFC 3261 §9.1, as sofia does).
+   */
+  private readonly abandoned = new WeakMap<ClientRequestRecord, { cancelOnProvisional: boolean }>();
+
   constructor(private readonly ctx: EdgeContext) {}
+
+  /** Cancels an app INVITE and keeps its responses from the app (see AppRequestHandler.cancelPendingInvite). */
+  abandon(rec: ClientRequestRecord): void {
+    const proceeding = rec.txn.state === 'proceeding';
+    if (proceeding) sendCancel(this.ctx, rec);
+    this.abandoned.set(rec, { cancelOnProvisional: !proceeding });
+  }
 
   /** Routes a response from the network to its client transaction (§17.1.3): top Via branch + CSeq method. */
   dispatch(msg: SipResponse, raw: Buffer, source: RemoteInfo): boolean {
@@ -38,6 +52,9 @@ export class ClientResponseRelay implements ClientTransactionUser {
     if (!rec) return;
     const { msg, raw, source } = response as NetworkResponse;
     const dialog = rec.dialog;
+    if (status >= 200 && dialog?.pendingInviteTxnId === rec.txnId) dialog.pendingInviteTxnId = undefined;
+    const abandoned = this.abandoned.get(rec);
+    if (abandoned) return this.onAbandonedResponse(rec, abandoned, status, msg);
     if (dialog && rec.dialogId === dialog.id && (rec.method === 'INVITE' || rec.method === 'SUBSCRIBE')) {
       if (status >= 200 && status < 300 && rec.final) {
         // A retransmitted 2xx: our ACK got lost, send it again (RFC 6026 §8.4); the app saw it already.
@@ -75,6 +92,8 @@ export class ClientResponseRelay implements ClientTransactionUser {
     if (!rec) return;
     rec.final = true;
     this.ctx.pendingClient.delete(rec.txnId);
+    if (rec.dialog?.pendingInviteTxnId === rec.txnId) rec.dialog.pendingInviteTxnId = undefined;
+    if (this.abandoned.has(rec)) return;
     if (rec.dialog && rec.dialog.state === 'early') this.failDialog(rec);
     const text = assemble(
       `SIP/2.0 ${status} ${REASONS[status]}`,
@@ -92,6 +111,31 @@ export class ClientResponseRelay implements ClientTransactionUser {
       { source: 'network', bytes: 0, proto: rec.peer.proto, address: '', port: 0, txnId: rec.txnId, dialogId: rec.dialogId },
       text.toString('utf8'),
     );
+  }
+
+  /**
+   * A response to an abandoned INVITE: the first provisional lets the delayed CANCEL go; a 2xx that
+   * crossed the CANCEL is ACKed (the BYE is already out; sofia ACKs such orphan 2xx too). Nothing reaches the app.
+   */
+  private onAbandonedResponse(rec: ClientRequestRecord, state: { cancelOnProvisional: boolean }, status: number, msg: SipResponse): void {
+    if (status < 200) {
+      if (state.cancelOnProvisional) {
+        state.cancelOnProvisional = false;
+        sendCancel(this.ctx, rec);
+      }
+      return;
+    }
+    rec.final = true;
+    if (status >= 300) return;
+    const contact = msg.headers.get('contact');
+    const target = contact ? uriOf(contact) : rec.uri;
+    const branch = generateBranch();
+    const via = rec.via.replace(/branch=[^;\s,]+/, `branch=${branch}`);
+    const stack: Array<[string, string]> = [['Via', via]];
+    for (const r of rec.routes) stack.push(['Route', r]);
+    stack.push(['Max-Forwards', '70'], ['From', rec.from], ['To', msg.headers.get('to') ?? rec.to], ['Call-ID', rec.callId]);
+    stack.push(['CSeq', `${rec.cseq} ACK`]);
+    this.ctx.send(rec.peer, assemble(`ACK ${target} SIP/2.0`, stack, [], Buffer.alloc(0)));
   }
 
   /** ACK for a non-2xx final response: same branch, To from the response (§17.1.1.3). */

@@ -20,6 +20,9 @@ function slowViaKey(value: string): ViaKey | undefined {
 /** Methods that cannot start a dialog-less transaction here: drachtio answers them 481 (§10.11). */
 const NEEDS_DIALOG = new Set(['BYE', 'UPDATE', 'PRACK']);
 
+/** The only methods drachtio hands to an app outside a dialog; others (REFER …) get no answer (§10.11). */
+const NEW_REQUEST_METHODS = new Set(['INVITE', 'REGISTER', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+
 /** Requests from the network: transaction matching, then hand-off to the app that should see them. */
 export class NetworkRequestHandler {
   constructor(
@@ -71,6 +74,11 @@ export class NetworkRequestHandler {
     if (req.method === 'ACK') return this.onAck(raw, source, via.host, parts);
     if (parts.toTag) return this.inDialog(req, raw, source, via.host, parts);
     if (NEEDS_DIALOG.has(req.method)) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
+    if (!NEW_REQUEST_METHODS.has(req.method)) return this.ctx.metrics.drops.inc({ reason: 'method' });
+    // An INVITE without To-tag for a dialog that is already up (drachtio processRequestInsideDialog).
+    if (req.method === 'INVITE' && this.ctx.dialogs.confirmedUas(callId, parts.fromTag)) {
+      return this.stateless(req, raw, source, via.host, 491, 'Request Pending');
+    }
     const txn = this.ctx.tl.createServer(parts, source);
     const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
