@@ -21,7 +21,8 @@ interface Call {
 
 /**
  * Behaviours drachtio-server has on its own (wire protocol §6, §10), each driven by a real srf app and a raw
- * UDP peer. T1 = 50 ms so that the INVITE transaction is gone 3.2 s after its 2xx.
+ * UDP peer. T1 = 50 ms so that the INVITE transaction is gone 3.2 s after its 2xx; session-timer delays
+ * are scaled by 0.02, so drachtio's 90 s minimum interval becomes 1.8 s (refresh after 0.9 ± 0.1 s).
  */
 describe('sip-edge: drachtio-server parity', () => {
   let edge: TestEdge;
@@ -33,7 +34,7 @@ describe('sip-edge: drachtio-server parity', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    edge = await startTestEdge({ t1: 50 });
+    edge = await startTestEdge({ t1: 50, sessionTimerScale: 0.02 });
     app = await connectSrf(edge.adminPort, (srf) => {
       srf.use('invite', (req, res, next) => {
         if (!req.uri.startsWith('sip:twice@')) return next();
@@ -216,6 +217,89 @@ describe('sip-edge: drachtio-server parity', () => {
       peer.respond(cancel, 200, 'OK', edgePort());
       peer.respond(reinvite, 487, 'Request Terminated', edgePort());
       await peer.next(fromApp(inv, 'ACK'), 'ACK for the 487');
+    });
+  });
+
+  describe('session timers (RFC 4028)', () => {
+    const EXPIRED = 'SIP;cause=200;text="Session timer expired"';
+
+    it('edge as refresher (the caller asked refresher=uas): re-INVITEs with the app SDP at half the interval, BYE when one fails', async () => {
+      const started = Date.now();
+      const { call, ok } = await invite('st-edge-refreshes', ['Supported: timer', 'Session-Expires: 90;refresher=uas']);
+      expect(ok.header('session-expires')).toBe('90;refresher=uas');
+      ack(call);
+      const refresh = await peer.next(incoming(call, 'INVITE'), 'refresh re-INVITE', 4000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(750); // (45 s − 5 s) × 0.02 after the 200
+      expect(refresh.header('session-expires')).toBe('90;refresher=uac');
+      expect(refresh.header('min-se')).toBe('90');
+      expect(refresh.header('to')).toContain(`tag=${call.fromTag}`);
+      expect(refresh.header('contact')).toBeDefined();
+      expect(refresh.body).toBe(APP_SDP);
+      peer.respond(refresh, 200, 'OK', edgePort(), [`Contact: <sip:caller@${peer.hostport}>`, 'Session-Expires: 90;refresher=uac'], PEER_SDP);
+      const ack200 = await peer.next(incoming(call, 'ACK'), 'ACK for the refresh 200');
+      expect(ack200.cseq).toBe(refresh.cseq);
+      const again = await peer.next(incoming(call, 'INVITE'), 'second refresh re-INVITE', 4000);
+      expect(again.cseq).toBeGreaterThan(refresh.cseq);
+      peer.respond(again, 488, 'Not Acceptable Here', edgePort());
+      await peer.next(incoming(call, 'ACK'), 'ACK for the 488');
+      await expectBye(call, EXPIRED);
+      await waitUntil(() => log.events.includes('destroyed-by-peer:st-edge-refreshes'), 2000, 'unsolicited BYE at the app');
+      expect(log.events).not.toContain('modify:st-edge-refreshes');
+    });
+
+    it('caller as refresher: 422 below Min-SE, a refresh re-arms the timer, silence ends the call with BYE "Session timer expired"', async () => {
+      const { call, ok } = await invite('st-caller-refreshes', ['Supported: timer', 'Session-Expires: 90;refresher=uac']);
+      expect(ok.header('session-expires')).toBe('90;refresher=uac');
+      ack(call);
+      await new Promise((r) => setTimeout(r, 300));
+      peer.send(request(call, 'INVITE', 2, { toTag: call.toTag, extra: ['Session-Expires: 30;refresher=uac'], body: PEER_SDP }), edgePort());
+      const tooSmall = await peer.next(response(call, 422, 'INVITE'), '422 to a 30 s refresh');
+      expect(tooSmall.header('min-se')).toBe('90');
+      ack(call, 2);
+      peer.send(request(call, 'INVITE', 3, { toTag: call.toTag, extra: ['Session-Expires: 90;refresher=uac'], body: PEER_SDP }), edgePort());
+      await peer.next(response(call, 200, 'INVITE'), '200 to the refresh');
+      const refreshed = Date.now();
+      ack(call, 3);
+      expect(log.events.filter((e) => e === 'modify:st-caller-refreshes')).toHaveLength(1);
+      await expectBye(call, EXPIRED);
+      expect(Date.now() - refreshed).toBeGreaterThanOrEqual(1500); // 90 s × 0.02 after the refresh, not after the 200
+      await waitUntil(() => log.events.includes('destroyed-by-peer:st-caller-refreshes'), 2000, 'unsolicited BYE at the app');
+      expect(peer.all(incoming(call, 'INVITE'))).toHaveLength(0);
+    });
+
+    it('an offer without refresher is left alone (drachtio default-refresher "none"), and a call that ends stops its timer', async () => {
+      const plain = await invite('st-no-refresher', ['Session-Expires: 90']);
+      expect(plain.ok.header('session-expires')).toBeUndefined();
+      ack(plain.call);
+      const timed = await invite('st-ended', ['Session-Expires: 90;refresher=uas']);
+      ack(timed.call);
+      peer.send(request(timed.call, 'BYE', 2, { toTag: timed.call.toTag }), edgePort());
+      await peer.next(response(timed.call, 200, 'BYE'), '200 to the BYE');
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(peer.all((m) => m.isRequest && (isFor(plain.call)(m) || isFor(timed.call)(m)))).toHaveLength(0);
+      peer.send(request(plain.call, 'BYE', 2, { toTag: plain.call.toTag }), edgePort());
+      await peer.next(response(plain.call, 200, 'BYE'), '200 to the BYE');
+    });
+
+    it('app as caller: a 200 with Session-Expires and no refresher makes the edge refresh with the offered SDP', async () => {
+      const pending = app.createUAC(`sip:st-uas@${peer.hostport}`, { localSdp: APP_SDP });
+      const inv = await peer.next((m) => m.isRequest && m.method === 'INVITE' && m.startLine.includes('sip:st-uas@'), 'INVITE from the app');
+      peer.respond(inv, 200, 'OK', edgePort(), [`Contact: <sip:st-uas@${peer.hostport}>`, 'Session-Expires: 90'], PEER_SDP, 'uas-st');
+      const dialog = await pending;
+      const sameCall = (m: SipText) => m.header('call-id') === inv.header('call-id');
+      await peer.next((m) => sameCall(m) && m.method === 'ACK', 'ACK from the app');
+      const refresh = await peer.next((m) => sameCall(m) && m.isRequest && m.method === 'INVITE', 'refresh re-INVITE', 4000);
+      expect(refresh.header('session-expires')).toBe('90;refresher=uac');
+      expect(refresh.body).toBe(APP_SDP);
+      expect(refresh.header('from')).toBe(inv.header('from'));
+      peer.respond(refresh, 200, 'OK', edgePort(), [`Contact: <sip:st-uas@${peer.hostport}>`], PEER_SDP, 'uas-st');
+      await peer.next((m) => sameCall(m) && m.method === 'ACK' && m.cseq === refresh.cseq, 'ACK for the refresh');
+      // The 200 carried no Session-Expires: the session timer stops (drachtio re-arms only from one).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(peer.all((m) => sameCall(m) && m.isRequest && m.method === 'INVITE')).toHaveLength(2);
+      dialog.destroy();
+      const bye = await peer.next((m) => sameCall(m) && m.isRequest && m.method === 'BYE', 'BYE from the app');
+      peer.respond(bye, 200, 'OK', edgePort());
     });
   });
 

@@ -15,7 +15,16 @@ export interface TestEdge {
 
 /** An in-process edge on free loopback ports (UDP + TCP by default). */
 export async function startTestEdge(
-  opts: { contacts?: string[]; tls?: TlsSettings; t1?: number; cdrs?: boolean; adminTls?: boolean; requestHandlers?: Record<string, string> } = {},
+  opts: {
+    contacts?: string[];
+    tls?: TlsSettings;
+    t1?: number;
+    cdrs?: boolean;
+    adminTls?: boolean;
+    requestHandlers?: Record<string, string>;
+    /** Multiplies RFC 4028 session-timer delays (drachtio's 90 s minimum is too slow for a test). */
+    sessionTimerScale?: number;
+  } = {},
 ): Promise<TestEdge> {
   const runtime = await startEdgeRuntime({
     contacts: opts.contacts ?? ['sip:127.0.0.1:0;transport=udp', 'sip:127.0.0.1:0;transport=tcp'],
@@ -31,6 +40,7 @@ export async function startTestEdge(
     requestHandlers: opts.requestHandlers,
     logger: createLogger('sip-edge-test', process.env.EDGE_TEST_LOG ?? 'silent'),
   });
+  if (opts.sessionTimerScale !== undefined) runtime.edge.ctx.sessionTimers.scale = opts.sessionTimerScale;
   return {
     runtime,
     adminPort: runtime.adminPort,

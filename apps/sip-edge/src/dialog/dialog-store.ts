@@ -18,6 +18,7 @@ export class DialogStore {
 
   remove(dialog: Dialog): void {
     dialog.state = 'terminated';
+    dialog.stopSessionTimer();
     if (this.byId.get(dialog.id) === dialog) this.byId.delete(dialog.id);
   }
 
@@ -56,6 +57,7 @@ export class DialogStore {
   }
 
   clear(): void {
+    for (const d of this.byId.values()) d.stopSessionTimer();
     this.byId.clear();
   }
 }

@@ -1,6 +1,16 @@
+import type { TimerHandle } from '../transaction/timer-wheel';
 import type { SipPeer } from '../transaction/transaction-types';
 
 export type DialogRole = 'uac' | 'uas';
+/** Who must refresh the session (RFC 4028): we send re-INVITEs, or they must and we end a stale one. */
+export type SessionRefresher = 'us' | 'them';
+
+/** An armed RFC 4028 session timer: fires at half the interval as refresher, at its end otherwise. */
+export interface SessionTimerState {
+  secs: number;
+  refresher: SessionRefresher;
+  handle: TimerHandle;
+}
 export type DialogState = 'early' | 'confirmed' | 'failed' | 'terminated';
 
 /**
@@ -30,6 +40,9 @@ export class Dialog {
   ownerId = 0;
   /** Last ACK we sent for a 2xx, re-sent when that 2xx is retransmitted. */
   lastAck?: { cseq: number; text: Buffer; peer: SipPeer };
+  /** Our last SDP offer or answer; a session refresh re-sends it (drachtio notifyRefreshDialog). */
+  localSdp?: { body: Buffer; contentType: string };
+  sessionTimer?: SessionTimerState;
   /** Txn id of the app's INVITE in this dialog still waiting for a final response (an app BYE CANCELs it). */
   pendingInviteTxnId?: string;
 
@@ -39,6 +52,11 @@ export class Dialog {
     readonly callId: string,
     readonly localTag: string,
   ) {}
+
+  stopSessionTimer(): void {
+    this.sessionTimer?.handle.cancel();
+    this.sessionTimer = undefined;
+  }
 
   nextLocalCSeq(): number {
     if (this.localCSeq === 0) this.localCSeq = Math.floor(Math.random() * 100_000_000) + 1;

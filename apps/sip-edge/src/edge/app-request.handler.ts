@@ -83,6 +83,7 @@ export class AppRequestHandler {
       dialog.inviteCSeq = cseq;
       dialog.localContact = contact ? asNameAddr(contact) : '';
       dialog.ownerId = conn.id;
+      if (method === 'INVITE' && msg.body.length > 0) dialog.localSdp = { body: msg.body, contentType: contentType ?? '' };
       this.ctx.dialogs.add(dialog);
     }
     const rec = this.startClient(conn, method, peer, buf, { uri: msg.uri, via, from, to, callId, cseq, routes: [], branch }, dialog);
@@ -124,6 +125,9 @@ export class AppRequestHandler {
       return conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, txnId)), req.buf.toString('utf8'));
     }
     if (method === 'INVITE') dialog.inviteCSeq = cseq;
+    if (method === 'INVITE' && msg.body.length > 0 && contentType === 'application/sdp') {
+      dialog.localSdp = { body: msg.body, contentType };
+    }
     if (method === 'BYE') this.cancelPendingInvite(dialog);
     const rec = this.startClient(conn, method, peer, req.buf, { ...req, callId: dialog.callId }, dialog);
     rec.dialogId = dialog.id;

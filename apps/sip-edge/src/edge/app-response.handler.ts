@@ -59,6 +59,11 @@ export class AppResponseHandler {
       msg.headers.push({ name: 'RSeq', key: 'rseq', value: String(rec.rseq) });
     }
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
+    const sessionTimer =
+      status === 200 && req.method === 'INVITE' && isDialogMethod
+        ? this.ctx.sessionTimers.answerInvite(req, getHeader(msg, 'session-expires'))
+        : undefined;
+    if (sessionTimer?.header) msg.headers.push(sessionTimer.header);
     const buf = buildServerResponse(req, rec.topVia, status, msg.reason, rec.toTag, {
       contact: contact ? asNameAddr(contact) : undefined,
       headers: msg.headers,
@@ -72,6 +77,10 @@ export class AppResponseHandler {
     let dialog = rec.dialog;
     if (isDialogMethod && status > 100 && status < 300 && !dialog) dialog = this.createUasDialog(rec, conn, contact ?? '');
     if (dialog && isDialogMethod && status >= 200 && status < 300) dialog.state = 'confirmed';
+    if (dialog && req.method === 'INVITE' && msg.body.length > 0) {
+      dialog.localSdp = { body: msg.body, contentType: contentType ?? dialog.localSdp?.contentType ?? '' };
+    }
+    if (dialog && sessionTimer) this.ctx.sessionTimers.arm(dialog, sessionTimer.secs, sessionTimer.refresher);
     if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
     if (reliable1xx && dialog && rec.rseq) this.awaitPrack(rec, dialog, buf, rec.rseq);
     if (status >= 200) for (const wait of rec.prackWaits?.splice(0) ?? []) wait.cancel();

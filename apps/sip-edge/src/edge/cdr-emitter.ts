@@ -3,7 +3,7 @@ import type { EdgeContext } from './edge-context';
 
 export type CdrType = 'attempt' | 'start' | 'stop';
 export type CdrRole = 'uac' | 'uas';
-export type CdrStopReason = 'call-rejected' | 'call-canceled' | 'normal-release';
+export type CdrStopReason = 'call-rejected' | 'call-canceled' | 'normal-release' | 'session-expired';
 
 /**
  * drachtio's CDR frames (§4.2) [T12]: `cdr:attempt|<source>|<time>`, `cdr:start|…|<role>`,

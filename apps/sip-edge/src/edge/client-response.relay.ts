@@ -62,6 +62,7 @@ export class ClientResponseRelay implements ClientTransactionUser {
         return;
       }
       this.updateDialog(rec, msg, source, status);
+      if (rec.method === 'INVITE' && status === 200) this.ctx.sessionTimers.onUacAnswer(dialog, msg);
       // CDRs describe the call, not re-INVITEs inside it.
       if (rec.method === 'INVITE' && status >= 200 && rec.txnId === dialog.inviteTxnId) {
         if (status < 300) this.ctx.cdr.start('network', 'uac', raw.toString('utf8'));

@@ -15,6 +15,7 @@ import type { AppConnection } from '../wire/app-connection';
 import { AppRouter } from '../wire/app-router';
 import { CdrEmitter } from './cdr-emitter';
 import type { EdgeMetrics } from './edge-metrics';
+import { SessionTimers } from './session-timer';
 
 /** What the edge needs from the transport layer (TransportManager satisfies it). */
 export interface TransportPort {
@@ -103,6 +104,8 @@ export class EdgeContext {
   readonly metrics: EdgeMetrics;
   readonly timers: SipTimerConfig;
   readonly cdr: CdrEmitter;
+  /** RFC 4028 timers of the apps' dialogs (drachtio arms them itself, §6). */
+  readonly sessionTimers = new SessionTimers(this);
   private readonly transport: TransportPort;
   private readonly maxPendingPerApp: number;
   private readonly externalIp?: string;

@@ -150,6 +150,7 @@ export class NetworkRequestHandler {
     const txn = this.ctx.tl.createServer(parts, source);
     const { text, topVia } = stampTopVia(raw.toString('utf8'), viaHost, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, topVia, 100, 'Trying', ''));
+    if (this.ctx.sessionTimers.refusesPeerRefresh(dialog, req, txn, topVia)) return;
     // A target refresh over a connection-oriented transport: keep answering over that connection.
     if (source.connectionId) dialog.peer = { proto: source.proto, address: source.address, port: source.port, connectionId: source.connectionId };
     const rec: ServerRequestRecord = {
