@@ -103,6 +103,7 @@ export class OutboundConnector {
     const fail = (reason: string) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       this.logger.warn({ method, target, reason }, 'outbound app connection failed');
       socket.destroy();
       failed();
