@@ -180,6 +180,32 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
     }
   });
 
+  it('RFC 3263 failover for an app’s own request: the next SRV target after a timeout, same txn id for the app', async () => {
+    const dns = await DnsTestServer.start();
+    try {
+      const dead = await freeUdpPort();
+      configureTargetResolver({ servers: [dns.address], hosts: false, families: [4], transports: ['udp', 'tcp'], random: () => 0 });
+      dns.set('_sip._udp.pool2.test', [
+        { type: 'SRV', priority: 10, weight: 0, port: dead, target: 'a.pool2.test' },
+        { type: 'SRV', priority: 20, weight: 0, port: uas1.port, target: 'b.pool2.test' },
+      ]);
+      dns.set('a.pool2.test', [{ type: 'A', address: '127.0.0.1' }]);
+      dns.set('b.pool2.test', [{ type: 'A', address: '127.0.0.1' }]);
+      const msgId = app.send('sip||\r\nOPTIONS sip:svc@pool2.test;transport=udp SIP/2.0\r\nCall-ID: app-srv-1\r\n\r\n');
+      const sent = await app.reply(msgId);
+      expect(fieldsOf(sent)[3]).toBe('OK');
+      const txnId = fieldsOf(sent)[10];
+      const req = await uas1.next(isRequest('OPTIONS', 'app-srv-1'), 'OPTIONS at the second SRV target', 6000);
+      uas1.answer(edgePort, req, '200 OK');
+      const res = await app.next((f) => fieldsOf(f)[1] === 'sip' && f.includes('Call-ID: app-srv-1'));
+      expect(fieldsOf(res)[8]).toBe(txnId);
+      expect(statusOf(sipOf(res))).toBe(200);
+    } finally {
+      configureTargetResolver({ transports: ['udp', 'tcp'] });
+      await dns.close();
+    }
+  });
+
   it('a CANCEL from upstream CANCELs every ringing branch; the UAC gets 200 and a 487', async () => {
     const id = await proxied('fork-cancel-1', { mode: 'simultaneous' }, [uas1.uri, uas2.uri]);
     const inv1 = await uas1.next(isRequest('INVITE', 'fork-cancel-1'), 'INVITE at UAS 1');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Dialog, dialogId } from '../dialog/dialog';
 import { generateBranch, generateTag } from '../sip/message';
 import type { AppConnection, AppSipCommand } from '../wire/app-connection';
+import type { SipPeer } from '../transaction/transaction-types';
 import { requestSentData } from '../wire/wire-format';
 import { AppMessage, getHeader, replaceLocalhost } from './app-message';
 import type { ClientRequestRecord, EdgeContext } from './edge-context';
@@ -9,7 +10,7 @@ import { buildInDialogRequest } from './in-dialog-request';
 import { asNameAddr, assemble, contentTypeFor, tagOf, withoutTag } from './outgoing-message';
 import { sendCancel } from './cancel-request';
 import type { ClientResponseRelay } from './client-response.relay';
-import { dialogPeer, resolveTarget, uriTarget } from './target-resolver';
+import { dialogPeer, resolveTargets, uriTarget } from './target-resolver';
 
 const CONTACT_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 
@@ -43,13 +44,12 @@ export class AppRequestHandler {
     if (this.ctx.isSelf(target.host, target.port)) return conn.reply(cmd.msgId, 'NOK', 'can not send request to myself');
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
     if (msg.body.length > 0 && !contentType) return conn.reply(cmd.msgId, 'NOK', 'missing content-type');
-    const peer = await resolveTarget(cmd.nextHop || msg.uri);
+    const peers = await resolveTargets(cmd.nextHop || msg.uri);
+    const peer = peers[0];
     if (!peer) return conn.reply(cmd.msgId, 'NOK', 'unable to resolve destination');
     const local = this.ctx.local(peer.proto);
     replaceLocalhost(msg, local.hostport);
     const method = msg.method;
-    const branch = generateBranch();
-    const via = `SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${branch}`;
     const appFrom = getHeader(msg, 'from');
     let from = appFrom ? asNameAddr(appFrom) : `<sip:${local.hostport}>`;
     if (!tagOf(from)) from = `${from};tag=${generateTag()}`;
@@ -58,20 +58,28 @@ export class AppRequestHandler {
     const callId = getHeader(msg, 'call-id') || randomUUID();
     const appCseq = parseInt(getHeader(msg, 'cseq') ?? '', 10);
     const cseq = appCseq > 0 ? appCseq : Math.floor(Math.random() * 100_000_000) + 1;
-    let contact = getHeader(msg, 'contact');
-    if (!contact && (method === 'INVITE' || method === 'SUBSCRIBE')) {
-      contact = `<sip:${local.hostport}${peer.proto === 'udp' ? '' : `;transport=${peer.proto}`}>`;
-    }
-    const stack: Array<[string, string]> = [
-      ['Via', via],
-      ['Max-Forwards', getHeader(msg, 'max-forwards') ?? '70'],
-      ['From', from],
-      ['To', to],
-      ['Call-ID', callId],
-      ['CSeq', `${cseq} ${method}`],
-    ];
-    if (contact) stack.push(['Contact', asNameAddr(contact)]);
-    const buf = assemble(`${method} ${msg.uri} SIP/2.0`, stack, msg.headers, msg.body, contentType);
+    const appContact = getHeader(msg, 'contact');
+    /** The request for one address of the destination (Via and a default Contact follow its transport). */
+    const build = (p: SipPeer) => {
+      const l = this.ctx.local(p.proto);
+      const branch = generateBranch();
+      const via = `SIP/2.0/${p.proto.toUpperCase()} ${l.hostport};rport;branch=${branch}`;
+      let contact = appContact;
+      if (!contact && (method === 'INVITE' || method === 'SUBSCRIBE')) {
+        contact = `<sip:${l.hostport}${p.proto === 'udp' ? '' : `;transport=${p.proto}`}>`;
+      }
+      const stack: Array<[string, string]> = [
+        ['Via', via],
+        ['Max-Forwards', getHeader(msg, 'max-forwards') ?? '70'],
+        ['From', from],
+        ['To', to],
+        ['Call-ID', callId],
+        ['CSeq', `${cseq} ${method}`],
+      ];
+      if (contact) stack.push(['Contact', asNameAddr(contact)]);
+      return { buf: assemble(`${method} ${msg.uri} SIP/2.0`, stack, msg.headers, msg.body, contentType), via, branch, contact };
+    };
+    const { buf, via, branch, contact } = build(peer);
     let dialog: Dialog | undefined;
     if (method === 'INVITE' || method === 'SUBSCRIBE') {
       const fromTag = tagOf(from);
@@ -87,6 +95,16 @@ export class AppRequestHandler {
       this.ctx.dialogs.add(dialog);
     }
     const rec = this.startClient(conn, method, peer, buf, { uri: msg.uri, via, from, to, callId, cseq, routes: [], branch }, dialog);
+    if (peers.length > 1) {
+      rec.failover = {
+        spares: peers.slice(1),
+        rebuild: (p) => {
+          const next = build(p);
+          if (dialog && next.contact) dialog.localContact = asNameAddr(next.contact);
+          return next;
+        },
+      };
+    }
     if (dialog) dialog.inviteTxnId = rec.txnId;
     if (method === 'INVITE') this.ctx.cdr.attempt('application', buf.toString('utf8'));
     conn.replySent(cmd.msgId, requestSentData(this.sentMeta(buf, peer.proto, local, rec.txnId)), buf.toString('utf8'));

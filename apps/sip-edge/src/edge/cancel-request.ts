@@ -8,6 +8,7 @@ import { assemble } from './outgoing-message';
  * callback for it, §5). Returns the CANCEL as sent.
  */
 export function sendCancel(ctx: EdgeContext, inv: ClientRequestRecord): Buffer {
+  inv.cancelled = true;
   const stack: Array<[string, string]> = [['Via', inv.via]];
   for (const r of inv.routes) stack.push(['Route', r]);
   stack.push(['Max-Forwards', '70'], ['From', inv.from], ['To', inv.to], ['Call-ID', inv.callId], ['CSeq', `${inv.cseq} CANCEL`]);

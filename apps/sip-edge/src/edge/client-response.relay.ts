@@ -91,6 +91,7 @@ export class ClientResponseRelay implements ClientTransactionUser {
   onFailure(txn: ClientTransaction, status: 408 | 503): void {
     const rec = txn.context as ClientRequestRecord | undefined;
     if (!rec) return;
+    if (this.failOver(rec)) return;
     rec.final = true;
     this.ctx.pendingClient.delete(rec.txnId);
     if (rec.dialog?.pendingInviteTxnId === rec.txnId) rec.dialog.pendingInviteTxnId = undefined;
@@ -137,6 +138,22 @@ export class ClientResponseRelay implements ClientTransactionUser {
     stack.push(['Max-Forwards', '70'], ['From', rec.from], ['To', msg.headers.get('to') ?? rec.to], ['Call-ID', rec.callId]);
     stack.push(['CSeq', `${rec.cseq} ACK`]);
     this.ctx.send(rec.peer, assemble(`ACK ${target} SIP/2.0`, stack, [], Buffer.alloc(0)));
+  }
+
+  /**
+   * Sends the request to the destination's next address, if it has one and nobody gave up on it. The app
+   * keeps the txn id it was given and hears only of the outcome, as with sofia's own failover.
+   */
+  private failOver(rec: ClientRequestRecord): boolean {
+    const next = rec.failover?.spares.shift();
+    if (!next || !rec.failover || rec.cancelled || rec.final || this.abandoned.has(rec)) return false;
+    const { buf, via, branch } = rec.failover.rebuild(next);
+    rec.via = via;
+    rec.peer = next;
+    const buildAck = rec.method === 'INVITE' ? (res: unknown) => this.buildNon2xxAck(rec, res) : undefined;
+    rec.txn = this.ctx.tl.createClient(branch, rec.method, next, buf, this, buildAck);
+    rec.txn.context = rec;
+    return true;
   }
 
   /** ACK for a non-2xx final response: same branch, To from the response (§17.1.1.3). */

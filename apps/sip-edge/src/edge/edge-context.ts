@@ -65,6 +65,13 @@ export interface ClientRequestRecord {
   dialogId: string;
   /** Set once a final response was relayed (later 2xx are retransmissions). */
   final?: boolean;
+  /** Set once a CANCEL was sent for it: a timeout then ends it, no other address is tried. */
+  cancelled?: boolean;
+  /**
+   * RFC 3263 §4.3: the destination's further addresses, tried in turn when one times out or fails at the
+   * transport (as sofia does inside its transaction), and how to rebuild the request for one of them.
+   */
+  failover?: { spares: SipPeer[]; rebuild(peer: SipPeer): { buf: Buffer; via: string; branch: string } };
 }
 
 export interface EdgeContextOptions {
