@@ -10,6 +10,12 @@ import { SIP_LOGGER, SIP_METRICS, SRF } from '../sip.tokens';
 
 type ErrorHandler = ErrorMiddleware['handle'];
 
+/** The parts of drachtio-srf's client wire protocol (lib/wire-protocol.js) that shutdown has to reach. */
+interface SrfWireProtocol {
+  closing?: boolean;
+  reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
+}
+
 /**
  * Owns the control connection to drachtio (the SIP edge or a real drachtio-server): installs the
  * middleware chain, connects, and lets drachtio-srf reconnect with exponential back-off (capped at
@@ -44,6 +50,11 @@ export class DrachtioConnectionService implements OnApplicationBootstrap, OnAppl
         this.logger.error({ err, ...target }, 'drachtio refused the connection (check DRACHTIO_SECRET)');
         return;
       }
+      if (this.stopping) {
+        // A connection attempt that was already under way when shutdown began: drop it.
+        this.disconnect();
+        return;
+      }
       this.setConnected(true);
       this.logger.info({ ...target, hostport }, 'connected to drachtio');
     });
@@ -76,12 +87,29 @@ export class DrachtioConnectionService implements OnApplicationBootstrap, OnAppl
 
   onApplicationShutdown(): void {
     this.stopping = true;
+    this.disconnect();
+    this.setConnected(false);
+  }
+
+  /**
+   * srf.disconnect() ends the socket and marks the client as closing, so that no reconnect follows. Between
+   * two attempts there is no socket: it then throws (an assert) before marking anything, and its armed retry
+   * timer would connect again and keep reconnecting for ever, holding the process open. So the retry timer is
+   * cleared and the closing flag set here, on srf's wire protocol object.
+   */
+  private disconnect(): void {
     try {
       this.srf.disconnect();
     } catch {
-      // Not connected: disconnect() still stops further reconnect attempts before it throws.
+      // Not connected (between reconnect attempts): handled below.
     }
-    this.setConnected(false);
+    const wp = (this.srf as unknown as { _app?: { client?: { wp?: SrfWireProtocol } } })._app?.client?.wp;
+    if (!wp) return;
+    wp.closing = true;
+    if (wp.reconnectVars?.retryTimer) {
+      clearTimeout(wp.reconnectVars.retryTimer);
+      wp.reconnectVars.retryTimer = null;
+    }
   }
 
   private setConnected(value: boolean): void {
