@@ -6,7 +6,7 @@ import { freeTcpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/
 import { installRegistrar, type RegistrarStats } from './helpers/registrar-app';
 import { runSipp, SCENARIOS, writeCsv } from './helpers/sipp';
 import { connectSrf, disconnectSrf, onMethod } from './helpers/srf-app';
-import { startStunnel } from './helpers/stunnel';
+import { startStunnel, stopStunnel } from './helpers/stunnel';
 import { makeTestCert } from './helpers/tls-cert';
 
 interface SipJsResult {
@@ -51,7 +51,7 @@ describe('sip-edge: TLS (stunnel in front of sipp) and WSS (sip.js)', () => {
   });
 
   afterAll(async () => {
-    stunnel?.kill();
+    await stopStunnel(stunnel);
     disconnectSrf(app);
     await edge.close();
   });

@@ -31,3 +31,11 @@ export async function startStunnel(dir: string, acceptPort: number, tlsPort: num
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Stops stunnel and waits until it has exited, so no child process outlives the suite. */
+export async function stopStunnel(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill();
+  await exited;
+}
