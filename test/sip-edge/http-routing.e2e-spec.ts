@@ -54,7 +54,9 @@ describe('sip-edge: HTTP request routing (request-handlers with an http URL)', (
         return;
       }
       const body = answer();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+      const send = () => res.writeHead(200, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+      if (url.searchParams.get('uriUser')?.startsWith('slow')) setTimeout(send, 400);
+      else send();
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     const httpPort = (http.address() as AddressInfo).port;
@@ -139,6 +141,25 @@ describe('sip-edge: HTTP request routing (request-handlers with an http URL)', (
     answers.nobody = () => ({ action: 'route', data: { tag: 'purple' } });
     invite('nobody', 'http-tag-2');
     expect(await uac.final('http-tag-2')).toMatch(/^SIP\/2\.0 480 /);
+  });
+
+  it('a CANCEL while the routing service thinks ends the INVITE with 487; the late answer is dropped', async () => {
+    answers.slowtag = () => ({ action: 'route', data: { tag: 'green' } });
+    invite('slowtag', 'http-cancel-1');
+    await new Promise((r) => setTimeout(r, 100));
+    uac.send(edge.port('udp'), [
+      `CANCEL sip:slowtag@127.0.0.1:${edge.port('udp')};region=eu SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};rport;branch=z9hG4bK-http-cancel-1`,
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.1>;tag=http-cancel-1',
+      'To: <sip:slowtag@127.0.0.1>',
+      'Call-ID: http-cancel-1',
+      'CSeq: 1 CANCEL',
+    ]);
+    const finals = [await uac.final('http-cancel-1'), await uac.final('http-cancel-1')].map((m) => `${m.slice(8, 11)} ${/CSeq: 1 (\w+)/.exec(m)?.[1]}`);
+    expect(finals.sort()).toEqual(['200 CANCEL', '487 INVITE']);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(app.frames.some((f) => f.includes('http-cancel-1'))).toBe(false);
   });
 
   it('a broken answer (not JSON, unknown action, HTTP error) gets 500', async () => {

@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { DnsTestServer } from '../../apps/sip-edge/src/dns/testing/dns-test-server';
 import { configureTargetResolver } from '../../apps/sip-edge/src/edge/target-resolver';
-import { EDGE_SECRET, freeUdpPort, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
 import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
 
 /** A UDP user agent that records what it receives and answers requests by hand. */
@@ -115,6 +115,23 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
     expect(uac.got.filter(isResponse(487, 'fork-sim-1'))).toEqual([]);
   });
 
+  it('a branch that was silent when another won is CANCELled once its first provisional arrives (§9.1)', async () => {
+    const id = await proxied('fork-late-1', { mode: 'simultaneous' }, [uas1.uri, uas2.uri]);
+    const inv1 = await uas1.next(isRequest('INVITE', 'fork-late-1'), 'INVITE at UAS 1');
+    const inv2 = await uas2.next(isRequest('INVITE', 'fork-late-1'), 'INVITE at UAS 2');
+    uas2.answer(edgePort, inv2, '200 OK', [`Contact: <${uas2.uri}>`]);
+    await uac.next(isResponse(200, 'fork-late-1'), '200 at the UAC');
+    expect(await appResults(id)).toEqual([200]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(uas1.got.filter(isRequest('CANCEL', 'fork-late-1'))).toEqual([]);
+    uas1.answer(edgePort, inv1, '180 Ringing');
+    const cancel = await uas1.next(isRequest('CANCEL', 'fork-late-1'), 'CANCEL after the late 180');
+    uas1.answer(edgePort, cancel, '200 OK');
+    uas1.answer(edgePort, inv1, '487 Request Terminated');
+    await uas1.next(isRequest('ACK', 'fork-late-1'), 'the edge ACKs the 487');
+    expect(uac.got.filter(isResponse(180, 'fork-late-1'))).toEqual([]);
+  });
+
   it('serial: each failure moves on; the best response goes upstream (486 beats 503)', async () => {
     const id = await proxied('fork-ser-1', {}, [uas1.uri, uas2.uri]);
     uas1.answer(edgePort, await uas1.next(isRequest('INVITE', 'fork-ser-1'), 'INVITE at UAS 1'), '486 Busy Here');
@@ -158,8 +175,9 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
 
   it('RFC 3263 failover: an SRV target that times out is followed by the next one of the same destination', async () => {
     const dns = await DnsTestServer.start();
+    const silent = await Ua.open();
     try {
-      const dead = await freeUdpPort();
+      const dead = silent.port;
       configureTargetResolver({ servers: [dns.address], hosts: false, families: [4], transports: ['udp', 'tcp'], random: () => 0 });
       dns.set('_sip._udp.pool.test', [
         { type: 'SRV', priority: 10, weight: 0, port: dead, target: 'a.pool.test' },
@@ -173,17 +191,20 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
       uas2.answer(edgePort, inv, '200 OK', [`Contact: <${uas2.uri}>`]);
       await uac.next(isResponse(200, 'fork-srv-1'), '200 at the UAC');
       expect(await appResults(id)).toEqual([200]);
-      expect(uas1.got.filter(isRequest('INVITE', 'fork-srv-1'))).toEqual([]);
+      // The priority-10 target was tried first (and retransmitted to), before the failover.
+      expect(silent.got.filter(isRequest('INVITE', 'fork-srv-1')).length).toBeGreaterThan(1);
     } finally {
-      configureTargetResolver({ transports: ['udp', 'tcp'] });
+      configureTargetResolver({ transports: ['udp', 'tcp'], families: [4] });
+      silent.close();
       await dns.close();
     }
   });
 
   it('RFC 3263 failover for an app’s own request: the next SRV target after a timeout, same txn id for the app', async () => {
     const dns = await DnsTestServer.start();
+    const silent = await Ua.open();
     try {
-      const dead = await freeUdpPort();
+      const dead = silent.port;
       configureTargetResolver({ servers: [dns.address], hosts: false, families: [4], transports: ['udp', 'tcp'], random: () => 0 });
       dns.set('_sip._udp.pool2.test', [
         { type: 'SRV', priority: 10, weight: 0, port: dead, target: 'a.pool2.test' },
@@ -200,8 +221,10 @@ describe('sip-edge: proxy forking, timeouts, redirects and the best response (RF
       const res = await app.next((f) => fieldsOf(f)[1] === 'sip' && f.includes('Call-ID: app-srv-1'));
       expect(fieldsOf(res)[8]).toBe(txnId);
       expect(statusOf(sipOf(res))).toBe(200);
+      expect(silent.got.filter(isRequest('OPTIONS', 'app-srv-1')).length).toBeGreaterThan(1);
     } finally {
-      configureTargetResolver({ transports: ['udp', 'tcp'] });
+      configureTargetResolver({ transports: ['udp', 'tcp'], families: [4] });
+      silent.close();
       await dns.close();
     }
   });

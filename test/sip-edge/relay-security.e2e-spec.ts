@@ -1,4 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
 import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
 
@@ -154,6 +155,64 @@ describe('sip-edge: no open relay (stateless forwarding only for what the edge p
       expect(tag(header(ok, 'To'))).toBe(uasTag);
       const done = await app.next((f) => fieldsOf(f)[2] === proxyMsgId);
       expect(fieldsOf(done).slice(3)).toEqual(['OK', 'done']);
+    });
+
+    it('a party to the dialog cannot use it to relay elsewhere: a Route beyond the edge that is not the dialog’s gets 481', async () => {
+      uac.send(edgePort, [
+        `MESSAGE sip:victim@127.0.0.1:${victim.port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};rport;branch=z9hG4bK-p1-msg`,
+        `Route: ${recordRoute}, <sip:127.0.0.1:${victim.port};lr>`,
+        'Max-Forwards: 70',
+        'From: <sip:alice@127.0.0.1>;tag=alice1',
+        `To: <sip:bob@127.0.0.1>;tag=${uasTag}`,
+        `Call-ID: ${callId}`,
+        'CSeq: 5 MESSAGE',
+      ]);
+      expect(await uac.next((m) => m.includes('5 MESSAGE'), 'answer to the MESSAGE')).toMatch(/^SIP\/2\.0 481 /);
+      uac.send(edgePort, [
+        `MESSAGE sip:victim@127.0.0.1:${victim.port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};rport;branch=z9hG4bK-p1-msg2`,
+        `Route: ${recordRoute}`,
+        'Max-Forwards: 70',
+        'From: <sip:alice@127.0.0.1>;tag=alice1',
+        `To: <sip:bob@127.0.0.1>;tag=${uasTag}`,
+        `Call-ID: ${callId}`,
+        'CSeq: 6 MESSAGE',
+      ]);
+      expect(await uac.next((m) => m.includes('6 MESSAGE'), 'answer to the second MESSAGE')).toMatch(/^SIP\/2\.0 481 /);
+      await settle();
+      expect(victim.got).toEqual([]);
+    });
+
+    it('a forged received/rport/transport in the caller’s Via does not redirect the response: it goes to the real source', async () => {
+      const trap = createServer((sock) => {
+        trapped++;
+        sock.destroy();
+      });
+      let trapped = 0;
+      await new Promise<void>((r) => trap.listen(0, '127.0.0.1', () => r()));
+      const trapPort = (trap.address() as AddressInfo).port;
+      try {
+        uac.send(edgePort, [
+          `INFO sip:bob@127.0.0.1:${uas.port} SIP/2.0`,
+          `Via: SIP/2.0/TCP 127.0.0.1:${trapPort};received=127.0.0.1;rport=${trapPort};branch=z9hG4bK-p1-forged`,
+          `Route: ${recordRoute}`,
+          'Max-Forwards: 70',
+          'From: <sip:alice@127.0.0.1>;tag=alice1',
+          `To: <sip:bob@127.0.0.1>;tag=${uasTag}`,
+          `Call-ID: ${callId}`,
+          'CSeq: 7 INFO',
+        ]);
+        const info = await uas.next((m) => m.startsWith('INFO ') && m.includes('7 INFO'), 'INFO at the UAS');
+        const vias = info.split('\r\n').filter((l) => /^Via:/i.test(l));
+        expect(vias[1]).toContain(`received=127.0.0.1;rport=${uac.port}`);
+        uas.send(edgePort, ['SIP/2.0 200 OK', ...vias, `From: ${header(info, 'From')}`, `To: ${header(info, 'To')}`, `Call-ID: ${callId}`, 'CSeq: 7 INFO']);
+        expect(await uac.next((m) => m.startsWith('SIP/2.0 200') && m.includes('7 INFO'), '200 at the real source (UDP)')).toBeTruthy();
+        await settle();
+        expect(trapped).toBe(0);
+      } finally {
+        await new Promise((r) => trap.close(r));
+      }
     });
 
     it('the in-dialog BYE with our Route reaches the UAS, and its 200 (stateless branch) comes back to the UAC', async () => {

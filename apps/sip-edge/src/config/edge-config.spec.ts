@@ -35,6 +35,8 @@ describe('loadEdgeConfig', () => {
     expect(loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLER_HTTP_METHOD: 'POST' }).requestHandlerHttpMethod).toBe('POST');
     expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=ftp://x/y' })).toThrow(/EDGE_REQUEST_HANDLERS/);
     expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=tcp://x' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=https://user:s3cret@router/x' })).toThrow(/EDGE_REQUEST_HANDLERS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLERS: 'invite=https://user:s3cret@router/x' })).not.toThrow(/s3cret/);
     expect(() => loadEdgeConfig({ ...base, EDGE_REQUEST_HANDLER_HTTP_METHOD: 'DELETE' })).toThrow(/EDGE_REQUEST_HANDLER_HTTP_METHOD/);
   });
 

@@ -10,6 +10,13 @@ function isDnsServer(entry: string): boolean {
   return isIP(m[1]) !== 0 && Number(m[2]) > 0 && Number(m[2]) <= 65535;
 }
 
+/** A request handler URL that parses and carries no credentials (fetch refuses them, and they would be logged). */
+function isHandlerUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const u = new URL(text);
+  return !u.username && !u.password;
+}
+
 /** The edge's environment, validated once at start-up (secrets have no default). */
 export const edgeConfigSchema = z
   .object({
@@ -37,8 +44,8 @@ export const edgeConfigSchema = z
     EDGE_REQUEST_HANDLERS: env
       .csv()
       .refine(
-        (list) => list.every((e) => /^([a-z]+|\*)=(tcp:\/\/[^:/]+:\d+\/?|https?:\/\/\S+)$/i.test(e) && (!e.includes('://') || URL.canParse(e.slice(e.indexOf('=') + 1)))),
-        'entries must look like invite=tcp://host:port or invite=https://host/path',
+        (list) => list.every((e) => /^([a-z]+|\*)=(tcp:\/\/[^:/]+:\d+\/?|https?:\/\/\S+)$/i.test(e) && isHandlerUrl(e.slice(e.indexOf('=') + 1))),
+        'entries must look like invite=tcp://host:port or invite=https://host/path (no user:password in the URL)',
       ),
     EDGE_REQUEST_HANDLER_HTTP_METHOD: z.enum(['GET', 'POST']).default('GET'),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),

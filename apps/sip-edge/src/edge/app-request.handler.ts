@@ -45,6 +45,8 @@ export class AppRequestHandler {
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
     if (msg.body.length > 0 && !contentType) return conn.reply(cmd.msgId, 'NOK', 'missing content-type');
     const peers = await resolveTargets(cmd.nextHop || msg.uri);
+    // The app may have gone while DNS answered: its dialogs were dropped, nothing may start for it now.
+    if (!conn.isOpen) return;
     const peer = peers[0];
     if (!peer) return conn.reply(cmd.msgId, 'NOK', 'unable to resolve destination');
     const local = this.ctx.local(peer.proto);
@@ -121,6 +123,7 @@ export class AppRequestHandler {
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
     if (msg.body.length > 0 && !contentType) return conn.reply(cmd.msgId, 'NOK', 'missing content-type');
     const peer = await dialogPeer(dialog);
+    if (!conn.isOpen) return;
     if (!peer) return conn.reply(cmd.msgId, 'NOK', 'unable to resolve destination');
     const local = this.ctx.local(peer.proto);
     replaceLocalhost(msg, local.hostport);
@@ -138,6 +141,8 @@ export class AppRequestHandler {
     if (method === 'ACK') {
       // ACK for a 2xx is its own transaction-less message (§17.1.1.3); keep it for 2xx retransmissions.
       dialog.lastAck = { cseq, text: req.buf, peer };
+      // A late offer's answer: what a session refresh re-offers.
+      if (msg.body.length > 0 && contentType === 'application/sdp') dialog.localSdp = { body: msg.body, contentType };
       this.ctx.send(peer, req.buf);
       const txnId = randomUUID();
       return conn.replySent(cmd.msgId, requestSentData(this.sentMeta(req.buf, peer.proto, local, txnId)), req.buf.toString('utf8'));

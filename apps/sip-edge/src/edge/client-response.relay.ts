@@ -50,6 +50,7 @@ export class ClientResponseRelay implements ClientTransactionUser {
   onResponse(txn: ClientTransaction, status: number, response: unknown): void {
     const rec = txn.context as ClientRequestRecord | undefined;
     if (!rec) return;
+    rec.heard = true;
     const { msg, raw, source } = response as NetworkResponse;
     const dialog = rec.dialog;
     if (status >= 200 && dialog?.pendingInviteTxnId === rec.txnId) dialog.pendingInviteTxnId = undefined;
@@ -146,7 +147,7 @@ export class ClientResponseRelay implements ClientTransactionUser {
    */
   private failOver(rec: ClientRequestRecord): boolean {
     const next = rec.failover?.spares.shift();
-    if (!next || !rec.failover || rec.cancelled || rec.final || this.abandoned.has(rec)) return false;
+    if (!next || !rec.failover || rec.cancelled || rec.heard || rec.final || this.abandoned.has(rec)) return false;
     const { buf, via, branch } = rec.failover.rebuild(next);
     rec.via = via;
     rec.peer = next;

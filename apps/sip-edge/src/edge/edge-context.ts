@@ -67,6 +67,8 @@ export interface ClientRequestRecord {
   final?: boolean;
   /** Set once a CANCEL was sent for it: a timeout then ends it, no other address is tried. */
   cancelled?: boolean;
+  /** Set once any response came back: a later timeout (Timer C) is not a reason to try another address. */
+  heard?: boolean;
   /**
    * RFC 3263 §4.3: the destination's further addresses, tried in turn when one times out or fails at the
    * transport (as sofia does inside its transaction), and how to rebuild the request for one of them.

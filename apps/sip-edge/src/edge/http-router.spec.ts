@@ -77,6 +77,17 @@ describe('routingUrl', () => {
     ]);
     expect(routingUrl('http://r/x/', request(), source).startsWith('http://r/x/?method=')).toBe(true);
   });
+
+  it('keeps a query of the configured URL, and never lets an R-URI parameter repeat a fixed field', () => {
+    const req = request();
+    req.uri = 'sip:1002@pbx.example.com;source_address=10.0.0.1;Protocol=tls;region=eu';
+    const url = new URL(routingUrl('https://router.example/route?token=abc', req, source));
+    expect(url.searchParams.get('token')).toBe('abc');
+    expect(url.searchParams.getAll('source_address')).toEqual(['192.0.2.10']);
+    expect(url.searchParams.getAll('protocol')).toEqual(['udp']);
+    expect(url.searchParams.has('Protocol')).toBe(false);
+    expect(url.searchParams.get('region')).toBe('eu');
+  });
 });
 
 describe('HttpRouter.decide', () => {

@@ -77,8 +77,8 @@ export function parseRouteDecision(body: unknown): RouteDecision {
 /**
  * The query drachtio sends with a routing request (`PendingRequestController::processNewRequest`): method,
  * domain, protocol, source_address, fromUser, toUser, uriUser, contentType, uri, then every Request-URI
- * parameter. drachtio appends `/` to the configured URL before the query; so does this, unless the URL
- * already ends with one.
+ * parameter not named like one of those. drachtio appends `/` to the configured URL's path; so does this,
+ * unless the path already ends with one; a query in the configured URL is kept.
  */
 export function routingUrl(base: string, req: SipRequest, source: RemoteInfo): string {
   const ruri = parseUri(req.uri);
@@ -95,9 +95,14 @@ export function routingUrl(base: string, req: SipRequest, source: RemoteInfo): s
     ['contentType', contentType],
     ['uri', req.uri],
   ];
-  for (const [k, v] of Object.entries(ruri?.params ?? {})) params.push([k, v ?? '']);
-  const query = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  return `${base.endsWith('/') ? base : `${base}/`}?${query}`;
+  // R-URI parameters come last, and never under the name of a field above: a caller must not be able
+  // to send `;source_address=10.0.0.1` and have a routing service that reads the last value believe it.
+  const fixed = new Set(params.map(([k]) => k.toLowerCase()));
+  for (const [k, v] of Object.entries(ruri?.params ?? {})) if (!fixed.has(k.toLowerCase())) params.push([k, v ?? '']);
+  const url = new URL(base);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  for (const [k, v] of params) url.searchParams.append(k, v);
+  return url.toString();
 }
 
 export interface HttpRouterOptions {

@@ -7,7 +7,7 @@ import { buildServerResponse } from './response-builder';
 import { tagOf } from './outgoing-message';
 import { fastViaKey, stampTopVia, type ViaKey } from './via-stamp';
 import type { CancelHandler } from './cancel.handler';
-import type { ProxyHandler } from './proxy.handler';
+import type { ProxyHandler, ProxyUpstream } from './proxy.handler';
 import type { OutboundConnector } from './outbound-connector';
 import type { ServerTransaction } from '../transaction/server-transaction';
 import type { AppConnection } from '../wire/app-connection';
@@ -83,7 +83,20 @@ export class NetworkRequestHandler {
     const { text, topVia: stamped } = stampTopVia(raw.toString('utf8'), via.host, source);
     if (req.method === 'INVITE') txn.respond(100, buildServerResponse(req, stamped, 100, 'Trying', ''));
     if (this.outbound?.handles(req.method)) {
+      // A CANCEL while the handler is being asked (or the app connected) ends the INVITE here, and the
+      // answer, when it comes, is dropped.
+      let cancelled = false;
+      txn.context = {
+        req,
+        txn,
+        topVia: stamped,
+        onCancel: () => {
+          cancelled = true;
+          txn.respond(487, buildServerResponse(req, stamped, 487, 'Request Terminated', generateTag()));
+        },
+      } satisfies ProxyUpstream;
       return this.outbound.route(req, raw, source, {
+        isCancelled: () => cancelled,
         toApp: (conn) => this.relayNew(req, raw, source, txn, text, stamped, conn),
         respond: (status, reason, contact) => txn.respond(status, buildServerResponse(req, stamped, status, reason, generateTag(), { contact })),
         proxy: (d) => this.proxy.startWithoutApp({ req, txn, topVia: stamped }, { ...d, remainInDialog: d.recordRoute }),

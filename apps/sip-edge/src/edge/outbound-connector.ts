@@ -11,6 +11,8 @@ type Handler = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; url
 
 /** How the caller (the network request handler) carries out a routing decision for one new request. */
 export interface RoutingActions {
+  /** True once the caller CANCELled (the INVITE is answered 487 already): whatever was decided is dropped. */
+  isCancelled(): boolean;
   toApp(conn: AppConnection): void;
   /** Answers here; `contact` (a Contact value, e.g. for a redirect) is written by the stack. */
   respond(status: number, reason: string, contact?: string): void;
@@ -32,20 +34,24 @@ function parseAppAddress(text: string): { host: string; port: number } | undefin
  * down that connection, which then carries the whole call) or asks an HTTP service (`http(s)://…`) what to
  * do: reject, redirect, proxy, or route to an app by address or by authenticate tag
  * (`DrachtioController::httpCallRoutingComplete`). An HTTP failure or an invalid answer gets 500; an app
- * that cannot be reached gets 480, as in drachtio. Routing to an app over TLS is not supported.
+ * that cannot be reached gets 480, as in drachtio. At most `maxInFlight` routing requests run at once
+ * (more get 503). Routing to an app over TLS is not supported.
  */
 export class OutboundConnector {
   private readonly targets = new Map<string, Handler>();
   private readonly http: HttpRouter;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
 
   constructor(
     handlers: Record<string, string>,
     private readonly handler: AppConnectionHandler,
     private readonly logger: Logger,
     private readonly connectTimeoutMs = 5000,
-    opts: { httpMethod?: 'GET' | 'POST'; http?: HttpRouter } = {},
+    opts: { httpMethod?: 'GET' | 'POST'; http?: HttpRouter; maxInFlight?: number } = {},
   ) {
     this.http = opts.http ?? new HttpRouter();
+    this.maxInFlight = opts.maxInFlight ?? 256;
     for (const [method, url] of Object.entries(handlers)) {
       if (/^https?:\/\//i.test(url)) {
         this.targets.set(method.toLowerCase(), { kind: 'http', url, httpMethod: opts.httpMethod ?? 'GET' });
@@ -61,40 +67,58 @@ export class OutboundConnector {
     return this.targets.has(method.toLowerCase()) || this.targets.has('*');
   }
 
-  /** Routes one new request by its method's handler; exactly one of `actions` is called (possibly later). */
+  /** Routes one new request by its method's handler; at most one of `actions` is called (possibly later). */
   route(req: SipRequest, raw: Buffer, source: RemoteInfo, actions: RoutingActions): void {
     const target = this.targets.get(req.method.toLowerCase()) ?? this.targets.get('*');
     if (!target) return actions.respond(500, 'Server Internal Error');
-    const unreachable = () => actions.respond(480, 'Temporarily Unavailable');
-    if (target.kind === 'tcp') return this.connectTo(target, req.method, actions.toApp, unreachable);
-    this.http.decide(target.url, target.httpMethod, req, source, raw).then(
-      (d) => {
-        switch (d.action) {
-          case 'reject':
-            return actions.respond(d.status, d.reason ?? 'Rejected');
-          case 'redirect':
-            return actions.respond(302, 'Moved', d.contacts.map((c) => asNameAddr(c.replace(/[\r\n]/g, ''))).join(', '));
-          case 'proxy':
-            return actions.proxy(d);
-          case 'route': {
-            if ('tag' in d) {
-              const conn = actions.taggedApp(d.tag);
-              return conn ? actions.toApp(conn) : unreachable();
+    const unreachable = () => {
+      if (!actions.isCancelled()) actions.respond(480, 'Temporarily Unavailable');
+    };
+    const toApp = (conn: AppConnection, opened: boolean) => {
+      if (!actions.isCancelled()) return actions.toApp(conn);
+      // Opened for this request only, which is gone: srf would close it after the call (endSession).
+      if (opened) conn.close();
+    };
+    if (target.kind === 'tcp') return this.connectTo(target, req.method, (c) => toApp(c, true), unreachable);
+    if (this.inFlight >= this.maxInFlight) {
+      // The routing service is slow or the edge is flooded: refuse rather than pile up sockets.
+      this.logger.warn({ method: req.method, inFlight: this.inFlight }, 'HTTP request routing saturated');
+      return actions.respond(503, 'Service Unavailable');
+    }
+    this.inFlight++;
+    this.http
+      .decide(target.url, target.httpMethod, req, source, raw)
+      .finally(() => this.inFlight--)
+      .then(
+        (d) => {
+          if (actions.isCancelled()) return;
+          switch (d.action) {
+            case 'reject':
+              return actions.respond(d.status, d.reason ?? 'Rejected');
+            case 'redirect':
+              return actions.respond(302, 'Moved', d.contacts.map((c) => asNameAddr(c.replace(/[\r\n]/g, ''))).join(', '));
+            case 'proxy':
+              return actions.proxy(d);
+            case 'route': {
+              if ('tag' in d) {
+                const conn = actions.taggedApp(d.tag);
+                return conn ? toApp(conn, false) : unreachable();
+              }
+              const addr = parseAppAddress(d.uri);
+              if (!addr) {
+                this.logger.warn({ method: req.method }, 'routing answer names an invalid app address');
+                return unreachable();
+              }
+              return this.connectTo(addr, req.method, (c) => toApp(c, true), unreachable);
             }
-            const addr = parseAppAddress(d.uri);
-            if (!addr) {
-              this.logger.warn({ method: req.method }, 'routing answer names an invalid app address');
-              return unreachable();
-            }
-            return this.connectTo(addr, req.method, actions.toApp, unreachable);
           }
-        }
-      },
-      (err: unknown) => {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err), method: req.method }, 'HTTP request routing failed');
-        actions.respond(500, 'Server Internal Error');
-      },
-    );
+        },
+        (err: unknown) => {
+          // The error only, never the URL (it may carry a token in its query).
+          this.logger.warn({ reason: err instanceof Error ? err.message : String(err), method: req.method }, 'HTTP request routing failed');
+          if (!actions.isCancelled()) actions.respond(500, 'Server Internal Error');
+        },
+      );
   }
 
   /** Connects to a listening app; `ready` gets the authenticated connection, `failed` is called otherwise. */

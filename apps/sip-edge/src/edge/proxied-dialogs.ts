@@ -19,16 +19,27 @@ export const DEFAULT_PROXIED_DIALOG_LIMITS: ProxiedDialogLimits = {
 
 type State = 'early' | 'confirmed' | 'ending';
 
+/** Where requests to one party of the dialog go next, as `host:port`. */
+export interface PartyTarget {
+  hostPort: string;
+  /** A proxy Record-Routed beyond us on that side: the next hop is its Route, not the party's Contact. */
+  viaRoute: boolean;
+}
+
 interface Entry {
   state: State;
   lastSeen: number;
+  /** By the tag of the party requests are sent to. */
+  targets: Map<string, PartyTarget>;
 }
 
 /**
  * Dialogs the edge Record-Routed on behalf of an app's `proxyRequest(..., {recordRoute: true})`. An
- * in-dialog request that carries our Route is forwarded only if its Call-ID and tags name one of these:
- * without that check any peer could put `Route: <sip:edge;lr>, <sip:victim>` on a request with a made-up
- * To-tag and use the edge as an open relay (and a DNS resolver for names of its choosing).
+ * in-dialog request that carries our Route is forwarded only if its Call-ID and tags name one of these
+ * and it is headed where the dialog leads for the party it is addressed to (the next Route on that side,
+ * or that party's Contact, kept current through target refreshes): without that check any peer, or a
+ * party to the dialog, could put `Route: <sip:edge;lr>, <sip:victim>` on a request and use the edge as an
+ * open relay (and as a DNS resolver for names of its choosing).
  *
  * Keyed by Call-ID and the two tags in either order, since requests flow both ways. Entries are dropped
  * after a BYE (with a linger for retransmissions), on a failed final response, after an idle time, and by
@@ -51,14 +62,17 @@ export class ProxiedDialogs {
     return this.entries.size;
   }
 
-  /** A 1xx with a To-tag (early) or a 2xx (confirmed) came back through us for a Record-Routed request. */
-  established(callId: string, tagA: string, tagB: string, confirmed: boolean): void {
+  /**
+   * A 1xx with a To-tag (early) or a 2xx (confirmed) came back through us for a Record-Routed request.
+   * `targets` says, by the tag of each party, where requests to it go next.
+   */
+  established(callId: string, tagA: string, tagB: string, confirmed: boolean, targets: ReadonlyMap<string, PartyTarget>): void {
     if (!callId || !tagA || !tagB) return;
     const k = key(callId, tagA, tagB);
     const prev = this.entries.get(k);
     const state: State = prev?.state === 'ending' ? 'ending' : confirmed || prev?.state === 'confirmed' ? 'confirmed' : 'early';
     this.entries.delete(k);
-    this.entries.set(k, { state, lastSeen: this.now() });
+    this.entries.set(k, { state, lastSeen: this.now(), targets: new Map(targets) });
     while (this.entries.size > this.limits.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
@@ -72,18 +86,28 @@ export class ProxiedDialogs {
     if (this.entries.get(k)?.state === 'early') this.entries.delete(k);
   }
 
-  /** True, and the entry refreshed, if a request with these identifiers belongs to a dialog we route. */
-  touch(callId: string, tagA: string, tagB: string): boolean {
-    if (!callId || !tagA || !tagB) return false;
-    const k = key(callId, tagA, tagB);
+  /**
+   * True, and the entry refreshed, if a request from `fromTag` to `toTag` belongs to a dialog we route and
+   * its next hop is `hostPort`, where that dialog leads to the addressed party.
+   */
+  touch(callId: string, fromTag: string, toTag: string, hostPort: string): boolean {
+    if (!callId || !fromTag || !toTag) return false;
+    const k = key(callId, fromTag, toTag);
     const e = this.entries.get(k);
-    if (!e) return false;
+    if (!e || e.targets.get(toTag)?.hostPort !== hostPort.toLowerCase()) return false;
     if (e.state !== 'ending') {
       e.lastSeen = this.now();
       this.entries.delete(k);
       this.entries.set(k, e);
     }
     return true;
+  }
+
+  /** A target refresh (§12.2.1.2): requests to `partyTag` go to its new Contact, unless a proxy beyond us routes them. */
+  refreshTarget(callId: string, partyTag: string, otherTag: string, hostPort: string): void {
+    const e = this.entries.get(key(callId, partyTag, otherTag));
+    const t = e?.targets.get(partyTag);
+    if (t && !t.viaRoute && hostPort) t.hostPort = hostPort.toLowerCase();
   }
 
   /** A BYE went through: keep forwarding its retransmissions for a while, then forget the dialog. */

@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { generateBranch, generateTag, parseUri, parseVia, serialize, SipRequest, SipResponse } from '../sip/message';
+import { splitHeaderList } from '../sip/sip-headers';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction';
 import type { RemoteInfo } from '../transport/transport';
 import type { AppConnection, AppProxyCommand } from '../wire/app-connection';
@@ -23,6 +24,8 @@ interface ProxyBranch {
   provisional: boolean;
   /** Further addresses of the same destination (RFC 3263 §4.3), tried if this one times out or fails. */
   spares: SipPeer[];
+  /** Given up before any provisional came back: CANCEL it when one does (§9.1), and forward a late 2xx. */
+  cancelOnProvisional?: boolean;
   /** Final status, once one arrived (or 408/503 for a local failure). */
   status: number;
   response?: SipResponse;
@@ -67,6 +70,26 @@ interface ProxySession {
   done: boolean;
 }
 
+/** Max-Forwards of a request: 70 when absent (§16.6 step 3), 0 when unreadable (so it is refused with 483). */
+function maxForwardsOf(req: SipRequest): number {
+  const text = req.headers.get('max-forwards');
+  if (text === undefined) return 70;
+  return /^\s*\d{1,3}\s*$/.test(text) ? Math.min(255, parseInt(text, 10)) : 0;
+}
+
+/** `host:port` of a Contact or Route value, as requests are compared against a dialog's targets. */
+function hostPortOf(value: string): string {
+  const t = uriTarget(uriOf(value.split(',')[0]));
+  return t ? `${t.host}:${t.port}` : '';
+}
+
+/** The Via a stateless forward keeps below its own: `received` and `rport` always from the real source. */
+function stampReceived(top: string, source: RemoteInfo): string {
+  const v = splitHeaderList(top)[0] ?? '';
+  const bare = v.replace(/;\s*(received|rport)(=[^;]*)?/gi, '');
+  return `${bare};received=${source.address};rport=${source.port}`;
+}
+
 /** 3xx Contacts followed per proxy command, so a redirect loop cannot fan out without end. */
 const MAX_REDIRECTS = 10;
 
@@ -98,13 +121,13 @@ export class ProxyHandler {
   handle(conn: AppConnection, cmd: AppProxyCommand): void {
     const rec = this.ctx.pendingServer.get(cmd.txnId);
     // Only the app that was given the request may proxy it.
-    if (!rec || rec.conn !== conn) return conn.reply(cmd.msgId, 'NOK', `Unknown transaction id: ${cmd.txnId}`);
+    // Once the app has answered (even 1xx) it is a UAS for this request; drachtio no longer knows the txn id.
+    if (!rec || rec.conn !== conn || rec.answered) return conn.reply(cmd.msgId, 'NOK', `Unknown transaction id: ${cmd.txnId}`);
     // Refused before anything changes, so the app can still answer the request itself.
     if (cmd.destinations.length === 0) return conn.reply(cmd.msgId, 'NOK', 'proxy request has no destination');
     this.ctx.removePending(rec);
     rec.answered = true;
-    const maxForwards = parseInt(rec.req.headers.get('max-forwards') ?? '70', 10);
-    if (maxForwards <= 1) {
+    if (maxForwardsOf(rec.req) <= 0) {
       rec.txn.respond(483, buildServerResponse(rec.req, rec.topVia, 483, 'Too Many Hops', generateTag()));
       return conn.reply(cmd.msgId, 'NOK', 'Rejected with 483 Too Many Hops');
     }
@@ -117,8 +140,7 @@ export class ProxyHandler {
    */
   startWithoutApp(upstream: ProxyUpstream, d: ProxyOptions): void {
     upstream.txn.context = upstream;
-    const maxForwards = parseInt(upstream.req.headers.get('max-forwards') ?? '70', 10);
-    if (maxForwards <= 1) {
+    if (maxForwardsOf(upstream.req) <= 0) {
       upstream.txn.respond(483, buildServerResponse(upstream.req, upstream.topVia, 483, 'Too Many Hops', generateTag()));
       return;
     }
@@ -153,29 +175,34 @@ export class ProxyHandler {
 
   /**
    * Stateless forwarding of an in-dialog request whose top Route is us. Returns the status to answer
-   * with instead when it may not be forwarded: 481 if the dialog was not Record-Routed through us,
-   * 483 when Max-Forwards is spent.
+   * with instead when it may not be forwarded: 481 if the dialog was not Record-Routed through us or the
+   * request is not headed where that dialog leads (its next Route, or the other party's Contact), 483 when
+   * Max-Forwards is spent.
    */
   forwardInDialog(req: SipRequest, source: RemoteInfo, viaHost: string, parts: RequestKeyParts): 'forwarded' | 481 | 483 {
-    if (!this.dialogs.touch(parts.callId, parts.fromTag, parts.toTag)) {
-      this.ctx.metrics.drops.inc({ reason: 'unknown-proxied-dialog' });
-      return 481;
-    }
-    const mf = parseInt(req.headers.get('max-forwards') ?? '70', 10);
-    if (mf <= 0) return 483;
-    if (req.method === 'BYE') this.dialogs.ending(parts.callId, parts.fromTag, parts.toTag);
+    void viaHost;
     const out: SipRequest = { ...req, headers: req.headers.clone() };
     out.headers.removeFirst('route');
     const nextRoute = out.headers.get('route');
-    const targetUri = nextRoute ? nextRoute.replace(/^.*?<([^>]*)>.*$/, '$1') : req.uri;
+    const targetUri = nextRoute ? uriOf(nextRoute.split(',')[0]) : req.uri;
+    const target = uriTarget(targetUri);
+    if (!target || !this.dialogs.touch(parts.callId, parts.fromTag, parts.toTag, `${target.host}:${target.port}`)) {
+      this.ctx.metrics.drops.inc({ reason: 'unknown-proxied-dialog' });
+      return 481;
+    }
+    const mf = maxForwardsOf(req);
+    if (mf <= 0) return 483;
+    if (req.method === 'BYE') this.dialogs.ending(parts.callId, parts.fromTag, parts.toTag);
+    // A target refresh from a party with no proxy between us: its requests now go to its new Contact.
+    const contact = req.headers.get('contact');
+    if (contact && (req.method === 'INVITE' || req.method === 'UPDATE')) this.dialogs.refreshTarget(parts.callId, parts.fromTag, parts.toTag, hostPortOf(contact));
     resolveTarget(targetUri).then((peer) => {
       if (!peer) return;
       const local = this.ctx.local(peer.proto);
-      const top = out.headers.get('via') ?? '';
-      const stamped = this.stamp(top, viaHost, source);
+      const stamped = stampReceived(out.headers.get('via') ?? '', source);
       out.headers.removeFirst('via');
       out.headers.prepend('Via', stamped);
-      out.headers.prepend('Via', `SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${this.statelessBranch(stamped)}`);
+      out.headers.prepend('Via', `SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${this.statelessBranch(stamped, source)}`);
       out.headers.set('Max-Forwards', String(mf - 1));
       this.ctx.send(peer, serialize(out));
     }, (err: unknown) => this.ctx.logger.warn({ err }, 'stateless forward failed'));
@@ -183,40 +210,47 @@ export class ProxyHandler {
   }
 
   /**
-   * The branch of a request we forward statelessly: a MAC of the Via we forward it with, so that
-   * retransmissions get the same branch (§16.11) and a response can only be passed back to that Via if we
-   * really sent the request. Anyone can write our address in a Via; nobody else can compute this.
+   * The branch of a request we forward statelessly: where its responses must go (the transport, address
+   * and port it really came from) and a MAC over that and the Via below ours. Retransmissions get the same
+   * branch (§16.11), and a response is passed back only to where the request came from: anyone can write
+   * our address, a `received` or a transport into a Via, nobody else can compute this.
    */
-  private statelessBranch(upstreamVia: string): string {
-    return `z9hG4bK-sl${createHmac('sha256', this.branchKey).update(upstreamVia.trim()).digest('base64url').slice(0, 22)}`;
+  private statelessBranch(upstreamVia: string, source: { proto: string; address: string; port: number }): string {
+    const where = Buffer.from(`${source.proto}|${source.address}|${source.port}`).toString('base64url');
+    return `z9hG4bK-sl${where}.${this.branchMac(upstreamVia, where)}`;
+  }
+
+  private branchMac(upstreamVia: string, where: string): string {
+    return createHmac('sha256', this.branchKey).update(`${where}\0${upstreamVia.trim()}`).digest('base64url').slice(0, 22);
   }
 
   /**
-   * A response to a request we forwarded statelessly: its top Via is ours with a branch we minted for
-   * the Via below it, which is where it goes next. Any other response without a transaction is dropped
-   * (a forged second Via must not make us send it, or open a connection, to a host of the sender's choice).
+   * A response to a request we forwarded statelessly: its top Via is ours with a branch we minted, which
+   * names where the request came from. Any other response without a transaction is dropped, so a forged
+   * Via chain cannot make us send it, or open a connection, to a host of the sender's choice.
    */
   forwardResponse(msg: SipResponse): boolean {
     const vias = msg.headers.getValues('via');
     if (vias.length < 2) return false;
     const via = parseVia(vias[0]);
-    if (!via?.branch || !this.ctx.isSelf(via.host, via.port ?? 5060)) return false;
-    if (via.branch !== this.statelessBranch(vias[1])) return false;
-    const next = parseVia(vias[1]);
-    if (!next) return false;
+    const m = /^z9hG4bK-sl([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{22})$/.exec(via?.branch ?? '');
+    if (!via || !m || !this.ctx.isSelf(via.host, via.port ?? 5060)) return false;
+    const expected = Buffer.from(this.branchMac(vias[1], m[1]));
+    const given = Buffer.from(m[2]);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+    const [proto, address, port] = Buffer.from(m[1], 'base64url').toString().split('|');
     const out: SipResponse = { ...msg, headers: msg.headers.clone() };
     out.headers.removeFirst('via');
-    const proto = next.transport.toLowerCase() as RemoteInfo['proto'];
-    const address = next.received ?? next.host;
-    const port = typeof next.rport === 'number' ? next.rport : (next.port ?? 5060);
-    this.ctx.send({ proto, address, port }, serialize(out));
+    const cseq = msg.headers.get('cseq') ?? '';
+    const contact = msg.headers.get('contact');
+    if (msg.status >= 200 && msg.status < 300 && contact && /\s(INVITE|UPDATE)\s*$/i.test(cseq)) {
+      // The answering party refreshed its target (§12.2.1.2): requests to it go to the new Contact.
+      const fromTag = tagOf(msg.headers.get('from'));
+      const toTag = tagOf(msg.headers.get('to'));
+      this.dialogs.refreshTarget(msg.headers.get('call-id') ?? '', toTag, fromTag, hostPortOf(contact));
+    }
+    this.ctx.send({ proto: proto as RemoteInfo['proto'], address, port: Number(port) }, serialize(out));
     return true;
-  }
-
-  private stamp(top: string, viaHost: string, source: RemoteInfo): string {
-    let v = top.split(',')[0].trim();
-    if (viaHost !== source.address && !/;received=/i.test(v)) v += `;received=${source.address}`;
-    return /;rport(?=;|$)/.test(v) ? v.replace(/;rport(?=;|$)/, `;rport=${source.port}`) : v;
   }
 
   /** Starts the next branch (serial) or every remaining one (simultaneous); ends the session if none is left. */
@@ -270,8 +304,7 @@ export class ProxyHandler {
     const branch = generateBranch();
     if (s.opts.remainInDialog) req.headers.prepend('Record-Route', `<sip:${local.hostport};lr>`);
     req.headers.prepend('Via', `SIP/2.0/${peer.proto.toUpperCase()} ${local.hostport};rport;branch=${branch}`);
-    const mf = parseInt(req.headers.get('max-forwards') ?? '70', 10);
-    req.headers.set('Max-Forwards', String(mf - 1));
+    req.headers.set('Max-Forwards', String(maxForwardsOf(s.rec.req) - 1));
     const buf = serialize(req);
     const b = { uri: dest, branch, provisional: false, spares, status: 0 } as ProxyBranch;
     const tu: ClientTransactionUser = {
@@ -287,7 +320,7 @@ export class ProxyHandler {
         if (b.provisional || !s.active.has(b)) return;
         this.endBranch(s, b, 408);
         s.failed.push(b);
-        b.txn.terminate();
+        b.cancelOnProvisional = true;
         this.settle(s);
       });
     }
@@ -301,8 +334,13 @@ export class ProxyHandler {
     if (status < 200) {
       b.provisional = true;
       b.provisionalTimer?.cancel();
+      if (b.cancelOnProvisional) {
+        // Given up on while silent: now that it answers, it can be CANCELled (§9.1).
+        b.cancelOnProvisional = false;
+        return this.sendCancel(s, b);
+      }
       // 1xx are forwarded at once (§16.7 step 5); 100 is hop-by-hop.
-      if (!s.done && status > 100) s.rec.txn.respond(status, serialize(up));
+      if (!s.done && status > 100 && s.active.has(b)) s.rec.txn.respond(status, serialize(up));
       return;
     }
     if (status < 300) {
@@ -345,15 +383,32 @@ export class ProxyHandler {
     const callId = msg.headers.get('call-id') ?? '';
     const fromTag = tagOf(msg.headers.get('from'));
     const toTag = tagOf(msg.headers.get('to'));
-    if (status > 100 && status < 300) this.dialogs.established(callId, fromTag, toTag, status >= 200);
-    else if (status >= 300) this.dialogs.failed(callId, fromTag, toTag);
+    if (status >= 300) return this.dialogs.failed(callId, fromTag, toTag);
+    if (status <= 100) return;
+    // Our Record-Route among the response's: entries before it are the callee's side, after it the caller's.
+    const rr = msg.headers.getValues('record-route');
+    const ours = rr.findIndex((r) => {
+      const t = uriTarget(uriOf(r));
+      return !!t && this.ctx.isSelf(t.host, t.port);
+    });
+    if (ours < 0) return;
+    const callee = ours > 0 ? hostPortOf(rr[ours - 1]) : hostPortOf(msg.headers.get('contact') ?? '');
+    const caller = ours + 1 < rr.length ? hostPortOf(rr[ours + 1]) : hostPortOf(s.rec.req.headers.get('contact') ?? '');
+    const targets = new Map([
+      [toTag, { hostPort: callee, viaRoute: ours > 0 }],
+      [fromTag, { hostPort: caller, viaRoute: ours + 1 < rr.length }],
+    ]);
+    this.dialogs.established(callId, fromTag, toTag, status >= 200, targets);
   }
 
   private onFailure(s: ProxySession, b: ProxyBranch, status: 408 | 503): void {
     if (s.done || !s.active.has(b)) return;
     this.endBranch(s, b, status);
-    // The next address of the same destination (a lower-priority SRV target, another A record).
-    if (b.spares.length > 0 && !s.stopped) return this.attempt(s, b.uri, b.spares[0], b.spares.slice(1));
+    // Ringing past Timer C (§16.8): CANCEL it, and do not ring another address of it behind its back.
+    if (b.provisional) this.sendCancel(s, b);
+    // The next address of the same destination (a lower-priority SRV target, another A record), only if
+    // this one never answered at all (RFC 3263 §4.3).
+    else if (b.spares.length > 0 && !s.stopped) return this.attempt(s, b.uri, b.spares[0], b.spares.slice(1));
     s.failed.push(b);
     this.settle(s);
   }
@@ -389,13 +444,14 @@ export class ProxyHandler {
 
   /**
    * CANCELs branches still waiting for a final response (§16.10). One that has not had a provisional yet
-   * is ended quietly instead (§9.1: a CANCEL must not overtake the INVITE), without waiting for its answer.
+   * is given up now and CANCELled when its first provisional arrives (§9.1: a CANCEL must not overtake
+   * the INVITE); a 2xx it sends meanwhile is still forwarded upstream.
    */
   private cancelActive(s: ProxySession): void {
     for (const b of [...s.active]) {
       if (!b.provisional) {
         this.endBranch(s, b, 487);
-        b.txn.terminate();
+        b.cancelOnProvisional = true;
         continue;
       }
       this.sendCancel(s, b);
