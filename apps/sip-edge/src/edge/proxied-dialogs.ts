@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** How long an entry may sit unused before it is forgotten. */
 export interface ProxiedDialogLimits {
   /** An early dialog (1xx with a To-tag) that never got a 2xx: a ringing call that went nowhere. */
@@ -132,6 +134,8 @@ export class ProxiedDialogs {
   }
 }
 
+/** A fixed-size key (the identifiers come from peers and may be kilobytes long). */
 function key(callId: string, tagA: string, tagB: string): string {
-  return tagA < tagB ? `${callId}\u0000${tagA}\u0000${tagB}` : `${callId}\u0000${tagB}\u0000${tagA}`;
+  const text = tagA < tagB ? `${callId}\u0000${tagA}\u0000${tagB}` : `${callId}\u0000${tagB}\u0000${tagA}`;
+  return createHash('sha256').update(text).digest('base64url');
 }

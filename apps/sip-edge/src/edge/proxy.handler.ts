@@ -65,6 +65,8 @@ interface ProxySession {
   redirects: number;
   /** Destinations being resolved right now: the session cannot end while one may still start a branch. */
   resolving: number;
+  /** To-tags of early dialogs recorded for this request (bounded: a downstream could send endless 18x tags). */
+  earlyTags: Set<string>;
   /** The upstream CANCELled, a 6xx arrived or a 2xx was forwarded: no new branch is started. */
   stopped: boolean;
   done: boolean;
@@ -89,6 +91,9 @@ function stampReceived(top: string, source: RemoteInfo): string {
   const bare = v.replace(/;\s*(received|rport)(=[^;]*)?/gi, '');
   return `${bare};received=${source.address};rport=${source.port}`;
 }
+
+/** Early dialogs (distinct To-tags on 1xx) tracked per proxied request. */
+const MAX_EARLY_DIALOGS = 16;
 
 /** 3xx Contacts followed per proxy command, so a redirect loop cannot fan out without end. */
 const MAX_REDIRECTS = 10;
@@ -158,6 +163,7 @@ export class ProxyHandler {
       provisionalTimeoutMs: parseProxyTimeout(opts.provisionalTimeout),
       redirects: 0,
       resolving: 0,
+      earlyTags: new Set(),
       stopped: false,
       done: false,
     };
@@ -385,6 +391,10 @@ export class ProxyHandler {
     const toTag = tagOf(msg.headers.get('to'));
     if (status >= 300) return this.dialogs.failed(callId, fromTag, toTag);
     if (status <= 100) return;
+    if (status < 200 && !s.earlyTags.has(toTag)) {
+      if (s.earlyTags.size >= MAX_EARLY_DIALOGS) return;
+      s.earlyTags.add(toTag);
+    }
     // Our Record-Route among the response's: entries before it are the callee's side, after it the caller's.
     const rr = msg.headers.getValues('record-route');
     const ours = rr.findIndex((r) => {
