@@ -6,6 +6,13 @@ import { HostsFile } from './hosts-file';
 import { orderNaptr, orderSrv, type RandomSource } from './srv-order';
 import { TtlCache } from './ttl-cache';
 
+/**
+ * How far one lookup fans out, whatever the zone says: NAPTR and SRV names can point into anyone's zone and
+ * the names looked up come from peers, so a lookup is at most 3 NAPTR → 8 SRV targets → A (+AAAA).
+ */
+const MAX_NAPTR_FOLLOWED = 3;
+const MAX_SRV_FOLLOWED = 8;
+
 /** What RFC 3263 §4 needs from a URI: the target (maddr or host), and the port/transport if explicit. */
 export interface LocateTarget {
   secure: boolean;
@@ -149,7 +156,7 @@ export class ServerLocator {
       const ok = service && r.flags.toLowerCase() === 's' && this.transports.has(service.proto) && (!secure || service.proto === 'tls');
       return ok && r.replacement ? [{ proto: service.proto, name: r.replacement }] : [];
     });
-    const sets = await Promise.all(usable.slice(0, this.maxTargets).map((u) => this.fromSrv(u.proto, u.name)));
+    const sets = await Promise.all(usable.slice(0, MAX_NAPTR_FOLLOWED).map((u) => this.fromSrv(u.proto, u.name)));
     return this.cap(sets.flat());
   }
 
@@ -165,7 +172,7 @@ export class ServerLocator {
     const records = orderSrv(await this.srvs.get(name, () => this.query('SRV', name)), this.random);
     return this.expand(
       proto,
-      records.slice(0, this.maxTargets).map((r) => ({ name: r.name, port: r.port })),
+      records.slice(0, Math.min(this.maxTargets, MAX_SRV_FOLLOWED)).map((r) => ({ name: r.name, port: r.port })),
     );
   }
 
