@@ -223,7 +223,7 @@ describe('sip-edge: drachtio-server parity', () => {
   describe('session timers (RFC 4028)', () => {
     const EXPIRED = 'SIP;cause=200;text="Session timer expired"';
 
-    it('edge as refresher (the caller asked refresher=uas): re-INVITEs with the app SDP at half the interval, BYE when one fails', async () => {
+    it('edge as refresher (the caller asked refresher=uas): re-INVITEs with the app SDP at half the interval, BYE on a 481', async () => {
       const started = Date.now();
       const { call, ok } = await invite('st-edge-refreshes', ['Supported: timer', 'Session-Expires: 90;refresher=uas']);
       expect(ok.header('session-expires')).toBe('90;refresher=uas');
@@ -240,8 +240,9 @@ describe('sip-edge: drachtio-server parity', () => {
       expect(ack200.cseq).toBe(refresh.cseq);
       const again = await peer.next(incoming(call, 'INVITE'), 'second refresh re-INVITE', 4000);
       expect(again.cseq).toBeGreaterThan(refresh.cseq);
-      peer.respond(again, 488, 'Not Acceptable Here', edgePort());
-      await peer.next(incoming(call, 'ACK'), 'ACK for the 488');
+      // Only 408, 481 or no answer end the dialog at once (RFC 3261 §12.2.1.2); other failures: session-timer.e2e-spec.ts.
+      peer.respond(again, 481, 'Call/Transaction Does Not Exist', edgePort());
+      await peer.next(incoming(call, 'ACK'), 'ACK for the 481');
       await expectBye(call, EXPIRED);
       await waitUntil(() => log.events.includes('destroyed-by-peer:st-edge-refreshes'), 2000, 'unsolicited BYE at the app');
       expect(log.events).not.toContain('modify:st-edge-refreshes');

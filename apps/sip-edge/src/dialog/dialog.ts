@@ -10,6 +10,8 @@ export interface SessionTimerState {
   secs: number;
   refresher: SessionRefresher;
   handle: TimerHandle;
+  /** When the session runs out (Date.now() scale, session-timer scale applied) unless refreshed before. */
+  expiresAt: number;
 }
 export type DialogState = 'early' | 'confirmed' | 'failed' | 'terminated';
 
@@ -43,6 +45,8 @@ export class Dialog {
   /** Our last SDP offer or answer; a session refresh re-sends it (drachtio notifyRefreshDialog). */
   localSdp?: { body: Buffer; contentType: string };
   sessionTimer?: SessionTimerState;
+  /** Min-SE in force (RFC 4028 §4): drachtio's 90 s, raised by a peer's Min-SE or a 422 to our refresh. */
+  minSE = 90;
   /** Txn id of the app's INVITE in this dialog still waiting for a final response (an app BYE CANCELs it). */
   pendingInviteTxnId?: string;
 

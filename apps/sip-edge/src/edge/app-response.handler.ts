@@ -61,9 +61,9 @@ export class AppResponseHandler {
     const contentType = contentTypeFor(getHeader(msg, 'content-type'), msg.body);
     const sessionTimer =
       status === 200 && req.method === 'INVITE' && isDialogMethod
-        ? this.ctx.sessionTimers.answerInvite(req, getHeader(msg, 'session-expires'))
+        ? this.ctx.sessionTimers.answerInvite(req, getHeader(msg, 'session-expires'), getHeader(msg, 'require'))
         : undefined;
-    if (sessionTimer?.header) msg.headers.push(sessionTimer.header);
+    if (sessionTimer) msg.headers.push(...sessionTimer.headers);
     const buf = buildServerResponse(req, rec.topVia, status, msg.reason, rec.toTag, {
       contact: contact ? asNameAddr(contact) : undefined,
       headers: msg.headers,
@@ -80,7 +80,7 @@ export class AppResponseHandler {
     if (dialog && req.method === 'INVITE' && msg.body.length > 0) {
       dialog.localSdp = { body: msg.body, contentType: contentType ?? dialog.localSdp?.contentType ?? '' };
     }
-    if (dialog && sessionTimer) this.ctx.sessionTimers.arm(dialog, sessionTimer.secs, sessionTimer.refresher);
+    if (dialog && sessionTimer) this.ctx.sessionTimers.start(dialog, sessionTimer);
     if (req.method === 'INVITE' && status >= 200 && status < 300 && dialog) this.awaitAck(rec, dialog, buf);
     if (reliable1xx && dialog && rec.rseq) this.awaitPrack(rec, dialog, buf, rec.rseq);
     if (status >= 200) for (const wait of rec.prackWaits?.splice(0) ?? []) wait.cancel();

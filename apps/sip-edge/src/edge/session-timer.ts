@@ -1,4 +1,4 @@
-import type { Dialog, SessionRefresher } from '../dialog/dialog';
+import type { Dialog, SessionRefresher, SessionTimerState } from '../dialog/dialog';
 import type { SipRequest, SipResponse } from '../sip/message';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction';
 import type { ServerTransaction } from '../transaction/server-transaction';
@@ -15,8 +15,20 @@ import { BYE_REASON_SESSION_EXPIRED, UnsolicitedBye } from './unsolicited-bye';
 /** drachtio's fixed Min-SE (SipDialog m_nMinSE): the floor for a UAS interval and for an in-dialog refresh. */
 export const MIN_SE = 90;
 
+/**
+ * The longest interval the edge runs (a day). A larger Session-Expires or Min-SE is read as this: the edge
+ * then refreshes (or expects a refresh) at least once a day, and a timer is never armed for longer.
+ */
+export const MAX_SE = 86400;
+
 /** drachtio refreshes at half the interval ± up to 5 s (SipDialog::setSessionTimer). */
 const JITTER_MS = 5000;
+
+/** While an INVITE transaction is in progress in the dialog (RFC 3261 §14.1), the refresh waits this long. */
+const BUSY_RETRY_MS = 2000;
+
+/** A refresh that failed (other than 408, 481, 422, 491) is tried again only with this much of the session left. */
+const RETRY_MIN_REMAINING_MS = 32_000;
 
 export interface SessionExpires {
   secs: number;
@@ -24,13 +36,39 @@ export interface SessionExpires {
   refresher: string;
 }
 
-/** Parses `Session-Expires: <delta-seconds>[;refresher=uac|uas]` (RFC 4028 §4). */
+/** delta-seconds (RFC 4028 §4), at most 10 digits, clamped to MAX_SE; undefined unless a positive number. */
+function deltaSeconds(digits: string): number | undefined {
+  const n = Math.min(MAX_SE, parseInt(digits, 10));
+  return n > 0 ? n : undefined;
+}
+
+/**
+ * Parses `Session-Expires: <delta-seconds>[;refresher=uac|uas]` (RFC 4028 §4). A value that does not parse
+ * (more than 10 digits, 0, garbage) is treated as absent, as sofia does for a header it cannot parse (the
+ * request goes on without a session timer; no 400). A value above MAX_SE counts as MAX_SE.
+ */
 export function parseSessionExpires(value: string | undefined): SessionExpires | undefined {
   if (!value) return undefined;
-  const m = /^\s*(\d+)\s*((?:;.*)?)$/.exec(value);
-  if (!m) return undefined;
+  const m = /^\s*(\d{1,10})\s*((?:;.*)?)$/.exec(value);
+  const secs = m ? deltaSeconds(m[1]) : undefined;
+  if (!m || secs === undefined) return undefined;
   const refresher = /;\s*refresher\s*=\s*([^;\s]+)/i.exec(m[2])?.[1]?.toLowerCase() ?? '';
-  return { secs: parseInt(m[1], 10), refresher };
+  return { secs, refresher };
+}
+
+/** Parses `Min-SE: <delta-seconds>` the same way (undefined when absent or invalid). */
+export function parseMinSE(value: string | undefined): number | undefined {
+  const m = value ? /^\s*(\d{1,10})\s*(?:;.*)?$/.exec(value) : null;
+  return m ? deltaSeconds(m[1]) : undefined;
+}
+
+/** What the app's 200 to an initial INVITE starts: headers for the 200, the interval, who refreshes. */
+export interface SessionAnswer {
+  headers: AppHeader[];
+  secs: number;
+  refresher: SessionRefresher;
+  /** Min-SE in force for the dialog (ours or the INVITE's, whichever is larger). */
+  minSE: number;
 }
 
 /**
@@ -40,6 +78,17 @@ export function parseSessionExpires(value: string | undefined): SessionExpires |
  * here. When the peer is refresher and nothing refreshes the session by the end of the interval, the edge
  * sends BYE "Session timer expired" and the app gets it as an unsolicited BYE. Timers live on the dialog
  * and are cancelled when it ends (DialogStore.remove).
+ *
+ * Where the edge goes beyond drachtio (RFC 4028 §10, RFC 3261 §12.2.1.2, §14.1):
+ * - Only a 408, a 481 or no answer at all to a refresh ends the dialog at once. A 422 is retried at once with
+ *   the Min-SE it names, a 491 after 2.1–4 s, any other failure after half the time left (while 32 s or more
+ *   are left); when the session runs out without a successful refresh the edge sends BYE.
+ * - No refresh starts while an INVITE transaction is in progress in the dialog (the app's, or the peer's
+ *   still unanswered or unACKed); it is tried again 2 s later.
+ * - A peer's interval is never below the Min-SE in force (90 s or a larger one it asked for), nor above MAX_SE.
+ * - A refresh offers the last SDP the app sent in the dialog (INVITE, 2xx or, for a late offer, the ACK);
+ *   when the app never sent one it is an UPDATE without a body (RFC 4028 §7.4), so there is no offer in a
+ *   2xx the edge could not answer.
  */
 export class SessionTimers {
   /**
@@ -51,10 +100,14 @@ export class SessionTimers {
 
   constructor(private readonly ctx: EdgeContext) {}
 
-  /** SipDialog::setSessionTimer: replaces any armed timer. */
+  /**
+   * SipDialog::setSessionTimer: replaces any armed timer. The interval is bounded to [dialog.minSE, MAX_SE];
+   * the session now expires `secs` from now.
+   */
   arm(dialog: Dialog, secs: number, refresher: SessionRefresher): void {
     dialog.stopSessionTimer();
     if (dialog.state === 'terminated' || !(secs > 0)) return;
+    secs = Math.min(MAX_SE, Math.max(dialog.minSE, Math.round(secs)));
     let ms = secs * 1000;
     if (refresher === 'us') {
       ms /= 2;
@@ -62,40 +115,91 @@ export class SessionTimers {
       const bound = Math.min(JITTER_MS, ms / 4);
       ms += (Math.random() * 2 - 1) * bound;
     }
-    const handle = this.ctx.tl.wheel.schedule(ms * this.scale, () => {
+    const expiresAt = Date.now() + secs * 1000 * this.scale;
+    this.schedule(dialog, { secs, refresher, expiresAt }, ms * this.scale, refresher === 'them');
+  }
+
+  /**
+   * Arms the one timer of a dialog: in `delayMs` (already scaled) a refresh attempt, or with `last` (or
+   * once the session has run out) the end of the session. Never hands the wheel a non-finite or
+   * non-positive delay.
+   */
+  private schedule(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>, delayMs: number, last: boolean): void {
+    dialog.stopSessionTimer();
+    if (dialog.state === 'terminated') return;
+    if (!Number.isFinite(delayMs) || !Number.isFinite(st.expiresAt)) {
+      this.ctx.logger.warn({ dialog: dialog.id, delayMs }, 'session timer not armed: bad delay');
+      return;
+    }
+    const handle = this.ctx.tl.wheel.schedule(Math.max(1, delayMs), () => {
       if (dialog.sessionTimer?.handle !== handle) return;
       dialog.sessionTimer = undefined;
       if (dialog.state === 'terminated') return;
-      if (refresher === 'us') this.refresh(dialog, secs);
-      else this.expire(dialog);
+      if (last || Date.now() >= st.expiresAt) this.expire(dialog);
+      else this.attempt(dialog, st);
     });
-    dialog.sessionTimer = { secs, refresher, handle };
+    dialog.sessionTimer = { ...st, handle };
+  }
+
+  /** Tries again `delayMs` (unscaled) from now, or ends the session when it runs out first. */
+  private retry(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>, delayMs: number): void {
+    const left = st.expiresAt - Date.now();
+    const wait = delayMs * this.scale;
+    if (wait < left) this.schedule(dialog, st, wait, false);
+    else this.schedule(dialog, st, left, true);
+  }
+
+  /** Time for a refresh: unless an INVITE transaction is in progress in the dialog (RFC 3261 §14.1). */
+  private attempt(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>): void {
+    if (this.inviteInProgress(dialog)) return this.retry(dialog, st, BUSY_RETRY_MS);
+    this.refresh(dialog, st);
+  }
+
+  private inviteInProgress(dialog: Dialog): boolean {
+    if (dialog.pendingInviteTxnId || this.ctx.ackWaits.has(dialog.id)) return true;
+    for (const rec of this.ctx.pendingServer.values()) if (rec.dialog === dialog && rec.req.method === 'INVITE') return true;
+    return false;
   }
 
   /**
    * The app's 200 to an initial INVITE (doRespondToSipRequest). The app's own Session-Expires wins
    * (refresher absent or `uac`: the caller refreshes). Otherwise, if the INVITE offered one with a
    * refresher, the edge answers with it and arms the timer; an offer without refresher is left alone
-   * (drachtio's default-refresher "none"). The interval is at least MIN_SE. Returns what to arm once the
-   * 200 is sent, and the Session-Expires header to add to it when the app wrote none.
+   * (drachtio's default-refresher "none"). The interval is at least MIN_SE and the INVITE's Min-SE. When the
+   * 200 carries Session-Expires and the INVITE said `Supported: timer`, the 200 gets `Require: timer`
+   * unless the app put it there (RFC 4028 §9). Returns what to arm once the 200 is sent (start()) and the
+   * headers to add to it.
    */
-  answerInvite(req: SipRequest, appValue: string | undefined): { header?: AppHeader; secs: number; refresher: SessionRefresher } | undefined {
+  answerInvite(req: SipRequest, appValue: string | undefined, appRequire?: string): SessionAnswer | undefined {
+    const minSE = Math.max(MIN_SE, parseMinSE(req.headers.get('min-se')) ?? 0);
+    const requireTimer = (): AppHeader[] =>
+      hasOption(req.headers.getAll('supported'), 'timer') && !hasOption(appRequire ? [appRequire] : [], 'timer')
+        ? [{ name: 'Require', key: 'require', value: 'timer' }]
+        : [];
     const app = parseSessionExpires(appValue);
-    if (app) return { secs: Math.max(MIN_SE, app.secs), refresher: app.refresher === 'uas' ? 'us' : 'them' };
+    if (app) return { headers: requireTimer(), secs: Math.max(minSE, app.secs), refresher: app.refresher === 'uas' ? 'us' : 'them', minSE };
     const offer = parseSessionExpires(req.headers.get('session-expires'));
     if (!offer?.refresher) return undefined;
-    const secs = Math.max(MIN_SE, offer.secs);
+    const secs = Math.max(minSE, offer.secs);
     return {
-      header: { name: 'Session-Expires', key: 'session-expires', value: `${secs};refresher=${offer.refresher}` },
+      headers: [{ name: 'Session-Expires', key: 'session-expires', value: `${secs};refresher=${offer.refresher}` }, ...requireTimer()],
       secs,
       refresher: offer.refresher === 'uac' ? 'them' : 'us',
+      minSE,
     };
   }
 
+  /** Arms what answerInvite decided, once the 200 is sent and the dialog exists. */
+  start(dialog: Dialog, answer: SessionAnswer): void {
+    dialog.minSE = Math.max(dialog.minSE, answer.minSE);
+    this.arm(dialog, answer.secs, answer.refresher);
+  }
+
   /**
-   * A 200 to an INVITE the app (or the edge's refresh) sent: a Session-Expires in it (re)arms the timer,
+   * A 2xx to an INVITE the app (or the edge's refresh) sent: a Session-Expires in it (re)arms the timer,
    * with us as refresher unless it names the UAS (processResponseOutsideDialog, processResponseInsideDialog).
-   * No minimum applies here.
+   * The interval is raised to the Min-SE in force (a peer answering `Session-Expires: 1` would otherwise
+   * be refreshed twice a second).
    */
   onUacAnswer(dialog: Dialog, res: SipResponse): void {
     const se = parseSessionExpires(res.headers.get('session-expires'));
@@ -103,22 +207,24 @@ export class SessionTimers {
   }
 
   /**
-   * A re-INVITE or UPDATE from the peer (SipDialogController::processRequestInsideDialog): it stops the
-   * running timer; with a Session-Expires below MIN_SE it is answered 422 here and never reaches the app
-   * (returns true); with one it re-arms the timer, the peer refreshing when it says `uac` or when it gives no
-   * refresher and we were refresher (drachtio's rule, kept as is).
+   * A re-INVITE or UPDATE from the peer (SipDialogController::processRequestInsideDialog): with a
+   * Session-Expires below MIN_SE it is answered 422 here and never reaches the app (returns true), and the
+   * running timer stays as it was; with one it re-arms the timer, the peer refreshing when it says `uac` or
+   * when it gives no refresher and we were refresher (drachtio's rule, kept as is); without one (or an
+   * invalid one) the timer stops. A Min-SE in it raises the dialog's.
    */
   refusesPeerRefresh(dialog: Dialog, req: SipRequest, txn: ServerTransaction, topVia: string): boolean {
     if (req.method !== 'INVITE' && req.method !== 'UPDATE') return false;
-    const weWereRefresher = dialog.sessionTimer?.refresher === 'us';
-    dialog.stopSessionTimer();
     const se = parseSessionExpires(req.headers.get('session-expires'));
-    if (!se) return false;
-    if (se.secs < MIN_SE) {
+    if (se && se.secs < MIN_SE) {
       const minSe = [{ name: 'Min-SE', key: 'min-se', value: String(MIN_SE) }];
       txn.respond(422, buildServerResponse(req, topVia, 422, 'Session Interval Too Small', dialog.localTag, { headers: minSe }));
       return true;
     }
+    const weWereRefresher = dialog.sessionTimer?.refresher === 'us';
+    dialog.stopSessionTimer();
+    if (!se) return false;
+    dialog.minSE = Math.max(dialog.minSE, parseMinSE(req.headers.get('min-se')) ?? 0);
     this.arm(dialog, se.secs, (!se.refresher && weWereRefresher) || se.refresher === 'uac' ? 'them' : 'us');
     return false;
   }
@@ -132,31 +238,36 @@ export class SessionTimers {
     return (this.byeSender ??= new UnsolicitedBye(this.ctx));
   }
 
-  /** notifyRefreshDialog: re-INVITE with `Session-Expires: <secs>;refresher=uac`, Min-SE and the last local SDP. */
-  private refresh(dialog: Dialog, secs: number): void {
-    this.sendRefresh(dialog, secs).catch((err: unknown) => {
+  /** notifyRefreshDialog: re-INVITE (or UPDATE) with `Session-Expires: <secs>;refresher=uac` and Min-SE. */
+  private refresh(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>): void {
+    this.sendRefresh(dialog, st).catch((err: unknown) => {
       this.ctx.logger.warn({ err, dialog: dialog.id }, 'could not send session refresh');
       this.expire(dialog);
     });
   }
 
-  private async sendRefresh(dialog: Dialog, secs: number): Promise<void> {
+  private async sendRefresh(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>): Promise<void> {
     const peer = await dialogPeer(dialog);
     if (dialog.state === 'terminated') return;
     if (!peer) return this.expire(dialog);
     const local = this.ctx.local(peer.proto);
-    const req = buildInDialogRequest(dialog, 'INVITE', local, {
-      cseq: dialog.nextLocalCSeq(),
+    const sdp = dialog.localSdp;
+    const method = sdp ? 'INVITE' : 'UPDATE';
+    const cseq = dialog.nextLocalCSeq();
+    const req = buildInDialogRequest(dialog, method, local, {
+      cseq,
       headers: [
-        { name: 'Session-Expires', key: 'session-expires', value: `${secs};refresher=uac` },
-        { name: 'Min-SE', key: 'min-se', value: String(MIN_SE) },
+        { name: 'Session-Expires', key: 'session-expires', value: `${st.secs};refresher=uac` },
+        { name: 'Min-SE', key: 'min-se', value: String(dialog.minSE) },
+        { name: 'Supported', key: 'supported', value: 'timer' },
       ],
       contact: dialog.localContact || undefined,
-      body: dialog.localSdp?.body,
-      contentType: dialog.localSdp?.contentType,
+      body: sdp?.body,
+      contentType: sdp?.contentType,
     });
-    const user = new RefreshUser(this, dialog, secs, peer, req);
-    this.ctx.tl.createClient(req.branch, 'INVITE', peer, req.buf, user, (res) => non2xxAck(req, res));
+    const user = new RefreshUser(this, dialog, st, peer, req, method);
+    const ack = method === 'INVITE' ? (res: unknown) => non2xxAck(req, res) : undefined;
+    this.ctx.tl.createClient(req.branch, method, peer, req.buf, user, ack);
   }
 
   /** Sends the ACK for a 2xx to a refresh (a new transaction; its own branch). */
@@ -164,42 +275,77 @@ export class SessionTimers {
     const ack = buildInDialogRequest(dialog, 'ACK', this.ctx.local(peer.proto), { cseq });
     this.ctx.send(peer, ack.buf);
   }
+
+  /**
+   * A refresh failed. 408, 481 or no answer: the dialog is gone (RFC 3261 §12.2.1.2), BYE. 422: at once
+   * again with its larger Min-SE. 491: again after 2.1–4 s (RFC 3261 §14.1). Anything else: the dialog stays
+   * (RFC 4028 §10); again after half the time left while 32 s or more are left, else BYE when it runs out.
+   * A timer armed meanwhile (the peer refreshed, the app's re-INVITE got one) wins over a retry.
+   */
+  onRefreshFailed(dialog: Dialog, st: Omit<SessionTimerState, 'handle'>, status: number, res?: SipResponse): void {
+    if (dialog.state === 'terminated') return;
+    if (status === 408 || status === 481 || status === 0) return this.expire(dialog);
+    if (dialog.sessionTimer) return;
+    if (status === 422) {
+      const minSE = parseMinSE(res?.headers.get('min-se'));
+      if (minSE !== undefined && minSE > st.secs) {
+        dialog.minSE = Math.max(dialog.minSE, minSE);
+        return this.refresh(dialog, { ...st, secs: minSE });
+      }
+    }
+    if (status === 491) return this.retry(dialog, st, 2100 + Math.random() * 1900);
+    const left = (st.expiresAt - Date.now()) / this.scale;
+    if (left >= RETRY_MIN_REMAINING_MS) this.retry(dialog, st, left / 2);
+    else this.retry(dialog, st, Infinity);
+  }
+}
+
+/** Whether an option tag (`timer`) is in a list of Supported/Require values. */
+function hasOption(values: string[], tag: string): boolean {
+  return values.some((v) => v.split(',').some((t) => t.trim().toLowerCase() === tag));
 }
 
 /**
- * Responses to one refresh re-INVITE (SipDialogController::processResponseToRefreshingReinvite): 200 re-arms
- * from its Session-Expires and is ACKed, 491 (glare) retries after the next half interval, any other final
- * response or a timeout ends the session.
+ * Responses to one refresh (SipDialogController::processResponseToRefreshingReinvite): a 2xx re-arms from
+ * its Session-Expires and, to a re-INVITE, is ACKed (again when retransmitted); failures go to
+ * SessionTimers.onRefreshFailed.
  */
 class RefreshUser implements ClientTransactionUser {
-  private acked = false;
+  private answered = false;
 
   constructor(
     private readonly timers: SessionTimers,
     private readonly dialog: Dialog,
-    private readonly secs: number,
+    private readonly st: Omit<SessionTimerState, 'handle'>,
     private readonly peer: SipPeer,
     private readonly req: InDialogRequest,
+    private readonly method: 'INVITE' | 'UPDATE',
   ) {}
 
   onResponse(_txn: ClientTransaction, status: number, response: unknown): void {
     if (status < 200 || this.dialog.state === 'terminated') return;
     const { msg } = response as NetworkResponse;
-    if (status === 200) {
-      if (this.acked) return this.timers.sendAck(this.dialog, this.req.cseq, this.peer); // a retransmitted 200
-      this.acked = true;
+    if (status < 300) {
+      if (this.answered) {
+        if (this.method === 'INVITE') this.timers.sendAck(this.dialog, this.req.cseq, this.peer); // a retransmitted 2xx
+        return;
+      }
+      this.answered = true;
       this.timers.onUacAnswer(this.dialog, msg);
       const contact = msg.headers.get('contact');
       if (contact) this.dialog.remoteTarget = uriOf(contact);
-      this.timers.sendAck(this.dialog, this.req.cseq, this.peer);
+      if (this.method === 'INVITE') this.timers.sendAck(this.dialog, this.req.cseq, this.peer);
       return;
     }
-    if (status === 491) return this.timers.arm(this.dialog, this.secs, 'us');
-    this.timers.expire(this.dialog);
+    if (this.answered) return;
+    this.answered = true;
+    this.timers.onRefreshFailed(this.dialog, this.st, status, msg);
   }
 
   onFailure(): void {
-    if (this.dialog.state !== 'terminated') this.timers.expire(this.dialog);
+    if (this.answered) return;
+    this.answered = true;
+    this.timers.onRefreshFailed(this.dialog, this.st, 0);
   }
 }
 
