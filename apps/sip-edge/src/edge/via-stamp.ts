@@ -1,14 +1,18 @@
 import type { RemoteInfo } from '../transport/transport';
 
 const RPORT_RE = /;\s*rport(\s*=\s*\d*)?(?=;|,|\s|$)/i;
+const RECEIVED_RE = /;\s*received\s*=\s*[^;,\s]*/gi;
+const HAS_RECEIVED_RE = /;\s*received\s*=/i;
 
 /**
  * Adds RFC 3581 `rport` (and RFC 3261 §18.2.1 `received` when the sent-by host differs from the packet's
- * source) to one Via element, as the stack does before relaying a request to the app [T03].
+ * source) to one Via element, as the stack does before relaying a request to the app [T03]. A `received`
+ * the sender wrote itself is removed first: only the edge knows where a packet came from, and an app (a
+ * registrar fixing NATed contacts, say) must never be told an address the sender chose.
  */
 export function stampViaElement(element: string, viaHost: string, source: RemoteInfo): string {
-  let out = element;
-  if (viaHost !== source.address && !/;\s*received=/i.test(out)) out += `;received=${source.address}`;
+  let out = HAS_RECEIVED_RE.test(element) ? element.replace(RECEIVED_RE, '') : element;
+  if (viaHost !== source.address) out += `;received=${source.address}`;
   if (RPORT_RE.test(out)) return out.replace(RPORT_RE, `;rport=${source.port}`);
   return `${out};rport=${source.port}`;
 }
