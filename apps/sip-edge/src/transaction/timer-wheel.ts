@@ -1,35 +1,46 @@
 /**
  * Hashed timer wheel: one coarse interval drives every SIP timer instead of one setTimeout each.
- * Under load there are hundreds of thousands of live transactions (Timer J keeps a UDP non-INVITE server
- * transaction 32 s); a wheel keeps scheduling and cancelling O(1). Resolution is `tickMs`.
+ * Under load there are hundreds of thousands of live timers; a wheel keeps scheduling and cancelling O(1).
+ * Resolution is `tickMs`.
  */
 export interface TimerHandle {
   cancel(): void;
 }
 
-/** One scheduled callback; a class (not closures) because hundreds of thousands may be live at once. */
+/**
+ * One scheduled callback, linked into its slot's list. A cancelled entry unlinks itself at once, so the
+ * many timers cancelled within milliseconds (a request answered long before its 64·T1 guard) are garbage
+ * straight away, die young, and never reach the old generation.
+ */
 class Entry implements TimerHandle {
-  cancelled = false;
+  prev: Entry = this;
+  next: Entry = this;
 
   constructor(
     public rounds: number,
-    public fn: () => void,
-    private readonly wheel: TimerWheel,
+    public fn: (() => void) | undefined,
+    private readonly wheel: TimerWheel | undefined,
   ) {}
 
   cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    // The entry stays in its slot until visited; drop the callback now so it pins nothing.
-    this.fn = noop;
-    this.wheel.released();
+    if (this.fn === undefined) return;
+    this.fn = undefined;
+    this.unlink();
+    this.wheel?.released();
+  }
+
+  unlink(): void {
+    this.prev.next = this.next;
+    this.next.prev = this.prev;
+    this.prev = this;
+    this.next = this;
   }
 }
 
-const noop = (): void => undefined;
-
 export class TimerWheel {
-  private readonly slots: Entry[][];
+  /** One sentinel per slot heads a circular list of that slot's entries, in scheduling order. */
+  private readonly slots: Entry[];
+  private readonly due: Entry[] = [];
   private cursor = 0;
   private interval?: NodeJS.Timeout;
   private live = 0;
@@ -39,7 +50,7 @@ export class TimerWheel {
     slotCount = 1024,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    this.slots = Array.from({ length: slotCount }, () => []);
+    this.slots = Array.from({ length: slotCount }, () => new Entry(0, undefined, undefined));
   }
 
   get size(): number {
@@ -50,7 +61,11 @@ export class TimerWheel {
     const ticks = Math.max(1, Math.ceil(delayMs / this.tickMs));
     const n = this.slots.length;
     const entry = new Entry(Math.floor((ticks - 1) / n), fn, this);
-    this.slots[(this.cursor + ticks) % n].push(entry);
+    const head = this.slots[(this.cursor + ticks) % n];
+    entry.prev = head.prev;
+    entry.next = head;
+    head.prev.next = entry;
+    head.prev = entry;
     this.live++;
     this.ensureRunning();
     return entry;
@@ -82,28 +97,32 @@ export class TimerWheel {
 
   private tick(): void {
     this.cursor = (this.cursor + 1) % this.slots.length;
-    const slot = this.slots[this.cursor];
-    if (slot.length === 0) return;
-    const keep: Entry[] = [];
-    const fire: Entry[] = [];
-    for (const e of slot) {
-      if (e.cancelled) continue;
-      if (e.rounds > 0) {
-        e.rounds--;
-        keep.push(e);
-      } else fire.push(e);
+    const head = this.slots[this.cursor];
+    // Unlink what is due before running anything: a callback may schedule into this very slot (a full
+    // rotation later) or cancel an entry that is due in this same tick.
+    const due = this.due;
+    for (let e = head.next; e !== head; ) {
+      const next = e.next;
+      if (e.rounds > 0) e.rounds--;
+      else {
+        e.unlink();
+        due.push(e);
+      }
+      e = next;
     }
-    this.slots[this.cursor] = keep;
-    for (const e of fire) {
-      if (e.cancelled) continue;
-      e.cancelled = true;
+    for (let i = 0; i < due.length; i++) {
+      const e = due[i];
+      const fn = e.fn;
+      if (fn === undefined) continue;
+      e.fn = undefined;
       this.live--;
       try {
-        e.fn();
+        fn();
       } catch (err) {
         // One broken timer callback must not stop every other SIP timer (or the process).
         this.onError(err);
       }
     }
+    due.length = 0;
   }
 }

@@ -37,6 +37,38 @@ describe('TransactionLayer (RFC 3261 §17, RFC 6026)', () => {
     expect(layer.matchRequest(p).kind).toBe('new');
   });
 
+  it('completed UDP transactions linger in one queue: byte-exact retransmissions, nothing of the TU kept, each ends after Timer J', () => {
+    const big = new TransactionLayer({ send: (_p, d) => sent.push({ at: Date.now() - start, data: d.toString() }), timers: T });
+    const response = Buffer.from('SIP/2.0 200 OK\r\nFrom: "Zoë" <sip:z@x>\r\n\r\n');
+    const txns = [];
+    for (let i = 0; i < 3000; i++) {
+      const p = parts({ method: 'REGISTER', branch: `z9hG4bK-r${i}`, callId: `c${i}` });
+      const txn = big.createServer(p, udp);
+      txn.context = { big: Buffer.alloc(1024) };
+      txn.respond(200, response);
+      expect(txn.context).toBeUndefined();
+      txns.push({ p, txn });
+      jest.advanceTimersByTime(i % 100 === 0 ? 1 : 0);
+    }
+    expect(big.lingeringCount).toBe(3000);
+    expect(big.matchRequest(txns[1234].p)).toEqual({ kind: 'retransmission', txn: txns[1234].txn });
+    txns[1234].txn.onRequestRetransmission();
+    expect(Buffer.from(sent[sent.length - 1].data).equals(response)).toBe(true);
+    expect(txns[1234].txn.lastResponse?.equals(response)).toBe(true);
+    jest.advanceTimersByTime(64 * T.t1 - 40);
+    expect(big.lingeringCount).toBe(3000);
+    jest.advanceTimersByTime(40 + 10);
+    // The first ones (scheduled at t=0) are gone within a tick of Timer J, the rest follow in order.
+    expect(big.lingeringCount).toBeLessThan(3000);
+    expect(txns[0].txn.state).toBe('terminated');
+    jest.advanceTimersByTime(100);
+    expect(big.lingeringCount).toBe(0);
+    expect(big.serverCount).toBe(0);
+    expect(txns.every((t) => t.txn.state === 'terminated')).toBe(true);
+    expect(big.matchRequest(txns[2999].p).kind).toBe('new');
+    big.close();
+  });
+
   it('non-INVITE server over TCP ends at once (Timer J = 0)', () => {
     const txn = layer.createServer(parts({ method: 'OPTIONS' }), tcp);
     txn.respond(200, Buffer.from('200'));

@@ -1,7 +1,7 @@
 import { ClientTransaction, ClientTransactionUser } from './client-transaction';
 import { ServerTransaction, type ServerTransactionDeps } from './server-transaction';
-import { DEFAULT_TIMERS, SipTimerConfig } from './sip-timers';
-import { TimerWheel } from './timer-wheel';
+import { DEFAULT_TIMERS, SipTimerConfig, timerJ } from './sip-timers';
+import { TimerWheel, type TimerHandle } from './timer-wheel';
 import type { SendFn, SipPeer } from './transaction-types';
 
 export interface TransactionLayerOptions {
@@ -46,6 +46,19 @@ export class TransactionLayer {
 
   /** One deps object shared by every server transaction: at thousands per second, per-txn closures add up. */
   private readonly serverDeps: ServerTransactionDeps;
+  /**
+   * Completed non-INVITE transactions over UDP waiting out Timer J, oldest first. Timer J is the same for
+   * all of them, so this queue is also their expiry order: one wheel timer for the head replaces a timer
+   * (and a closure) per transaction.
+   */
+  private lingering: Array<ServerTransaction | undefined> = [];
+  private lingerUntil: number[] = [];
+  private lingerHead = 0;
+  private lingerTimer?: TimerHandle;
+  /** Keys built by the last matchRequest that found no transaction, for the createServer that usually follows. */
+  private matchedParts?: RequestKeyParts;
+  private matchedKey = '';
+  private matchedMergedKey?: string;
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.timers = opts.timers ?? DEFAULT_TIMERS;
@@ -60,6 +73,7 @@ export class TransactionLayer {
       },
       // Merged-request detection only matters while the request is being processed.
       onCompleted: (t) => this.forgetMerged(t),
+      linger: (t) => this.linger(t),
     };
   }
 
@@ -92,8 +106,12 @@ export class TransactionLayer {
     const key = TransactionLayer.serverKey(p);
     const txn = this.server.get(key);
     if (txn) return { kind: 'retransmission', txn };
+    this.matchedParts = p;
+    this.matchedKey = key;
+    this.matchedMergedKey = undefined;
     if (!p.toTag) {
-      const mergedKey = `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+      const mergedKey = TransactionLayer.mergedKey(p);
+      this.matchedMergedKey = mergedKey;
       const owner = this.merged.get(mergedKey);
       if (owner !== undefined && owner !== key && this.server.has(owner)) return { kind: 'merged' };
     }
@@ -102,14 +120,60 @@ export class TransactionLayer {
   }
 
   createServer(p: RequestKeyParts, peer: SipPeer, onAckTimeout?: (t: ServerTransaction) => void): ServerTransaction {
-    const key = TransactionLayer.serverKey(p);
+    // The keys matchRequest just built for these very parts are reused rather than built again.
+    const matched = this.matchedParts === p;
+    this.matchedParts = undefined;
+    const key = matched ? this.matchedKey : TransactionLayer.serverKey(p);
     const txn = new ServerTransaction(key, p.method, peer, this.serverDeps, onAckTimeout);
     this.server.set(key, txn);
     if (!p.toTag) {
-      txn.mergedKey = `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+      txn.mergedKey = (matched && this.matchedMergedKey) || TransactionLayer.mergedKey(p);
       this.merged.set(txn.mergedKey, key);
     }
     return txn;
+  }
+
+  private static mergedKey(p: RequestKeyParts): string {
+    return `${p.callId}|${p.fromTag}|${p.cseq}|${p.method}`;
+  }
+
+  /** Number of completed transactions waiting out Timer J (they are counted in serverCount too). */
+  get lingeringCount(): number {
+    return this.lingering.length - this.lingerHead;
+  }
+
+  private linger(t: ServerTransaction): void {
+    const ms = timerJ(this.timers, false);
+    this.lingering.push(t);
+    this.lingerUntil.push(Date.now() + ms);
+    this.lingerTimer ??= this.wheel.schedule(ms, () => this.expireLingering());
+  }
+
+  private expireLingering(): void {
+    this.lingerTimer = undefined;
+    const now = Date.now();
+    const queue = this.lingering;
+    const until = this.lingerUntil;
+    let head = this.lingerHead;
+    while (head < queue.length && until[head] <= now) {
+      const t = queue[head];
+      queue[head] = undefined;
+      head++;
+      t?.terminate();
+    }
+    if (head === queue.length) {
+      this.lingering = [];
+      this.lingerUntil = [];
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= queue.length) {
+      // Drop the expired prefix now and then: amortised O(1) per transaction, and the arrays stay small.
+      queue.splice(0, head);
+      until.splice(0, head);
+      head = 0;
+    }
+    this.lingerHead = head;
+    if (head < this.lingering.length)
+      this.lingerTimer = this.wheel.schedule(this.lingerUntil[head] - now, () => this.expireLingering());
   }
 
   private forgetMerged(t: ServerTransaction): void {
@@ -154,6 +218,11 @@ export class TransactionLayer {
 
   close(): void {
     this.wheel.stop();
+    this.lingerTimer?.cancel();
+    this.lingerTimer = undefined;
+    this.lingering = [];
+    this.lingerUntil = [];
+    this.lingerHead = 0;
     this.server.clear();
     this.client.clear();
     this.merged.clear();
