@@ -1,4 +1,4 @@
-import { parseCSeq, parseNameAddr, parseVia } from './header-parsers';
+import { parseCSeq, parseNameAddr, parseVia, type Via } from './header-parsers';
 import type { SipMessage } from './message';
 import { isDigits, isToken, isWhitespace, trimLws } from './sip-grammar';
 import { badControlChar, parseStartLine, stripCr, type Problem, type StartLine } from './start-line';
@@ -21,6 +21,8 @@ export interface ParsedExtent {
   msg: SipMessage;
   start: number;
   end: number;
+  /** The top Via as parsed while validating (its own object: a caller may stamp it and write it back). */
+  topVia: Via;
 }
 
 /** `parseMessage`, also telling which bytes of `buf` the message occupies. */
@@ -105,7 +107,7 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
   };
   if (problem) throw new SipParseError(problem[0], problem[1], partial);
   if (!terminated) throw new SipParseError(400, 'Missing blank line after headers', partial);
-  validateHeaders(seen, startLine, partial);
+  const topVia = validateHeaders(seen, startLine, partial);
 
   const clValue = seen.contentLength;
   let length = buf.length - bodyStart;
@@ -138,7 +140,7 @@ export function parseMessageExtent(buf: Buffer, limitsIn?: Partial<SipLimits>): 
           headers,
           body,
         };
-  return { msg, start, end };
+  return { msg, start, end, topVia };
 }
 
 /** The few headers the parser itself checks, captured while reading so nothing is scanned twice. */
@@ -207,7 +209,8 @@ function hasWhitespace(s: string): boolean {
   return false;
 }
 
-function validateHeaders(seen: Essentials, startLine: StartLine, partial: PartialSipMessage): void {
+/** Throws on a missing or malformed essential header; returns the parsed top Via. */
+function validateHeaders(seen: Essentials, startLine: StartLine, partial: PartialSipMessage): Via {
   const fail = (reason: string): never => {
     throw new SipParseError(400, reason, partial);
   };
@@ -223,13 +226,15 @@ function validateHeaders(seen: Essentials, startLine: StartLine, partial: Partia
   if (!cseq) return fail('Malformed CSeq');
   if (startLine.kind === 'request' && cseq.method !== startLine.method)
     fail('CSeq method does not match request method');
-  if (!parseVia(seen.via ?? '')) fail('Malformed Via header');
+  const via = parseVia(seen.via ?? '');
+  if (!via) return fail('Malformed Via header');
   if (!parseNameAddr(seen.from ?? '')) fail('Malformed From header');
   if (!parseNameAddr(seen.to ?? '')) fail('Malformed To header');
   if (seen.badContact) fail('Malformed Contact header');
   const mf = seen.maxForwards;
   if (mf !== undefined && (!isDigits(mf) || mf.length > 10 || Number(mf) > 255))
     fail('Malformed Max-Forwards');
+  return via;
 }
 
 function failWithHeaders(

@@ -20,5 +20,14 @@ export const DEFAULT_SIP_LIMITS: Readonly<SipLimits> = Object.freeze({
 });
 
 export function resolveLimits(limits?: Partial<SipLimits>): SipLimits {
-  return limits ? { ...DEFAULT_SIP_LIMITS, ...limits } : DEFAULT_SIP_LIMITS;
+  if (!limits) return DEFAULT_SIP_LIMITS;
+  // Callers on the hot path pass complete limits: no copy per message then.
+  if (
+    limits.maxMessageBytes !== undefined &&
+    limits.maxHeaders !== undefined &&
+    limits.maxHeaderLineBytes !== undefined &&
+    limits.mode !== undefined
+  )
+    return limits as SipLimits;
+  return { ...DEFAULT_SIP_LIMITS, ...limits };
 }

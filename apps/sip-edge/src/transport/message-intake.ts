@@ -1,5 +1,5 @@
 import type { Logger } from '@pbx/common';
-import { formatVia, parseVia } from '../sip/header-parsers';
+import { formatVia, parseVia, type Via } from '../sip/header-parsers';
 import type { SipMessage, SipRequest } from '../sip/message';
 import { parseMessage, parseMessageExtent } from '../sip/message-parser';
 import { buildErrorResponse, serialize } from '../sip/message-serializer';
@@ -13,8 +13,8 @@ export type Reply = (data: Buffer) => void;
  * RFC 3581 / RFC 3261 §18.2.1: record where the request really came from in its top Via. Like
  * drachtio-server (sofia-sip) we always fill in rport, and add received when the sent-by host differs.
  */
-export function stampTopVia(req: SipRequest, source: RemoteInfo): void {
-  const via = parseVia(req.headers.get('via') ?? '');
+export function stampTopVia(req: SipRequest, source: RemoteInfo, parsed?: Via): void {
+  const via = parsed ?? parseVia(req.headers.get('via') ?? '');
   if (!via) return;
   via.params.rport = String(source.port);
   if (via.host !== source.address) via.params.received = source.address;
@@ -53,16 +53,18 @@ export class MessageIntake {
     this.stats.messagesReceived++;
     this.stats.bytesReceived += raw.length;
     let msg: SipMessage;
+    let topVia: Via;
     let exact = raw;
     try {
       const parsed = parseMessageExtent(raw, this.limitsFor(source));
       msg = parsed.msg;
+      topVia = parsed.topVia;
       if (parsed.start > 0 || parsed.end < raw.length) exact = raw.subarray(parsed.start, parsed.end);
     } catch (err) {
       this.parseFailed(err, source, reply);
       return;
     }
-    if (this.stampVia && msg.kind === 'request') stampTopVia(msg, source);
+    if (this.stampVia && msg.kind === 'request') stampTopVia(msg, source, topVia);
     try {
       this.deliver({ msg, raw: exact, source, receivedAt: Date.now() });
     } catch (err) {

@@ -142,14 +142,31 @@ export class TransportManager extends EventEmitter<TransportEvents> {
    * Sends over the connection named by `connectionId`, else over an open connection to that address,
    * else (tcp/tls only) over a new one. Rejects when the message cannot be handed to a socket.
    */
-  async send(
-    target: SendTarget & { local?: { address: string; port: number } },
-    msg: SipMessage | Buffer,
-  ): Promise<void> {
+  send(target: SendTarget & { local?: { address: string; port: number } }, msg: SipMessage | Buffer): Promise<void> {
     const data = Buffer.isBuffer(msg) ? msg : serialize(msg);
+    if (target.proto !== 'udp') return this.sendStream(target, data);
+    // UDP is most of the traffic: one promise per datagram and no async function around it.
+    return new Promise((resolve, reject) => {
+      try {
+        this.pickUdp(target).send(data, target.address, target.port, (err) => {
+          if (err) {
+            this.counters.sendErrors++;
+            return reject(err);
+          }
+          this.counters.messagesSent++;
+          this.counters.bytesSent += data.length;
+          resolve();
+        });
+      } catch (err) {
+        this.counters.sendErrors++;
+        reject(err);
+      }
+    });
+  }
+
+  private async sendStream(target: SendTarget, data: Buffer): Promise<void> {
     try {
-      if (target.proto === 'udp') await this.pickUdp(target).send(data, target.address, target.port);
-      else (await this.connectionFor(target)).write(data);
+      (await this.connectionFor(target)).write(data);
     } catch (err) {
       this.counters.sendErrors++;
       throw err;

@@ -1,10 +1,24 @@
 import { createSocket, type RemoteInfo as DgramRemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import type { ListenSpec } from './contact-string';
 import type { RemoteInfo } from './transport';
 import { normalizeAddress, type TransportContext } from './transport-context';
 
 /** Socket buffers large enough to ride out bursts of a few thousand registrations per second. */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * dgram resolves every destination, even an IP literal, through dns.lookup, which answers on the next tick:
+ * a closure and a tick per datagram sent. Peers are almost always IP addresses here, so answer those at once.
+ */
+function lookupLiteral(hostname: string, options: unknown, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) return callback(null, hostname, family);
+  dnsLookup(hostname, options as number, callback);
+}
 
 export class UdpTransport {
   private readonly local: { address: string; port: number };
@@ -21,7 +35,7 @@ export class UdpTransport {
   }
 
   static bind(spec: ListenSpec, ctx: TransportContext): Promise<UdpTransport> {
-    const socket = createSocket({ type: spec.address.indexOf(':') >= 0 ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: spec.address.indexOf(':') >= 0 ? 'udp6' : 'udp4', lookup: lookupLiteral });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {
@@ -53,10 +67,8 @@ export class UdpTransport {
     return this.spec.address.indexOf(':') >= 0 ? 6 : 4;
   }
 
-  send(data: Buffer, address: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.send(data, port, address, (err) => (err ? reject(err) : resolve()));
-    });
+  send(data: Buffer, address: string, port: number, done: (err: Error | null) => void): void {
+    this.socket.send(data, port, address, done);
   }
 
   close(): Promise<void> {
