@@ -43,6 +43,89 @@ export function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** The edge's memory as gc-preload writes it (BENCH_MEM_FILE), in MiB. */
+export interface EdgeMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory outside the V8 heap that V8 knows of: mostly Buffers' backing stores (arrayBuffers). */
+  external: number;
+  arrayBuffers: number;
+}
+
+const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+/** Event-loop and GC figures of one gc-preload snapshot (covering the second before it). */
+export interface EdgeLoopSample {
+  at: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+  gcPauseMs: number;
+  gcPauseMaxMs: number;
+}
+
+export function readEdgeSnapshot(file: string): { mem: EdgeMemory; loop: EdgeLoopSample } | undefined {
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof EdgeMemory | keyof EdgeLoopSample, number>;
+    return {
+      mem: { rss: mib(m.rss), heapUsed: mib(m.heapUsed), heapTotal: mib(m.heapTotal), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) },
+      loop: { at: m.at, loopDelayP99: m.loopDelayP99, loopDelayMax: m.loopDelayMax, gcPauseMs: m.gcPauseMs, gcPauseMaxMs: m.gcPauseMaxMs },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function readEdgeMemory(file: string): EdgeMemory | undefined {
+  return readEdgeSnapshot(file)?.mem;
+}
+
+/** Worst per-second event-loop delay and the GC pauses over a phase, from the edge's snapshots. */
+export class LoopStats {
+  private seen = new Set<number>();
+  worstP99 = 0;
+  max = 0;
+  gcMs = 0;
+  gcMaxMs = 0;
+  seconds = 0;
+
+  add(s: EdgeLoopSample | undefined): void {
+    if (!s || this.seen.has(s.at)) return;
+    this.seen.add(s.at);
+    this.seconds++;
+    this.worstP99 = Math.max(this.worstP99, s.loopDelayP99);
+    this.max = Math.max(this.max, s.loopDelayMax);
+    this.gcMs += s.gcPauseMs;
+    this.gcMaxMs = Math.max(this.gcMaxMs, s.gcPauseMaxMs);
+  }
+
+  format(): string {
+    if (this.seconds === 0) return 'n/a';
+    const share = ((this.gcMs / (this.seconds * 1000)) * 100).toFixed(1);
+    return (
+      `event-loop delay p99 ≤ ${this.worstP99.toFixed(1)} ms (worst second), max ${this.max.toFixed(1)} ms; ` +
+      `GC pauses ${this.gcMs.toFixed(0)} ms (${share}% of ${this.seconds} s), longest ${this.gcMaxMs.toFixed(1)} ms`
+    );
+  }
+}
+
+/** Field-wise maximum (peaks of each gauge, not necessarily at the same instant). */
+export function maxMemory(a: EdgeMemory | undefined, b: EdgeMemory | undefined): EdgeMemory | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    rss: Math.max(a.rss, b.rss),
+    heapUsed: Math.max(a.heapUsed, b.heapUsed),
+    heapTotal: Math.max(a.heapTotal, b.heapTotal),
+    external: Math.max(a.external, b.external),
+    arrayBuffers: Math.max(a.arrayBuffers, b.arrayBuffers),
+  };
+}
+
+export function formatMemory(m: EdgeMemory | undefined): string {
+  if (!m) return 'n/a';
+  return `RSS ${m.rss} MiB, V8 heap ${m.heapUsed}/${m.heapTotal} MiB used/total, external ${m.external} MiB (Buffers ${m.arrayBuffers} MiB)`;
+}
+
 /** Heap in use (MiB) and live transactions/dialogs, from the edge's Prometheus endpoint. */
 export async function edgeGauges(opsPort: number): Promise<{ heapMiB: number; transactions: number; dialogs: number }> {
   const text = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
@@ -83,6 +166,8 @@ export interface SippRun {
   maxCurrent: number;
   rtdMs: number[];
   stdout: string;
+  /** CPU seconds sipp itself used (sampled every 500 ms while it ran, so up to 0.5 s short). */
+  cpuS: number;
 }
 
 /** Runs sipp in `dir`, then reads its -trace_stat CSV (last row) and -trace_rtt CSV. */
@@ -96,10 +181,19 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
     const limitS = limitIdx >= 0 ? parseInt(args[limitIdx + 1], 10) : 120;
     const killer = setTimeout(() => child.kill('SIGUSR1'), (limitS + 5) * 1000);
     const hardKiller = setTimeout(() => child.kill('SIGKILL'), (limitS + 15) * 1000);
+    let cpuS = 0;
+    const cpuSampler = setInterval(() => {
+      try {
+        if (child.pid) cpuS = cpuSeconds(child.pid);
+      } catch {
+        // sipp just exited
+      }
+    }, 500);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.stderr.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.on('close', (code) => {
+      clearInterval(cpuSampler);
       clearTimeout(killer);
       clearTimeout(hardKiller);
       const elapsedS = (Date.now() - started) / 1000;
@@ -124,7 +218,7 @@ export function runSipp(args: string[], dir: string): Promise<SippRun> {
           if (Number.isFinite(v) && line) rtdMs.push(v);
         }
       }
-      resolve({ code, elapsedS, successful, failed, maxCurrent, rtdMs, stdout });
+      resolve({ code, elapsedS, successful, failed, maxCurrent, rtdMs, stdout, cpuS });
     });
   });
 }

@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, edgeGauges, freePort, percentile, rssMiB, runSipp, sleep, startApp, waitForTcp, type SippRun } from './bench-support';
+import {
+  cpuSeconds, edgeGauges, formatMemory, freePort, LoopStats, maxMemory, percentile, readEdgeMemory, readEdgeSnapshot, rssMiB, runSipp, sleep,
+  startApp, waitForTcp, type EdgeMemory, type SippRun,
+} from './bench-support';
 
 /**
  * Load test of the SIP edge with sipp, loopback only: registrations/s (UDP and TLS via stunnel) with
@@ -25,6 +28,14 @@ const SETTLE_S = env('SETTLE_S', 40);
 const SECRET = 'bench-secret-0123456789';
 const PHASES = new Set((process.env.PHASES ?? 'udp,tls,calls').split(','));
 const root = join(__dirname, '..', '..', '..');
+/** The edge under test; EDGE_MAIN points the bench at another build (e.g. an older commit's) for before/after runs. */
+const EDGE_MAIN = process.env.EDGE_MAIN ?? join(root, 'dist', 'apps', 'sip-edge', 'src', 'main.js');
+/**
+ * sipp's socket buffers default to 64 KiB: at a few thousand responses per second a scheduling hiccup of
+ * sipp overflows them, the kernel drops responses and sipp's 500 ms retransmission lands in the tail.
+ * That is the load generator's loss, not the edge's, so give sipp buffers as large as the edge's.
+ */
+const SIPP_BUFFERS = ['-buff_size', String(4 * 1024 * 1024)];
 const scenarios = join(root, 'bench', 'sip-edge', 'scenarios');
 
 const children: ChildProcess[] = [];
@@ -52,7 +63,9 @@ function report(title: string, run: SippRun, rateTarget?: number): { rate: numbe
   console.log(`   rate       ${rate.toFixed(0)}/s${rateTarget ? ` (offered ${rateTarget}/s)` : ''}`);
   if (sorted.length) console.log(`   latency    p50 ${p50} ms, p99 ${p99} ms (${sorted.length} samples)`);
   if (pendingCpuLine) console.log(pendingCpuLine);
+  if (pendingLoopLine) console.log(pendingLoopLine);
   pendingCpuLine = '';
+  pendingLoopLine = '';
   if (run.code !== 0) console.log(run.stdout.split('\n').slice(-15).join('\n'));
   return { rate, p99, failed: run.failed };
 }
@@ -60,25 +73,46 @@ function report(title: string, run: SippRun, rateTarget?: number): { rate: numbe
 let pendingCpuLine = '';
 
 /** Runs a phase and notes the CPU the edge and the apps spent per completed unit (µs), printed with its report. */
-async function withCpu<T extends { successful: number }>(edgePid: number, apps: ChildProcess[], unit: string, run: () => Promise<T>): Promise<T> {
+async function withCpu<T extends { successful: number; cpuS: number }>(edgePid: number, apps: ChildProcess[], unit: string, run: () => Promise<T>): Promise<T> {
   const appCpu = () => apps.reduce((sum, a) => sum + (a.pid ? cpuSeconds(a.pid) : 0), 0);
   const [e0, a0] = [cpuSeconds(edgePid), appCpu()];
   const result = await run();
   const [e1, a1] = [cpuSeconds(edgePid), appCpu()];
   const per = (s: number) => (result.successful ? ((s * 1e6) / result.successful).toFixed(0) : 'n/a');
-  pendingCpuLine = `   CPU        edge ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}`;
+  pendingCpuLine =
+    `   CPU        edge ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}; ` +
+    `sipp ${result.cpuS.toFixed(1)} s = ${per(result.cpuS)} µs/${unit}`;
   return result;
 }
 
-async function sampleRss(pid: number, until: Promise<unknown>): Promise<number> {
+let memFile = '';
+
+/** Peak RSS (from /proc, every 500 ms) and peaks of the edge's own memory gauges while `until` runs. */
+async function sampleRss(pid: number, until: Promise<unknown>): Promise<{ rss: number; mem?: EdgeMemory }> {
   let peak = 0;
+  let mem: EdgeMemory | undefined;
+  const loop = new LoopStats();
   let done = false;
   void until.then(() => (done = true));
   while (!done) {
     peak = Math.max(peak, rssMiB(pid));
+    const snap = readEdgeSnapshot(memFile);
+    mem = maxMemory(mem, snap?.mem);
+    loop.add(snap?.loop);
     await sleep(500);
   }
-  return peak;
+  pendingLoopLine = `   edge loop  ${loop.format()}`;
+  return { rss: peak, mem };
+}
+
+let pendingLoopLine = '';
+
+/** Forces a full GC in the edge and returns its memory afterwards. */
+async function memoryAfterGc(pid: number): Promise<EdgeMemory | undefined> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1000);
+  const m = readEdgeMemory(memFile);
+  return m ? { ...m, rss: rssMiB(pid) } : undefined;
 }
 
 async function main(): Promise<void> {
@@ -86,8 +120,9 @@ async function main(): Promise<void> {
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  memFile = join(dir, 'edge-memory.json');
   const [udpPort, tlsPort, adminPort, opsPort] = [await freePort('udp'), await freePort('tcp'), await freePort('tcp'), await freePort('tcp')];
-  const edge = spawnTracked('node', [...(process.env.EDGE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '-r', join(__dirname, 'gc-preload.js'), join(root, 'dist', 'apps', 'sip-edge', 'src', 'main.js')], {
+  const edge = spawnTracked('node', [...(process.env.EDGE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '-r', join(__dirname, 'gc-preload.js'), EDGE_MAIN], {
     env: {
       ...process.env,
       EDGE_SECRET: SECRET,
@@ -98,6 +133,7 @@ async function main(): Promise<void> {
       EDGE_TLS_CERT: cert,
       LOG_LEVEL: 'warn',
       REDIS_URL: undefined,
+      BENCH_MEM_FILE: memFile,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -108,8 +144,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < APPS; i++) registrars.push(await startApp(join(__dirname, 'apps', 'registrar-app.js'), appEnv));
   children.push(...registrars);
   await sleep(500);
-  process.kill(edge.pid, 'SIGUSR2');
-  await sleep(300);
+  const baseMem = await memoryAfterGc(edge.pid);
   const baseline = rssMiB(edge.pid);
   const baseGauges = await edgeGauges(opsPort);
   console.log(`edge pid ${edge.pid}: udp ${udpPort}, tls ${tlsPort}, admin ${adminPort}; ${APPS} srf app(s); baseline RSS ${baseline} MiB`);
@@ -117,10 +152,11 @@ async function main(): Promise<void> {
   const csv = usersCsv(dir, 20_000);
   const regArgs = (target: string, rate: number, count = rate * REG_SECONDS) => [
     target, '-sf', join(scenarios, 'reg.xml'), '-inf', csv, '-i', '127.0.0.1', '-r', String(rate), '-rp', '1000',
-    '-m', String(count), '-l', String(rate * 2), '-timeout', '90s', '-max_socket', '100',
+    '-m', String(count), '-l', String(rate * 2), '-timeout', '90s', '-max_socket', '100', ...SIPP_BUFFERS,
   ];
   const edgePid = edge.pid;
   let regPeak = baseline;
+  let regPeakMem: EdgeMemory | undefined;
   // Warm-up (not measured): JIT-compiles the edge, the apps and srf; the first seconds are otherwise slow.
   const warmDir = mkdtempSync(join(dir, 'warm-'));
   await runSipp([...regArgs(`127.0.0.1:${udpPort}`, 1000, 3000), '-p', String(await freePort('udp'))], warmDir);
@@ -132,7 +168,9 @@ async function main(): Promise<void> {
       const udpPortLocal = await freePort('udp');
       const udpRun = await withCpu(edgePid, registrars, 'registration', async () => {
         const run = runSipp([...regArgs(`127.0.0.1:${udpPort}`, rate), '-p', String(udpPortLocal)], udpDir);
-        regPeak = Math.max(regPeak, await sampleRss(edgePid, run));
+        const sampled = await sampleRss(edgePid, run);
+        regPeak = Math.max(regPeak, sampled.rss);
+        regPeakMem = maxMemory(regPeakMem, sampled.mem);
         return run;
       });
       udp = report(`REGISTER → 401 → REGISTER+digest → 200 over UDP at ${rate}/s (${APPS} srf registrar apps)`, udpRun, rate);
@@ -146,7 +184,13 @@ async function main(): Promise<void> {
     const stunnel = spawnTracked('stunnel4', [stunnelConf], { stdio: 'ignore' });
     await waitForTcp(plainPort);
     const tlsDir = mkdtempSync(join(dir, 'tls-'));
-    const tlsRun = await withCpu(edgePid, registrars, 'registration', () => runSipp([...regArgs(`127.0.0.1:${plainPort}`, TLS_RATE), '-t', 't1'], tlsDir));
+    const tlsRun = await withCpu(edgePid, registrars, 'registration', async () => {
+      const run = runSipp([...regArgs(`127.0.0.1:${plainPort}`, TLS_RATE), '-t', 't1'], tlsDir);
+      const sampled = await sampleRss(edgePid, run);
+      regPeak = Math.max(regPeak, sampled.rss);
+      regPeakMem = maxMemory(regPeakMem, sampled.mem);
+      return run;
+    });
     tls = report('same over TLS (sipp -t t1 → stunnel → edge TLS)', tlsRun, TLS_RATE);
     stunnel.kill();
   }
@@ -155,6 +199,7 @@ async function main(): Promise<void> {
 
   let beforeCalls = NaN;
   let callPeak = NaN;
+  let callPeakMem: EdgeMemory | undefined;
   let setupRate = NaN;
   let callsFailed = 0;
   let maxConcurrent = 0;
@@ -165,19 +210,21 @@ async function main(): Promise<void> {
     children.push(...b2bs);
     const total = CALL_RATE * CALL_SECONDS;
     const timeout = `${CALL_SECONDS + CALL_HOLD_MS / 1000 + 60}s`;
-    const uas = runSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-m', String(total), '-timeout', timeout], mkdtempSync(join(dir, 'uas-')));
+    const uas = runSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-m', String(total), '-timeout', timeout, ...SIPP_BUFFERS], mkdtempSync(join(dir, 'uas-')));
     await sleep(500);
     beforeCalls = rssMiB(edgePid);
     const uacPort = await freePort('udp');
     const uacRun = await withCpu(edgePid, b2bs, 'call', async () => {
       const run = runSipp(
         [
-          `127.0.0.1:${udpPort}`, '-sn', 'uac', '-s', 'bench', '-i', '127.0.0.1', '-p', String(uacPort), '-r', String(CALL_RATE),
+          `127.0.0.1:${udpPort}`, '-sn', 'uac', '-s', 'bench', '-i', '127.0.0.1', '-p', String(uacPort), '-r', String(CALL_RATE), ...SIPP_BUFFERS,
           '-m', String(total), '-d', String(CALL_HOLD_MS), '-l', String(CALL_RATE * (CALL_HOLD_MS / 1000 + 5)), '-timeout', timeout,
         ],
         mkdtempSync(join(dir, 'uac-')),
       );
-      callPeak = await sampleRss(edgePid, run);
+      const sampled = await sampleRss(edgePid, run);
+      callPeak = sampled.rss;
+      callPeakMem = sampled.mem;
       return run;
     });
     report(`B2BUA calls (INVITE/100/180/200/ACK, held ${CALL_HOLD_MS / 1000} s, BYE), ${APPS} srf B2BUA apps`, uacRun, CALL_RATE);
@@ -192,13 +239,31 @@ async function main(): Promise<void> {
   }
   console.log(`\n.. waiting ${SETTLE_S} s for transaction timers (J/K/D) to expire`);
   await sleep(SETTLE_S * 1000);
-  process.kill(edgePid, 'SIGUSR2');
-  await sleep(1000);
+  const beforeGc = rssMiB(edgePid);
+  const afterMem = await memoryAfterGc(edgePid);
   const after = rssMiB(edgePid);
   const afterGauges = await edgeGauges(opsPort);
 
   console.log('\n== edge memory (RSS)');
-  console.log(`   baseline ${baseline} MiB | registrations peak ${regPeak} MiB | before calls ${beforeCalls} MiB | calls peak ${callPeak} MiB | after ${after} MiB`);
+  console.log(`   baseline ${baseline} MiB | registrations peak ${regPeak} MiB | before calls ${beforeCalls} MiB | calls peak ${callPeak} MiB | after ${after} MiB (${beforeGc} MiB before the forced GC)`);
+  console.log('   where it is (peaks are per gauge):');
+  console.log(`     baseline, after GC      ${formatMemory(baseMem)}`);
+  console.log(`     registrations peak      ${formatMemory(regPeakMem)}`);
+  if (callPeakMem) console.log(`     calls peak              ${formatMemory(callPeakMem)}`);
+  console.log(`     after settling, GC      ${formatMemory(afterMem)}`);
+  if (process.env.GDB_TRIM === '1') {
+    // Diagnostic: how much of the remaining RSS is free memory glibc malloc kept rather than returned.
+    try {
+      // malloc_stats() prints each arena's system/in-use bytes on the edge's stderr (shown above this line).
+      execFileSync('gdb', ['-p', String(edgePid), '-batch', '-ex', 'call (void) malloc_stats()', '-ex', 'call (int) malloc_trim(0)'], {
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+      console.log(`     after malloc_trim(0)    RSS ${rssMiB(edgePid)} MiB (via gdb; GDB_TRIM=1)`);
+    } catch (err) {
+      console.log(`     malloc_trim via gdb failed: ${String(err)}`);
+    }
+  }
   console.log(`   V8 heap in use after a forced GC: baseline ${baseGauges.heapMiB} MiB, after ${afterGauges.heapMiB} MiB; live transactions ${afterGauges.transactions}, dialogs ${afterGauges.dialogs}`);
   console.log('\n== summary');
   console.log(`   UDP registrations/s ${udp.rate.toFixed(0)} (target ≥ 4500), p99 ${udp.p99} ms (target < 20 ms)`);
