@@ -7,6 +7,13 @@ declare -A STACK_ENTRY=(
   [worker]=dist/apps/worker/src/main.js
   [sip]=dist/apps/sip/src/main.js
 )
+# Extra node flags per process. The SIP edge gets --expose-gc so that it can run one major GC when a
+# load burst is over (apps/sip-edge/src/transaction/burst-end-gc.ts): otherwise the memory of hundreds of
+# thousands of expired transactions stays mapped until traffic comes back. bench/sip-edge/run.sh starts
+# the edge with the same flags.
+declare -A STACK_NODE_FLAGS=(
+  [sip-edge]="--expose-gc"
+)
 RUN_DIR=var/run
 LOG_DIR=var/log
 

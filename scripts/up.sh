@@ -130,7 +130,8 @@ start_app() {
     return 0
   fi
   # setsid: the process outlives this shell and a Ctrl-C in it; its pid is the node process.
-  setsid node "$entry" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  # shellcheck disable=SC2086 # the flags are words
+  setsid node ${STACK_NODE_FLAGS[$name]:-} "$entry" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   wait_healthy "$name" "${HEALTH_URL[$name]}" "$pid"

@@ -36,6 +36,17 @@ const EDGE_MAIN = process.env.EDGE_MAIN ?? join(root, 'dist', 'apps', 'sip-edge'
  * That is the load generator's loss, not the edge's, so give sipp buffers as large as the edge's.
  */
 const SIPP_BUFFERS = ['-buff_size', String(4 * 1024 * 1024)];
+/**
+ * Extra environment for the edge only, `NAME=value` separated by spaces. run.sh passes the allocator
+ * settings the stack's start scripts give the edge (STACK_ENV in scripts/stack-lib.sh), so the bench
+ * measures the edge as it runs in production.
+ */
+const EDGE_ENV = Object.fromEntries(
+  (process.env.EDGE_ENV ?? '')
+    .split(' ')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const scenarios = join(root, 'bench', 'sip-edge', 'scenarios');
 
 const children: ChildProcess[] = [];
@@ -134,6 +145,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       REDIS_URL: undefined,
       BENCH_MEM_FILE: memFile,
+      ...EDGE_ENV,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -148,6 +160,7 @@ async function main(): Promise<void> {
   const baseline = rssMiB(edge.pid);
   const baseGauges = await edgeGauges(opsPort);
   console.log(`edge pid ${edge.pid}: udp ${udpPort}, tls ${tlsPort}, admin ${adminPort}; ${APPS} srf app(s); baseline RSS ${baseline} MiB`);
+  console.log(`edge node flags: ${process.env.EDGE_NODE_FLAGS?.trim() || '(none)'}; extra environment: ${Object.keys(EDGE_ENV).length ? JSON.stringify(EDGE_ENV) : '(none)'}`);
 
   const csv = usersCsv(dir, 20_000);
   const regArgs = (target: string, rate: number, count = rate * REG_SECONDS) => [

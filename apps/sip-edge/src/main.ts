@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { createLogger, createMetricsRegistry, onShutdown, startOpsServer } from '@pbx/common';
 import { loadEdgeConfig } from './config/edge-config';
 import { startEdgeRuntime } from './edge/edge-runtime';
+import { BurstEndGc, type GcFunction } from './transaction/burst-end-gc';
 import { DropList } from './transport/drop-list';
 
 async function main(): Promise<void> {
@@ -34,12 +35,25 @@ async function main(): Promise<void> {
     registry,
     checks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
+  const { tl } = runtime.edge.ctx;
+  const burstEndGc = new BurstEndGc({
+    live: () => tl.serverCount + tl.clientCount,
+    gc: (globalThis as { gc?: GcFunction }).gc,
+  }).start();
   logger.info(
-    { admin: `${config.admin.address}:${runtime.adminPort}`, sip: runtime.transport.listening().map((l) => l.contact), ops: ops.port },
+    {
+      admin: `${config.admin.address}:${runtime.adminPort}`,
+      sip: runtime.transport.listening().map((l) => l.contact),
+      ops: ops.port,
+      gcAfterBursts: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    },
     'sip edge started',
   );
   onShutdown(logger, [
-    () => runtime.close(),
+    () => {
+      burstEndGc.stop();
+      return runtime.close();
+    },
     () => new Promise<void>((resolve) => ops.server.close(() => resolve())),
     async () => {
       await dropList?.close();
