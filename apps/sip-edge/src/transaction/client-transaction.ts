@@ -35,17 +35,20 @@ export class ClientTransaction {
   private timeout?: TimerHandle;
   private interval: number;
   private ackText?: Buffer;
+  /** The request, for retransmissions; dropped once a final response makes them pointless. */
+  private request?: Buffer;
 
   constructor(
     readonly key: string,
     readonly method: string,
     readonly peer: SipPeer,
-    readonly request: Buffer,
+    request: Buffer,
     private readonly tu: ClientTransactionUser,
     private readonly deps: ClientTransactionDeps,
     private readonly buildAck?: (response: unknown) => Buffer,
   ) {
     this.reliable = isReliable(peer.proto);
+    this.request = request;
     this.timers = deps.timers ?? DEFAULT_TIMERS;
     this.interval = this.timers.t1;
     this.state = method === 'INVITE' ? 'calling' : 'trying';
@@ -56,7 +59,7 @@ export class ClientTransaction {
   }
 
   start(): void {
-    this.deps.send(this.peer, this.request, (err) => this.fail(503, err.message));
+    if (this.request) this.deps.send(this.peer, this.request, (err) => this.fail(503, err.message));
     if (!this.reliable) this.armRetransmit();
     this.timeout = this.deps.wheel.schedule(timerB(this.timers), () => this.fail(408, 'Request Timeout'));
   }
@@ -87,6 +90,7 @@ export class ClientTransaction {
     if (this.isInvite) return this.onInviteFinal(status, response);
     if (this.state === 'completed') return;
     this.state = 'completed';
+    this.request = undefined;
     this.retransmit?.cancel();
     this.timeout?.cancel();
     this.tu.onResponse(this, status, response);
@@ -98,6 +102,7 @@ export class ClientTransaction {
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    this.request = undefined;
     this.retransmit?.cancel();
     this.timeout?.cancel();
     this.deps.onTerminated(this);
@@ -107,6 +112,7 @@ export class ClientTransaction {
     if (status < 300) {
       if (this.state === 'calling' || this.state === 'proceeding') {
         this.state = 'accepted';
+        this.request = undefined;
         this.retransmit?.cancel();
         this.timeout?.cancel();
         this.timeout = this.deps.wheel.schedule(64 * this.timers.t1, () => this.terminate());
@@ -123,6 +129,7 @@ export class ClientTransaction {
     }
     if (this.state !== 'calling' && this.state !== 'proceeding') return;
     this.state = 'completed';
+    this.request = undefined;
     this.retransmit?.cancel();
     this.timeout?.cancel();
     if (this.buildAck) {
@@ -145,6 +152,7 @@ export class ClientTransaction {
     this.retransmit = this.deps.wheel.schedule(this.interval, () => {
       const active = this.isInvite ? this.state === 'calling' : this.state === 'trying' || this.state === 'proceeding';
       if (!active) return;
+      if (!this.request) return;
       this.deps.send(this.peer, this.request);
       this.interval = this.state === 'proceeding' ? this.timers.t2 : nextInterval(this.timers, this.interval, !this.isInvite);
       this.armRetransmit();

@@ -102,9 +102,13 @@ export class ServerTransaction {
     if (invite) {
       if (status < 300) {
         this.state = 'accepted';
+        // Retransmitting a 2xx is the dialog layer's job (RFC 6026 §7.1): nothing to keep for Timer L.
+        this.response = undefined;
         this.timeout = this.deps.wheel.schedule(64 * this.timers.t1, () => this.terminate());
       } else {
         this.state = 'completed';
+        // Kept until the ACK (Timer H, 32 s): as text in the V8 heap, like a lingering non-INVITE response.
+        this.response = text.toString('latin1');
         if (!this.reliable) this.armTimerG(invite);
         this.timeout = this.deps.wheel.schedule(64 * this.timers.t1, () => {
           invite.onAckTimeout?.(this);
@@ -141,6 +145,7 @@ export class ServerTransaction {
   onAck(): boolean {
     if (this.state === 'completed' && this.invite) {
       this.state = 'confirmed';
+      this.response = undefined;
       this.invite.retransmit?.cancel();
       this.timeout?.cancel();
       const i = timerIK(this.timers, this.reliable);

@@ -82,9 +82,12 @@ describe('TransactionLayer (RFC 3261 §17, RFC 6026)', () => {
     txn.respond(486, Buffer.from('486'));
     jest.advanceTimersByTime(500 + 1000 + 2000 + 4000 + 4000 + 100);
     expect(sent.map((s) => Math.round(s.at / 100) * 100)).toEqual([0, 500, 1500, 3500, 7500, 11500]);
+    expect(sent.every((x) => x.data === '486')).toBe(true);
     expect(layer.matchRequest({ ...p, method: 'ACK' })).toEqual({ kind: 'ack', txn });
     expect(txn.onAck()).toBe(true);
     expect(txn.state).toBe('confirmed');
+    // Nothing is sent from Confirmed, so the response is not kept for Timer I.
+    expect(txn.lastResponse).toBeUndefined();
     jest.advanceTimersByTime(10_000);
     expect(sent).toHaveLength(6);
     expect(txn.state).toBe('terminated');
@@ -95,6 +98,7 @@ describe('TransactionLayer (RFC 3261 §17, RFC 6026)', () => {
     txn.respond(180, Buffer.from('180'));
     expect(txn.respond(200, Buffer.from('200'))).toBe(true);
     expect(txn.state).toBe('accepted');
+    expect(txn.lastResponse).toBeUndefined();
     expect(txn.respond(500, Buffer.from('500'))).toBe(false);
     jest.advanceTimersByTime(64 * T.t1 + 50);
     expect(txn.state).toBe('terminated');
