@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SIP edge load test (not run in CI): builds, then drives the edge with sipp on loopback only.
 # Knobs (env): REG_RATE=4500 REG_SECONDS=15 TLS_RATE=$REG_RATE APPS=2 CALL_RATE=1200 CALL_SECONDS=10
-#              CALL_HOLD_MS=10000 SETTLE_S=40 (more in README.md)
+#              CALL_HOLD_MS=10000 SETTLE_S=45 (more in README.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n 65535 2>/dev/null || true

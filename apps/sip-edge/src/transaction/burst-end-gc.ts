@@ -32,7 +32,7 @@ export class BurstEndGc {
 
   start(): this {
     if (!this.opts.gc || this.timer) return this;
-    this.timer = setInterval(() => this.check(), this.opts.intervalMs ?? 5_000);
+    this.timer = setInterval(() => this.check(), this.opts.intervalMs ?? 2_000);
     this.timer.unref();
     return this;
   }
