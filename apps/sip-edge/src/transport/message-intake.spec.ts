@@ -35,6 +35,17 @@ describe('stampTopVia', () => {
     stampTopVia(msg, source);
     expect(msg.headers.get('via')).toBe('SIP/2.0/UDP 203.0.113.9:40000;branch=z9hG4bKb;rport=40000');
   });
+
+  it('never keeps a received the sender wrote', () => {
+    const own = request('SIP/2.0/UDP 203.0.113.9:40000;received=127.0.0.2;branch=z9hG4bKc');
+    const other = request('SIP/2.0/UDP 10.0.0.1:5060;received=127.0.0.2;branch=z9hG4bKd');
+    if (own.kind !== 'request' || other.kind !== 'request') throw new Error('expected requests');
+    stampTopVia(own, source);
+    stampTopVia(other, source);
+    expect(own.headers.get('via')).not.toContain('received');
+    expect(other.headers.get('via')).toContain('received=203.0.113.9');
+    expect(other.headers.get('via')).not.toContain('127.0.0.2');
+  });
 });
 
 describe('MessageIntake', () => {

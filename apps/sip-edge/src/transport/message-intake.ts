@@ -17,7 +17,9 @@ export function stampTopVia(req: SipRequest, source: RemoteInfo, parsed?: Via): 
   const via = parsed ?? parseVia(req.headers.get('via') ?? '');
   if (!via) return;
   via.params.rport = String(source.port);
+  // A received= the sender wrote is never kept: only the socket knows where the packet came from.
   if (via.host !== source.address) via.params.received = source.address;
+  else delete via.params.received;
   req.headers.setFirst('via', formatVia(via));
 }
 
