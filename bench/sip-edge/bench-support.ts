@@ -231,3 +231,12 @@ export function percentile(sorted: number[], p: number): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** One bench run's figures, as compare.ts reads them (BENCH_SUMMARY_FILE). */
+export interface BenchSummary {
+  server: string;
+  udp: { rate: number; p50: number; p99: number; failed: number; cpuUs: number };
+  tls: { rate: number; p50: number; p99: number; failed: number; cpuUs: number };
+  calls: { setupRate: number; maxConcurrent: number; failed: number; cpuUs: number };
+  rss: { start: number; regPeak: number; callPeak: number; after: number };
+}

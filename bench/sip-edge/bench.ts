@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   cpuSeconds, edgeGauges, formatMemory, freePort, LoopStats, maxMemory, percentile, readEdgeMemory, readEdgeSnapshot, rssMiB, runSipp, sleep,
-  startApp, waitForTcp, type EdgeMemory, type SippRun,
+  startApp, waitForTcp, type BenchSummary, type EdgeMemory, type SippRun,
 } from './bench-support';
 
 /**
@@ -48,6 +48,14 @@ const EDGE_ENV = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const scenarios = join(root, 'bench', 'sip-edge', 'scenarios');
+/**
+ * Baseline mode: run the same load against a drachtio-server binary you built yourself from its public
+ * source (nothing in this repository builds it). No V8 or edge gauges then, only RSS and CPU.
+ */
+const DRACHTIO_BIN = process.env.DRACHTIO_BIN;
+const SERVER = DRACHTIO_BIN ? 'drachtio-server' : 'edge';
+/** Where to write the summary as JSON, for compare.ts's side-by-side table. */
+const SUMMARY_FILE = process.env.BENCH_SUMMARY_FILE;
 
 const children: ChildProcess[] = [];
 const spawnTracked = (cmd: string, args: string[], opts: Parameters<typeof spawn>[2]) => {
@@ -64,7 +72,7 @@ function usersCsv(dir: string, n: number): string {
   return file;
 }
 
-function report(title: string, run: SippRun, rateTarget?: number): { rate: number; p99: number; failed: number } {
+function report(title: string, run: SippRun, rateTarget?: number): { rate: number; p50: number; p99: number; failed: number; cpuUs: number } {
   const sorted = run.rtdMs.slice().sort((a, b) => a - b);
   const rate = run.successful / Math.max(0.001, run.elapsedS);
   const p50 = percentile(sorted, 50);
@@ -78,10 +86,12 @@ function report(title: string, run: SippRun, rateTarget?: number): { rate: numbe
   pendingCpuLine = '';
   pendingLoopLine = '';
   if (run.code !== 0) console.log(run.stdout.split('\n').slice(-15).join('\n'));
-  return { rate, p99, failed: run.failed };
+  return { rate, p50, p99, failed: run.failed, cpuUs: lastCpuUs };
 }
 
 let pendingCpuLine = '';
+/** The server's CPU per unit in the last phase (µs), for the summary. */
+let lastCpuUs = NaN;
 
 /** Runs a phase and notes the CPU the edge and the apps spent per completed unit (µs), printed with its report. */
 async function withCpu<T extends { successful: number; cpuS: number }>(edgePid: number, apps: ChildProcess[], unit: string, run: () => Promise<T>): Promise<T> {
@@ -90,8 +100,9 @@ async function withCpu<T extends { successful: number; cpuS: number }>(edgePid: 
   const result = await run();
   const [e1, a1] = [cpuSeconds(edgePid), appCpu()];
   const per = (s: number) => (result.successful ? ((s * 1e6) / result.successful).toFixed(0) : 'n/a');
+  lastCpuUs = result.successful ? ((e1 - e0) * 1e6) / result.successful : NaN;
   pendingCpuLine =
-    `   CPU        edge ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}; ` +
+    `   CPU        ${SERVER} ${(e1 - e0).toFixed(1)} s = ${per(e1 - e0)} µs/${unit}; srf apps ${(a1 - a0).toFixed(1)} s = ${per(a1 - a0)} µs/${unit}; ` +
     `sipp ${result.cpuS.toFixed(1)} s = ${per(result.cpuS)} µs/${unit}`;
   return result;
 }
@@ -112,14 +123,15 @@ async function sampleRss(pid: number, until: Promise<unknown>): Promise<{ rss: n
     loop.add(snap?.loop);
     await sleep(500);
   }
-  pendingLoopLine = `   edge loop  ${loop.format()}`;
+  if (!DRACHTIO_BIN) pendingLoopLine = `   edge loop  ${loop.format()}`;
   return { rss: peak, mem };
 }
 
 let pendingLoopLine = '';
 
-/** Forces a full GC in the edge and returns its memory afterwards. */
+/** Forces a full GC in the edge and returns its memory afterwards (nothing for drachtio-server). */
 async function memoryAfterGc(pid: number): Promise<EdgeMemory | undefined> {
+  if (DRACHTIO_BIN) return undefined;
   process.kill(pid, 'SIGUSR2');
   await sleep(1000);
   const m = readEdgeMemory(memFile);
@@ -133,7 +145,9 @@ async function main(): Promise<void> {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
   memFile = join(dir, 'edge-memory.json');
   const [udpPort, tlsPort, adminPort, opsPort] = [await freePort('udp'), await freePort('tcp'), await freePort('tcp'), await freePort('tcp')];
-  const edge = spawnTracked('node', [...(process.env.EDGE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '-r', join(__dirname, 'gc-preload.js'), EDGE_MAIN], {
+  const edge = DRACHTIO_BIN
+    ? startDrachtio(DRACHTIO_BIN, dir, { udpPort, tlsPort, adminPort, key, cert })
+    : spawnTracked('node', [...(process.env.EDGE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '-r', join(__dirname, 'gc-preload.js'), EDGE_MAIN], {
     env: {
       ...process.env,
       EDGE_SECRET: SECRET,
@@ -158,8 +172,9 @@ async function main(): Promise<void> {
   await sleep(500);
   const baseMem = await memoryAfterGc(edge.pid);
   const baseline = rssMiB(edge.pid);
-  const baseGauges = await edgeGauges(opsPort);
-  console.log(`edge pid ${edge.pid}: udp ${udpPort}, tls ${tlsPort}, admin ${adminPort}; ${APPS} srf app(s); baseline RSS ${baseline} MiB`);
+  const gauges = () => (DRACHTIO_BIN ? Promise.resolve({ heapMiB: NaN, transactions: NaN, dialogs: NaN }) : edgeGauges(opsPort));
+  const baseGauges = await gauges();
+  console.log(`${SERVER} pid ${edge.pid}: udp ${udpPort}, tls ${tlsPort}, admin ${adminPort}; ${APPS} srf app(s); baseline RSS ${baseline} MiB`);
   console.log(`edge node flags: ${process.env.EDGE_NODE_FLAGS?.trim() || '(none)'}; extra environment: ${Object.keys(EDGE_ENV).length ? JSON.stringify(EDGE_ENV) : '(none)'}`);
 
   const csv = usersCsv(dir, 20_000);
@@ -174,7 +189,7 @@ async function main(): Promise<void> {
   const warmDir = mkdtempSync(join(dir, 'warm-'));
   await runSipp([...regArgs(`127.0.0.1:${udpPort}`, 1000, 3000), '-p', String(await freePort('udp'))], warmDir);
   await sleep(1000);
-  let udp = { rate: NaN, p99: NaN, failed: 0 };
+  let udp = { rate: NaN, p50: NaN, p99: NaN, failed: 0, cpuUs: NaN };
   if (PHASES.has('udp')) {
     for (const rate of REG_RATES) {
       const udpDir = mkdtempSync(join(dir, 'udp-'));
@@ -189,7 +204,7 @@ async function main(): Promise<void> {
       udp = report(`REGISTER → 401 → REGISTER+digest → 200 over UDP at ${rate}/s (${APPS} srf registrar apps)`, udpRun, rate);
     }
   }
-  let tls = { rate: NaN, p99: NaN, failed: 0 };
+  let tls = { rate: NaN, p50: NaN, p99: NaN, failed: 0, cpuUs: NaN };
   if (PHASES.has('tls')) {
     const plainPort = await freePort('tcp');
     const stunnelConf = join(dir, 'stunnel.conf');
@@ -198,13 +213,16 @@ async function main(): Promise<void> {
     await waitForTcp(plainPort);
     const tlsDir = mkdtempSync(join(dir, 'tls-'));
     const tlsRun = await withCpu(edgePid, registrars, 'registration', async () => {
-      const run = runSipp([...regArgs(`127.0.0.1:${plainPort}`, TLS_RATE), '-t', 't1'], tlsDir);
+      // reg-tls.xml writes `Via: SIP/2.0/TLS` (sipp -t t1 would say TCP, which drachtio-server drops over TLS).
+      const args = regArgs(`127.0.0.1:${plainPort}`, TLS_RATE);
+      args[2] = join(scenarios, 'reg-tls.xml');
+      const run = runSipp([...args, '-t', 't1'], tlsDir);
       const sampled = await sampleRss(edgePid, run);
       regPeak = Math.max(regPeak, sampled.rss);
       regPeakMem = maxMemory(regPeakMem, sampled.mem);
       return run;
     });
-    tls = report('same over TLS (sipp -t t1 → stunnel → edge TLS)', tlsRun, TLS_RATE);
+    tls = report(`same over TLS (sipp -t t1 → stunnel → ${SERVER} TLS)`, tlsRun, TLS_RATE);
     stunnel.kill();
   }
   registrars.forEach((r) => r.kill());
@@ -216,6 +234,7 @@ async function main(): Promise<void> {
   let setupRate = NaN;
   let callsFailed = 0;
   let maxConcurrent = 0;
+  let callCpuUs = NaN;
   if (PHASES.has('calls')) {
     const uasPort = await freePort('udp');
     const b2bs: ChildProcess[] = [];
@@ -240,7 +259,7 @@ async function main(): Promise<void> {
       callPeakMem = sampled.mem;
       return run;
     });
-    report(`B2BUA calls (INVITE/100/180/200/ACK, held ${CALL_HOLD_MS / 1000} s, BYE), ${APPS} srf B2BUA apps`, uacRun, CALL_RATE);
+    callCpuUs = report(`B2BUA calls (INVITE/100/180/200/ACK, held ${CALL_HOLD_MS / 1000} s, BYE), ${APPS} srf B2BUA apps`, uacRun, CALL_RATE).cpuUs;
     const uasResult = await uas;
     console.log(`   far-end sipp UAS: successful ${uasResult.successful}, failed ${uasResult.failed}, exit ${uasResult.code}`);
     // Calls are set up during the offering period; the wall time also holds the last calls for CALL_HOLD_MS.
@@ -255,9 +274,9 @@ async function main(): Promise<void> {
   const beforeGc = rssMiB(edgePid);
   const afterMem = await memoryAfterGc(edgePid);
   const after = rssMiB(edgePid);
-  const afterGauges = await edgeGauges(opsPort);
+  const afterGauges = await gauges();
 
-  console.log('\n== edge memory (RSS)');
+  console.log(`\n== ${SERVER} memory (RSS)`);
   console.log(`   baseline ${baseline} MiB | registrations peak ${regPeak} MiB | before calls ${beforeCalls} MiB | calls peak ${callPeak} MiB | after ${after} MiB (${beforeGc} MiB before the forced GC)`);
   console.log('   where it is (peaks are per gauge):');
   console.log(`     baseline, after GC      ${formatMemory(baseMem)}`);
@@ -282,6 +301,41 @@ async function main(): Promise<void> {
   console.log(`   UDP registrations/s ${udp.rate.toFixed(0)} (target ≥ 4500), p99 ${udp.p99} ms (target < 20 ms)`);
   console.log(`   TLS registrations/s ${tls.rate.toFixed(0)} = ${((tls.rate / udp.rate) * 100).toFixed(0)}% of UDP (target ≥ 70%)`);
   console.log(`   B2BUA setups/s ~${setupRate.toFixed(0)} with ${maxConcurrent} calls held at peak (target ≥ 1200 with 12,000 held), failed ${callsFailed}`);
+  if (SUMMARY_FILE) {
+    const summary: BenchSummary = {
+      server: SERVER,
+      udp,
+      tls,
+      calls: { setupRate, maxConcurrent, failed: callsFailed, cpuUs: callCpuUs },
+      rss: { start: baseline, regPeak, callPeak, after },
+    };
+    writeFileSync(SUMMARY_FILE, JSON.stringify(summary, null, 2));
+  }
+}
+
+/** Starts drachtio-server with the contacts, admin port and secret the edge gets (baseline mode). */
+function startDrachtio(bin: string, dir: string, p: { udpPort: number; tlsPort: number; adminPort: number; key: string; cert: string }): ChildProcess {
+  const conf = join(dir, 'drachtio.conf.xml');
+  writeFileSync(
+    conf,
+    `<drachtio>
+  <admin port="${p.adminPort}" secret="${SECRET}">127.0.0.1</admin>
+  <sip>
+    <contacts>
+      <contact>sip:127.0.0.1:${p.udpPort};transport=udp</contact>
+      <contact>sips:127.0.0.1:${p.tlsPort};transport=tls</contact>
+    </contacts>
+    <tls><key-file>${p.key}</key-file><cert-file>${p.cert}</cert-file><chain-file>${p.cert}</chain-file></tls>
+  </sip>
+  <cdrs>false</cdrs>
+  <logging><console/><sofia-loglevel>0</sofia-loglevel><loglevel>warning</loglevel></logging>
+</drachtio>
+`,
+  );
+  // Its log (under overload srf's B2BUA makes it log an error per failed call) goes to a file, not the report.
+  const log = openSync(join(dir, 'drachtio.log'), 'w');
+  console.log(`drachtio-server log: ${join(dir, 'drachtio.log')}`);
+  return spawnTracked(bin, ['-f', conf], { stdio: ['ignore', log, log] });
 }
 
 main()
