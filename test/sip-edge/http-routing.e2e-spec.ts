@@ -1,35 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { RawUa as Ua } from './helpers/raw-ua';
 import { fieldsOf, WireClient } from './helpers/wire-client';
-
-/** A UDP user agent that records what it receives. */
-class Ua {
-  readonly got: string[] = [];
-  private constructor(readonly socket: UdpSocket) {
-    socket.on('message', (m) => this.got.push(m.toString()));
-  }
-  static async open(): Promise<Ua> {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    return new Ua(s);
-  }
-  get port(): number {
-    return this.socket.address().port;
-  }
-  send(port: number, lines: string[]): void {
-    this.socket.send([...lines, 'Content-Length: 0', '', ''].join('\r\n'), port, '127.0.0.1');
-  }
-  async final(callId: string): Promise<string> {
-    const pred = (m: string) => m.includes(`Call-ID: ${callId}`) && /^SIP\/2\.0 [2-6]\d\d /.test(m);
-    await waitUntil(() => this.got.some(pred), 4000, `final response for ${callId}`);
-    return this.got.splice(this.got.findIndex(pred), 1)[0];
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
 
 /**
  * drachtio's HTTP request handlers (§8): for a new request the edge asks a web service, which answers

@@ -1,44 +1,8 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { DnsTestServer } from '../../apps/sip-edge/src/dns/testing/dns-test-server';
 import { configureTargetResolver } from '../../apps/sip-edge/src/edge/target-resolver';
-import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { EDGE_SECRET, startTestEdge, type TestEdge } from './helpers/edge-harness';
+import { RawUa as Ua } from './helpers/raw-ua';
 import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
-
-/** A UDP user agent that records what it receives and answers requests by hand. */
-class Ua {
-  readonly got: string[] = [];
-  private constructor(readonly socket: UdpSocket) {
-    socket.on('message', (m) => this.got.push(m.toString()));
-  }
-  static async open(): Promise<Ua> {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    return new Ua(s);
-  }
-  get port(): number {
-    return this.socket.address().port;
-  }
-  get uri(): string {
-    return `sip:ua@127.0.0.1:${this.port}`;
-  }
-  send(port: number, lines: string[]): void {
-    this.socket.send([...lines, 'Content-Length: 0', '', ''].join('\r\n'), port, '127.0.0.1');
-  }
-  async next(pred: (m: string) => boolean, what: string, timeoutMs = 3000): Promise<string> {
-    await waitUntil(() => this.got.some(pred), timeoutMs, what);
-    return this.got.splice(this.got.findIndex(pred), 1)[0];
-  }
-  /** Answers a request it received (copying Via, From, To, Call-ID, CSeq), adding a To-tag. */
-  answer(edgePort: number, req: string, status: string, extra: string[] = [], toTag = `t${this.port}`): void {
-    const lines = req.split('\r\n');
-    const copy = lines.filter((l) => /^(Via|From|Call-ID|CSeq):/i.test(l));
-    const to = lines.find((l) => /^To:/i.test(l)) ?? 'To: <sip:x@127.0.0.1>';
-    this.send(edgePort, [`SIP/2.0 ${status}`, ...copy, /;tag=/.test(to) ? to : `${to};tag=${toTag}`, ...extra]);
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
 
 const statusOf = (m: string) => Number(/^SIP\/2\.0 (\d{3})/.exec(m)?.[1] ?? 0);
 const isRequest = (method: string, callId: string) => (m: string) => m.startsWith(`${method} `) && m.includes(`Call-ID: ${callId}`);

@@ -1,35 +1,7 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { EDGE_SECRET, startTestEdge, waitUntil, type TestEdge } from './helpers/edge-harness';
+import { RawUa as Peer } from './helpers/raw-ua';
 import { fieldsOf, sipOf, WireClient } from './helpers/wire-client';
-
-/** A UDP peer that records what it receives. */
-class Peer {
-  readonly got: string[] = [];
-  private constructor(readonly socket: UdpSocket) {
-    socket.on('message', (m) => this.got.push(m.toString()));
-  }
-  static async open(): Promise<Peer> {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    return new Peer(s);
-  }
-  get port(): number {
-    return this.socket.address().port;
-  }
-  send(port: number, lines: string[], body = ''): void {
-    const text = [...lines, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
-    this.socket.send(text, port, '127.0.0.1');
-  }
-  async next(pred: (m: string) => boolean, what: string, timeoutMs = 3000): Promise<string> {
-    await waitUntil(() => this.got.some(pred), timeoutMs, what);
-    const i = this.got.findIndex(pred);
-    return this.got.splice(i, 1)[0];
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
 
 const header = (msg: string, name: string) => new RegExp(`\\r\\n${name}: *([^\\r\\n]*)`, 'i').exec(msg)?.[1] ?? '';
 const tag = (value: string) => /;tag=([^;>\s]+)/.exec(value)?.[1] ?? '';
