@@ -2,7 +2,7 @@ import { generateBranch, generateTag, parseVia, SipResponse } from '../sip/messa
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction';
 import type { RemoteInfo } from '../transport/transport';
 import type { ClientRequestRecord, EdgeContext } from './edge-context';
-import { sendCancel } from './cancel-request';
+import { non2xxAck, sendCancel } from './cancel-request';
 import { assemble, tagOf, uriOf } from './outgoing-message';
 
 /** A response as it came off the network, handed through the client transaction to the relay. */
@@ -159,17 +159,7 @@ export class ClientResponseRelay implements ClientTransactionUser {
 
   /** ACK for a non-2xx final response: same branch, To from the response (§17.1.1.3). */
   buildNon2xxAck(rec: ClientRequestRecord, response: unknown): Buffer {
-    const { msg } = response as NetworkResponse;
-    const stack: Array<[string, string]> = [['Via', rec.via]];
-    for (const r of rec.routes) stack.push(['Route', r]);
-    stack.push(
-      ['Max-Forwards', '70'],
-      ['From', rec.from],
-      ['To', msg.headers.get('to') ?? rec.to],
-      ['Call-ID', rec.callId],
-      ['CSeq', `${rec.cseq} ACK`],
-    );
-    return assemble(`ACK ${rec.uri} SIP/2.0`, stack, [], Buffer.alloc(0));
+    return non2xxAck(rec, (response as NetworkResponse).msg.headers.get('to'));
   }
 
   private updateDialog(rec: ClientRequestRecord, msg: SipResponse, source: RemoteInfo, status: number): void {

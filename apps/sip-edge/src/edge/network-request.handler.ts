@@ -7,7 +7,9 @@ import { buildServerResponse } from './response-builder';
 import { tagOf } from './outgoing-message';
 import { fastViaKey, stampTopVia, type ViaKey } from './via-stamp';
 import type { CancelHandler } from './cancel.handler';
-import type { ProxyHandler, ProxyUpstream } from './proxy.handler';
+import type { ProxyHandler } from './proxy.handler';
+import type { ProxyUpstream } from './proxy-session';
+import type { StatelessForwarder } from './stateless-forwarder';
 import type { OutboundConnector } from './outbound-connector';
 import type { ServerTransaction } from '../transaction/server-transaction';
 import type { AppConnection } from '../wire/app-connection';
@@ -29,6 +31,7 @@ export class NetworkRequestHandler {
     private readonly ctx: EdgeContext,
     private readonly cancels: CancelHandler,
     private readonly proxy: ProxyHandler,
+    private readonly forwarder: StatelessForwarder,
     private readonly outbound?: OutboundConnector,
   ) {}
 
@@ -65,8 +68,8 @@ export class NetworkRequestHandler {
         break;
     }
     // Our Route on a request of a dialog the edge proxied (an app's own dialogs may Record-Route us too).
-    if (parts.toTag && this.proxy.isRoutedThroughUs(req) && !this.ctx.dialogs.match(callId, parts.fromTag, parts.toTag)) {
-      const outcome = this.proxy.forwardInDialog(req, source, via.host, parts);
+    if (parts.toTag && this.forwarder.isRoutedThroughUs(req) && !this.ctx.dialogs.match(callId, parts.fromTag, parts.toTag)) {
+      const outcome = this.forwarder.forwardInDialog(req, source, via.host, parts);
       if (outcome === 481) return this.stateless(req, raw, source, via.host, 481, 'Call/Transaction Does Not Exist');
       if (outcome === 483) return this.stateless(req, raw, source, via.host, 483, 'Too Many Hops');
       return;

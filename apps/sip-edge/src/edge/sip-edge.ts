@@ -13,7 +13,9 @@ import { EdgeContext, TransportPort } from './edge-context';
 import { EdgeMetrics } from './edge-metrics';
 import { NetworkRequestHandler } from './network-request.handler';
 import { OutboundConnector } from './outbound-connector';
+import { ProxiedDialogs } from './proxied-dialogs';
 import { ProxyHandler } from './proxy.handler';
+import { StatelessForwarder } from './stateless-forwarder';
 import { UnsolicitedBye } from './unsolicited-bye';
 import { buildServerResponse } from './response-builder';
 import { generateTag } from '../sip/message';
@@ -49,6 +51,7 @@ export class SipEdge implements AppConnectionHandler {
   private readonly appRequests: AppRequestHandler;
   private readonly relay: ClientResponseRelay;
   private readonly proxies: ProxyHandler;
+  private readonly stateless: StatelessForwarder;
 
   constructor(opts: SipEdgeOptions) {
     const metrics = new EdgeMetrics(opts.registry, {
@@ -70,14 +73,16 @@ export class SipEdge implements AppConnectionHandler {
     this.secret = digest(opts.secret);
     const bye = new UnsolicitedBye(ctx);
     this.relay = new ClientResponseRelay(ctx);
-    this.proxies = new ProxyHandler(ctx);
+    const proxied = new ProxiedDialogs();
+    this.proxies = new ProxyHandler(ctx, proxied);
+    this.stateless = new StatelessForwarder(ctx, proxied);
     const outbound =
       opts.requestHandlers && Object.keys(opts.requestHandlers).length
         ? new OutboundConnector(opts.requestHandlers, this, opts.logger.child({ component: 'outbound' }), 5000, {
             httpMethod: opts.requestHandlerHttpMethod,
           })
         : undefined;
-    this.networkRequests = new NetworkRequestHandler(ctx, new CancelHandler(ctx), this.proxies, outbound);
+    this.networkRequests = new NetworkRequestHandler(ctx, new CancelHandler(ctx), this.proxies, this.stateless, outbound);
     this.appResponses = new AppResponseHandler(ctx, bye);
     this.appRequests = new AppRequestHandler(ctx, this.relay);
   }
@@ -92,7 +97,7 @@ export class SipEdge implements AppConnectionHandler {
     }
     this.ctx.metrics.sipReceived.inc({ kind: 'response' });
     if (this.relay.dispatch(msg, raw, source)) return;
-    if (this.proxies.forwardResponse(msg)) return;
+    if (this.stateless.forwardResponse(msg)) return;
     this.ctx.metrics.drops.inc({ reason: 'stray-response' });
   }
 

@@ -1,4 +1,4 @@
-import { parseProxyTimeout } from './proxy.handler';
+import { parseProxyTimeout } from './proxy-rules';
 
 describe('parseProxyTimeout (drachtio ProxyCore::setProvisionalTimeout syntax)', () => {
   it.each([
