@@ -7,60 +7,12 @@ import type { AppHeader } from './app-message';
 import type { NetworkResponse } from './client-response.relay';
 import type { EdgeContext } from './edge-context';
 import { buildInDialogRequest, type InDialogRequest } from './in-dialog-request';
-import { assemble, uriOf } from './outgoing-message';
+import { uriOf } from './outgoing-message';
+import { non2xxAck } from './cancel-request';
+import { BUSY_RETRY_MS, hasOption, JITTER_MS, MAX_SE, MIN_SE, parseMinSE, parseSessionExpires, RETRY_MIN_REMAINING_MS } from './session-expires';
 import { buildServerResponse } from './response-builder';
 import { dialogPeer } from './target-resolver';
 import { BYE_REASON_SESSION_EXPIRED, UnsolicitedBye } from './unsolicited-bye';
-
-/** drachtio's fixed Min-SE (SipDialog m_nMinSE): the floor for a UAS interval and for an in-dialog refresh. */
-export const MIN_SE = 90;
-
-/**
- * The longest interval the edge runs (a day). A larger Session-Expires or Min-SE is read as this: the edge
- * then refreshes (or expects a refresh) at least once a day, and a timer is never armed for longer.
- */
-export const MAX_SE = 86400;
-
-/** drachtio refreshes at half the interval ± up to 5 s (SipDialog::setSessionTimer). */
-const JITTER_MS = 5000;
-
-/** While an INVITE transaction is in progress in the dialog (RFC 3261 §14.1), the refresh waits this long. */
-const BUSY_RETRY_MS = 2000;
-
-/** A refresh that failed (other than 408, 481, 422, 491) is tried again only with this much of the session left. */
-const RETRY_MIN_REMAINING_MS = 32_000;
-
-export interface SessionExpires {
-  secs: number;
-  /** The `refresher` parameter as written (`uac`, `uas`), or '' when absent. */
-  refresher: string;
-}
-
-/** delta-seconds (RFC 4028 §4), at most 10 digits, clamped to MAX_SE; undefined unless a positive number. */
-function deltaSeconds(digits: string): number | undefined {
-  const n = Math.min(MAX_SE, parseInt(digits, 10));
-  return n > 0 ? n : undefined;
-}
-
-/**
- * Parses `Session-Expires: <delta-seconds>[;refresher=uac|uas]` (RFC 4028 §4). A value that does not parse
- * (more than 10 digits, 0, garbage) is treated as absent, as sofia does for a header it cannot parse (the
- * request goes on without a session timer; no 400). A value above MAX_SE counts as MAX_SE.
- */
-export function parseSessionExpires(value: string | undefined): SessionExpires | undefined {
-  if (!value) return undefined;
-  const m = /^\s*(\d{1,10})\s*((?:;.*)?)$/.exec(value);
-  const secs = m ? deltaSeconds(m[1]) : undefined;
-  if (!m || secs === undefined) return undefined;
-  const refresher = /;\s*refresher\s*=\s*([^;\s]+)/i.exec(m[2])?.[1]?.toLowerCase() ?? '';
-  return { secs, refresher };
-}
-
-/** Parses `Min-SE: <delta-seconds>` the same way (undefined when absent or invalid). */
-export function parseMinSE(value: string | undefined): number | undefined {
-  const m = value ? /^\s*(\d{1,10})\s*(?:;.*)?$/.exec(value) : null;
-  return m ? deltaSeconds(m[1]) : undefined;
-}
 
 /** What the app's 200 to an initial INVITE starts: headers for the 200, the interval, who refreshes. */
 export interface SessionAnswer {
@@ -266,7 +218,8 @@ export class SessionTimers {
       contentType: sdp?.contentType,
     });
     const user = new RefreshUser(this, dialog, st, peer, req, method);
-    const ack = method === 'INVITE' ? (res: unknown) => non2xxAck(req, res) : undefined;
+    const sent = { ...req, callId: dialog.callId, peer };
+    const ack = method === 'INVITE' ? (res: unknown) => non2xxAck(sent, (res as NetworkResponse).msg.headers.get('to')) : undefined;
     this.ctx.tl.createClient(req.branch, method, peer, req.buf, user, ack);
   }
 
@@ -298,11 +251,6 @@ export class SessionTimers {
     if (left >= RETRY_MIN_REMAINING_MS) this.retry(dialog, st, left / 2);
     else this.retry(dialog, st, Infinity);
   }
-}
-
-/** Whether an option tag (`timer`) is in a list of Supported/Require values. */
-function hasOption(values: string[], tag: string): boolean {
-  return values.some((v) => v.split(',').some((t) => t.trim().toLowerCase() === tag));
 }
 
 /**
@@ -347,14 +295,4 @@ class RefreshUser implements ClientTransactionUser {
     this.answered = true;
     this.timers.onRefreshFailed(this.dialog, this.st, 0);
   }
-}
-
-/** ACK for a non-2xx final response (§17.1.1.3): the INVITE's Via, Route and CSeq number, the response's To. */
-function non2xxAck(req: InDialogRequest, response: unknown): Buffer {
-  const { msg } = response as NetworkResponse;
-  const stack: Array<[string, string]> = [['Via', req.via]];
-  for (const r of req.routes) stack.push(['Route', r]);
-  stack.push(['Max-Forwards', '70'], ['From', req.from], ['To', msg.headers.get('to') ?? req.to], ['Call-ID', msg.headers.get('call-id') ?? '']);
-  stack.push(['CSeq', `${req.cseq} ACK`]);
-  return assemble(`ACK ${req.uri} SIP/2.0`, stack, [], Buffer.alloc(0));
 }
