@@ -178,6 +178,7 @@ describe('bans: /api/v1/bans', () => {
     ['IPv4 loopback', { ip: '127.0.0.1' }, 'ip'],
     ['IPv6 loopback', { ip: '::1' }, 'ip'],
     ['mapped loopback', { ip: '::ffff:127.0.0.1' }, 'ip'],
+    ['another loopback address (BANS_ALLOW_LOOPBACK is off by default)', { ip: '127.0.0.66' }, 'ip'],
     [
       'both expiries',
       { ip: '198.51.100.250', expires_in_seconds: 60, expires_at: '2099-01-01T00:00:00Z' },
@@ -289,5 +290,50 @@ describe('bans: /api/v1/bans', () => {
     expect((await api.request('GET', `/api/v1/bans/${mine}`, { token: t.adminA })).body.data.status).toBe(
       'active',
     );
+  });
+});
+
+describe('bans: BANS_ALLOW_LOOPBACK (for tests only)', () => {
+  let api: TestApi;
+  let redis: Redis;
+  let root: string;
+  // Random, so a run never lifts a ban another suite placed on a fixed test address such as 127.0.0.66.
+  const ip = `127.66.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0] % 254)}`;
+
+  beforeAll(async () => {
+    api = await startApi({ BANS_ALLOW_LOOPBACK: 'true' });
+    redis = createRedis(api.config.REDIS_URL, 'pbx-test-bans-loopback');
+    const platform = await seedTenant(api, 'Bans loopback platform');
+    root = (await login(api, await seedUser(api, platform.id, ['platform_admin']))).access;
+  });
+
+  afterAll(async () => {
+    await api.app
+      .get(DataSource)
+      .query(`UPDATE bans SET lifted_at = now() WHERE ip = $1 AND lifted_at IS NULL`, [ip]);
+    await redis.srem(RedisKeys.bannedIps, ip);
+    await redis.quit();
+    await api.close();
+  });
+
+  it("bans a loopback address other than the stack's own, onto the edge drop list", async () => {
+    const res = await api.request('POST', '/api/v1/bans', {
+      token: root,
+      body: { ip, reason: 'scanner', scope: 'platform' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data.ip).toBe(ip);
+    expect(await redis.sismember(RedisKeys.bannedIps, ip)).toBe(1);
+    expect((await api.request('DELETE', `/api/v1/bans/${res.body.data.id}`, { token: root })).status).toBe(204);
+    expect(await redis.sismember(RedisKeys.bannedIps, ip)).toBe(0);
+  });
+
+  it.each(['127.0.0.1', '::1', '::ffff:127.0.0.1', '0.0.0.0'])('still refuses %s', async (own) => {
+    const res = await api.request('POST', '/api/v1/bans', {
+      token: root,
+      body: { ip: own, reason: 'scanner', scope: 'platform' },
+    });
+    expect(res.status).toBe(422);
+    expect(Object.keys(res.body.errors)).toEqual(['ip']);
   });
 });

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { createLogger, createMetricsRegistry, onShutdown, startOpsServer } from '@pbx/common';
+import { createLogger, createMetricsRegistry, onShutdown, publishFloodReport, startOpsServer } from '@pbx/common';
 import { loadEdgeConfig } from './config/edge-config';
 import { startEdgeRuntime } from './edge/edge-runtime';
 import { BurstEndGc, type GcFunction } from './transaction/burst-end-gc';
 import { DropList } from './transport/drop-list';
+import { FloodGuard } from './transport/flood-guard';
 
 async function main(): Promise<void> {
   const config = loadEdgeConfig();
@@ -12,6 +13,17 @@ async function main(): Promise<void> {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
   redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
   const dropList = redis ? await DropList.start(redis, { logger }) : undefined;
+  const floodGuard =
+    config.flood.density > 0
+      ? new FloodGuard({
+          density: config.flood.density,
+          allowCidrs: config.flood.allowCidrs,
+          releaseAfterMs: config.flood.releaseAfterMs,
+          maxSources: config.flood.maxSources,
+          logger: logger.child({ component: 'flood-guard' }),
+          report: redis ? (r) => publishFloodReport(redis, r) : undefined,
+        })
+      : undefined;
   const runtime = await startEdgeRuntime({
     contacts: config.contacts,
     admin: config.admin,
@@ -26,6 +38,7 @@ async function main(): Promise<void> {
     dnsServers: config.dnsServers,
     maxPendingWriteBytes: config.maxPendingWriteBytes,
     dropList,
+    floodGuard,
     registry,
     logger,
   });
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     () => {
       burstEndGc.stop();
+      floodGuard?.close();
       return runtime.close();
     },
     () => new Promise<void>((resolve) => ops.server.close(() => resolve())),

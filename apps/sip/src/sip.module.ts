@@ -9,6 +9,11 @@ import { SIP_CONFIG, SipConfig } from './config/sip-config';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
+import { RegisterMiddleware } from './middleware/register.middleware';
+import { ScreeningMiddleware } from './middleware/screening.middleware';
+import { AccountInvalidationService } from './registrar/account-invalidation.service';
+import { registrarProviders } from './registrar/registrar.providers';
+import { SipRouter } from './sip-router';
 import { SIP_LOGGER, SIP_METRICS, SIP_REDIS, SRF } from './sip.tokens';
 
 @Injectable()
@@ -33,8 +38,13 @@ export class SipModule {
         { provide: SIP_REDIS, useFactory: () => createRedis(config.REDIS_URL, 'pbx-sip') },
         { provide: SRF, useFactory: () => new Srf() },
         RedisCloser,
+        ...registrarProviders,
+        AccountInvalidationService,
+        ScreeningMiddleware,
+        RegisterMiddleware,
         OptionsMiddleware,
         ErrorMiddleware,
+        SipRouter,
         DrachtioConnectionService,
       ],
     };

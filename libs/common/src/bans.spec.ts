@@ -1,4 +1,4 @@
-import { normalizeIp, parseBanUpdate, unbannableReason } from './bans';
+import { normalizeIp, parseBanUpdate, parseFloodReport, unbannableReason } from './bans';
 
 describe('ban helpers', () => {
   it('normalizes addresses the way the SIP edge compares them', () => {
@@ -22,11 +22,35 @@ describe('ban helpers', () => {
     expect(unbannableReason('198.51.100.7')).toBeNull();
   });
 
+  it('with allowLoopback (tests only) bans other loopback addresses, never the stack\'s own', () => {
+    const allowLoopback = { allowLoopback: true };
+    expect(unbannableReason('127.0.0.66')).toMatch(/loopback/);
+    expect(unbannableReason('127.0.0.66', { allowLoopback: false })).toMatch(/loopback/);
+    expect(unbannableReason('127.0.0.66', allowLoopback)).toBeNull();
+    expect(unbannableReason('127.255.0.1', allowLoopback)).toBeNull();
+    expect(unbannableReason('127.0.0.1', allowLoopback)).toMatch(/loopback/);
+    expect(unbannableReason(normalizeIp('::ffff:127.0.0.1') as string, allowLoopback)).toMatch(/loopback/);
+    expect(unbannableReason(normalizeIp('0:0:0:0:0:0:0:1') as string, allowLoopback)).toMatch(/loopback/);
+    expect(unbannableReason('0.0.0.0', allowLoopback)).toMatch(/unspecified/);
+  });
+
   it('parses only well-formed drop-list updates', () => {
     expect(parseBanUpdate('{"op":"add","ip":"198.51.100.7"}')).toEqual({ op: 'add', ip: '198.51.100.7' });
     expect(parseBanUpdate('{"op":"drop","ip":"198.51.100.7"}')).toBeNull();
     expect(parseBanUpdate('{"op":"add","ip":"nope"}')).toBeNull();
     expect(parseBanUpdate('null')).toBeNull();
     expect(parseBanUpdate('{')).toBeNull();
+  });
+
+  it('parses only well-formed flood reports', () => {
+    expect(parseFloodReport('{"ip":"198.51.100.7","at":1700000000000,"count":412}')).toEqual({
+      ip: '198.51.100.7',
+      at: 1700000000000,
+      count: 412,
+    });
+    expect(parseFloodReport('{"ip":"nope","at":1,"count":1}')).toBeNull();
+    expect(parseFloodReport('{"ip":"198.51.100.7","at":"soon","count":1}')).toBeNull();
+    expect(parseFloodReport('{"ip":"198.51.100.7","at":1,"count":-1}')).toBeNull();
+    expect(parseFloodReport('[')).toBeNull();
   });
 });

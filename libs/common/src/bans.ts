@@ -28,16 +28,52 @@ export function normalizeIp(raw: string): string | null {
   return canonical;
 }
 
+/** The loopback addresses the stack's own parts use: never bannable, whatever the settings. */
+const OWN_LOOPBACK = new Set(['127.0.0.1', '::1']);
+
+export interface UnbannableOptions {
+  /**
+   * Let loopback addresses other than 127.0.0.1 and ::1 be banned (BANS_ALLOW_LOOPBACK, for tests
+   * only): end-to-end suites play attackers from 127.0.0.66 and the like.
+   */
+  allowLoopback?: boolean;
+}
+
 /**
  * Why an address may not be banned, or null if it may. The unspecified address matches no real
  * peer and usually means a parsing bug upstream. Loopback is refused because the platform's own
  * parts (health checks, local SIP components, operators on the host) talk over it: banning it would
- * cut the PBX off from itself, and no attacker reaches us from there.
+ * cut the PBX off from itself, and no attacker reaches us from there. Takes a normalized address.
  */
-export function unbannableReason(ip: string): string | null {
+export function unbannableReason(ip: string, opts: UnbannableOptions = {}): string | null {
   if (ip === '0.0.0.0' || ip === '::') return 'The unspecified address cannot be banned.';
-  if (ip === '::1' || /^127\./.test(ip)) return 'A loopback address cannot be banned.';
+  const loopback = ip === '::1' || /^127\./.test(ip);
+  if (loopback && (!opts.allowLoopback || OWN_LOOPBACK.has(ip))) return 'A loopback address cannot be banned.';
   return null;
+}
+
+/** What an edge publishes on RedisChannels.floods when a source starts flooding it. */
+export interface FloodReport {
+  ip: string;
+  /** When the source went over the rate (ms since the epoch). */
+  at: number;
+  /** Requests counted from it over the last sampling unit. */
+  count: number;
+}
+
+export async function publishFloodReport(redis: Redis, report: FloodReport): Promise<void> {
+  await redis.publish(RedisChannels.floods, JSON.stringify({ ip: report.ip, at: report.at, count: report.count }));
+}
+
+export function parseFloodReport(raw: string): FloodReport | null {
+  try {
+    const v = JSON.parse(raw) as Partial<FloodReport> | null;
+    if (!v || typeof v.ip !== 'string' || isIP(v.ip) === 0) return null;
+    if (!Number.isFinite(v.at) || !Number.isInteger(v.count) || (v.count as number) < 0) return null;
+    return { ip: v.ip, at: v.at as number, count: v.count as number };
+  } catch {
+    return null;
+  }
 }
 
 function message(update: BanUpdate): string {

@@ -9,6 +9,18 @@ export interface LiveRegistration {
   user_agent: string | null;
   /** ISO 8601; the binding is stale after this. */
   expires_at: string;
+  /** The rest is written by the registrar for routing; older writers left it out. */
+  source_port?: number;
+  registered_at?: string;
+  /** The drachtio server (edge) host:port whose connection the phone registered over. */
+  edge?: string | null;
+  /** RFC 5626 instance and flow. */
+  instance_id?: string | null;
+  reg_id?: number | null;
+  /** RFC 3327 Path, in order. */
+  path?: string[];
+  call_id?: string;
+  cseq?: number;
 }
 
 export type LiveCallState = 'ringing' | 'answered';
@@ -78,13 +90,22 @@ export function parseLiveRegistration(raw: string): LiveRegistration | null {
     if (typeof contact !== 'string' || typeof source_ip !== 'string' || typeof transport !== 'string')
       return null;
     if (typeof expires_at !== 'string' || Number.isNaN(Date.parse(expires_at))) return null;
-    return {
+    const out: LiveRegistration = {
       contact,
       source_ip,
       transport,
       user_agent: typeof user_agent === 'string' ? user_agent : null,
       expires_at,
     };
+    if (typeof v.source_port === 'number') out.source_port = v.source_port;
+    if (typeof v.registered_at === 'string') out.registered_at = v.registered_at;
+    if (typeof v.edge === 'string') out.edge = v.edge;
+    if (typeof v.instance_id === 'string') out.instance_id = v.instance_id;
+    if (typeof v.reg_id === 'number') out.reg_id = v.reg_id;
+    if (Array.isArray(v.path) && v.path.every((x) => typeof x === 'string')) out.path = v.path as string[];
+    if (typeof v.call_id === 'string') out.call_id = v.call_id;
+    if (typeof v.cseq === 'number') out.cseq = v.cseq;
+    return out;
   } catch {
     return null;
   }

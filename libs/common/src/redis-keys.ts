@@ -20,6 +20,8 @@ export const RedisChannels = {
   invalidate: `${REDIS_PREFIX}invalidate`,
   /** JSON `SipCommand`: the SIP app acts on a live call. */
   sipCommands: `${REDIS_PREFIX}sip-commands`,
+  /** JSON `FloodReport` (bans.ts): an edge started dropping a source for its request rate; the SIP app may ban it. */
+  floods: `${REDIS_PREFIX}floods`,
 } as const;
 
 export type InvalidationKind = 'credentials' | 'device' | 'policy' | 'ban' | 'tenant' | 'trunk' | 'route' | 'user';

@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { createLogger } from '../../../libs/common/src';
 import { startEdgeRuntime, type EdgeRuntime } from '../../../apps/sip-edge/src/edge/edge-runtime';
-import type { TlsSettings, TransportProto } from '../../../apps/sip-edge/src/transport/transport';
+import type { DropListLike, TlsSettings, TransportProto } from '../../../apps/sip-edge/src/transport/transport';
 
 export const EDGE_SECRET = 'test-secret-for-sip-edge';
 
@@ -24,6 +24,7 @@ export async function startTestEdge(
     requestHandlers?: Record<string, string>;
     /** Multiplies RFC 4028 session-timer delays (drachtio's 90 s minimum is too slow for a test). */
     sessionTimerScale?: number;
+    dropList?: DropListLike;
   } = {},
 ): Promise<TestEdge> {
   const runtime = await startEdgeRuntime({
@@ -38,6 +39,7 @@ export async function startTestEdge(
     timers: { t1: opts.t1 ?? 500, t2: 4000, t4: 5000 },
     cdrs: opts.cdrs,
     requestHandlers: opts.requestHandlers,
+    dropList: opts.dropList,
     logger: createLogger('sip-edge-test', process.env.EDGE_TEST_LOG ?? 'silent'),
   });
   if (opts.sessionTimerScale !== undefined) runtime.edge.ctx.sessionTimers.scale = opts.sessionTimerScale;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AuditedForbiddenException } from '../audit/denied-access.filter';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { FieldErrors, unprocessable } from '../http/validation';
 import { APP_LOGGER } from '../logging';
 import { REDIS } from '../redis/redis.module';
@@ -58,6 +59,7 @@ export class BansService {
     private readonly audit: AuditService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async list(p: Principal, filters: BanFilters, q: ListQuery): Promise<Page<BanEntity>> {
@@ -147,7 +149,7 @@ export class BansService {
   private validIp(raw: string): string {
     const ip = normalizeIp(raw);
     if (!ip) throw unprocessable({ ip: ['The ip field must be a valid IPv4 or IPv6 address.'] });
-    const refused = unbannableReason(ip);
+    const refused = unbannableReason(ip, { allowLoopback: this.config.BANS_ALLOW_LOOPBACK });
     if (refused) throw unprocessable({ ip: [refused] });
     return ip;
   }

@@ -47,6 +47,8 @@ export const apiConfigSchema = z.object({
   /** Trust X-Forwarded-For from a reverse proxy (only enable behind one). */
   TRUST_PROXY: env.bool(false),
   DOCS_ENABLED: env.bool(true),
+  /** For tests only: lets loopback addresses other than 127.0.0.1 and ::1 be banned (test peers use 127.0.0.66…). */
+  BANS_ALLOW_LOOPBACK: env.bool(false),
   /**
    * Who may scrape GET /metrics: comma-separated CIDRs. Defaults to loopback and private ranges, so a
    * public API port does not publish its traffic figures to the internet.

@@ -48,6 +48,15 @@ describe('loadEdgeConfig', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_DNS_SERVERS: '10.0.0.53:70000' })).toThrow(/EDGE_DNS_SERVERS/);
   });
 
+  it('guards against flooding sources by default (300 per 2 s), can be switched off, and validates the allow list', () => {
+    expect(loadEdgeConfig(base).flood).toEqual({ density: 300, releaseAfterMs: 30_000, maxSources: 100_000, allowCidrs: [] });
+    expect(loadEdgeConfig({ ...base, EDGE_FLOOD_DENSITY: '0' }).flood.density).toBe(0);
+    const allow = '198.51.100.0/24,2001:db8::/32,203.0.113.9';
+    expect(loadEdgeConfig({ ...base, EDGE_FLOOD_ALLOW_CIDRS: allow }).flood.allowCidrs).toEqual(allow.split(','));
+    expect(() => loadEdgeConfig({ ...base, EDGE_FLOOD_ALLOW_CIDRS: '10.0.0.0/8,office.example' })).toThrow(/EDGE_FLOOD_ALLOW_CIDRS/);
+    expect(() => loadEdgeConfig({ ...base, EDGE_FLOOD_DENSITY: '-1' })).toThrow(/EDGE_FLOOD_DENSITY/);
+  });
+
   it('rejects an empty contact list and a bad port', () => {
     expect(() => loadEdgeConfig({ ...base, EDGE_CONTACTS: '' })).toThrow(/EDGE_CONTACTS/);
     expect(() => loadEdgeConfig({ ...base, EDGE_ADMIN_PORT: '70000' })).toThrow(/EDGE_ADMIN_PORT/);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { env, loadConfig, z } from '@pbx/config';
+import { parseCidr } from '@pbx/policy';
 
 const TLS_PROTOS = /transport=(tls|wss)\b|^sips:/i;
 
@@ -50,6 +51,12 @@ export const edgeConfigSchema = z
     EDGE_REQUEST_HANDLER_HTTP_METHOD: z.enum(['GET', 'POST']).default('GET'),
     EDGE_MAX_PENDING_WRITE_BYTES: env.int(8 * 1024 * 1024, 64 * 1024),
     EDGE_DNS_SERVERS: env.csv().refine((list) => list.every(isDnsServer), 'entries must be IP addresses, optionally with :port'),
+    /** Requests per 2 s above which a source IP is dropped as flooding (Kamailio pike's density); 0 disables. */
+    EDGE_FLOOD_DENSITY: env.int(300, 0, 1_000_000),
+    EDGE_FLOOD_RELEASE_SECONDS: env.int(30, 1, 86_400),
+    EDGE_FLOOD_MAX_SOURCES: env.int(100_000, 100, 10_000_000),
+    /** Addresses or CIDRs the flood guard never limits, besides 127.0.0.1 and ::1 (trunks, big offices). */
+    EDGE_FLOOD_ALLOW_CIDRS: env.csv().refine((list) => list.every((c) => parseCidr(c) !== undefined), 'entries must be IP addresses or CIDRs such as 198.51.100.0/24'),
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     LOG_LEVEL: env.logLevel(),
   })
@@ -75,6 +82,8 @@ export interface EdgeConfig {
   maxPendingWriteBytes: number;
   /** DNS servers for RFC 3263 lookups of outgoing requests; empty: the system's (resolv.conf). */
   dnsServers: string[];
+  /** The per-source request-rate guard; density 0: off. */
+  flood: { density: number; releaseAfterMs: number; maxSources: number; allowCidrs: string[] };
   redisUrl?: string;
   logLevel: string;
 }
@@ -100,6 +109,12 @@ export function loadEdgeConfig(source: NodeJS.ProcessEnv = process.env): EdgeCon
     requestHandlerHttpMethod: c.EDGE_REQUEST_HANDLER_HTTP_METHOD,
     maxPendingWriteBytes: c.EDGE_MAX_PENDING_WRITE_BYTES,
     dnsServers: c.EDGE_DNS_SERVERS,
+    flood: {
+      density: c.EDGE_FLOOD_DENSITY,
+      releaseAfterMs: c.EDGE_FLOOD_RELEASE_SECONDS * 1000,
+      maxSources: c.EDGE_FLOOD_MAX_SOURCES,
+      allowCidrs: c.EDGE_FLOOD_ALLOW_CIDRS,
+    },
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,
   };

@@ -42,6 +42,31 @@ export class HotCounter<L extends string = never> {
   }
 }
 
+/**
+ * The flood guard's figures, read on scrape: what it dropped (a plain number it bumps on the hot path)
+ * and how many sources it blocks now.
+ */
+export function registerFloodMetrics(registry: Registry, guard: { readonly dropped: number; readonly blocked: number }): void {
+  let counted = 0;
+  new Counter({
+    name: 'sip_edge_flood_dropped_total',
+    help: 'Datagrams, stream messages and connections dropped before parsing because their source was flooding',
+    registers: [registry],
+    collect() {
+      if (guard.dropped > counted) this.inc(guard.dropped - counted);
+      counted = guard.dropped;
+    },
+  });
+  new Gauge({
+    name: 'sip_edge_flood_sources_blocked',
+    help: 'Source IPs currently blocked by the flood guard',
+    registers: [registry],
+    collect() {
+      this.set(guard.blocked);
+    },
+  });
+}
+
 /** Prometheus metrics of the edge; counters are bumped on the hot path, gauges sampled on scrape. */
 export class EdgeMetrics {
   readonly sipReceived: HotCounter<'kind'>;

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@pbx/common';
 import type { SipTimerConfig } from '../transaction/sip-timers';
-import type { DropListLike, TlsSettings } from '../transport/transport';
+import type { DropListLike, FloodGuardLike, TlsSettings } from '../transport/transport';
 import { TransportManager } from '../transport/transport';
 import { WireServer } from '../wire/wire-server';
+import { registerFloodMetrics } from './edge-metrics';
 import { SipEdge } from './sip-edge';
 import { configureTargetResolver } from './target-resolver';
 
@@ -16,6 +17,8 @@ export interface EdgeRuntimeOptions {
   timers?: SipTimerConfig;
   maxTransactions?: number;
   dropList?: DropListLike;
+  /** Per-source request-rate guard (`FloodGuard`), consulted before parsing; its counters join the metrics. */
+  floodGuard?: FloodGuardLike & { readonly dropped: number; readonly blocked: number };
   registry?: Registry;
   cdrs?: boolean;
   maxPendingPerApp?: number;
@@ -43,9 +46,11 @@ export async function startEdgeRuntime(opts: EdgeRuntimeOptions): Promise<EdgeRu
     contacts: opts.contacts,
     tls: opts.tls,
     dropList: opts.dropList,
+    floodGuard: opts.floodGuard,
     maxPendingWriteBytes: opts.maxPendingWriteBytes,
     logger: opts.logger.child({ component: 'transport' }),
   });
+  if (opts.floodGuard && opts.registry) registerFloodMetrics(opts.registry, opts.floodGuard);
   const listening = transport.listening();
   // One resolver per process: the last edge started in a process configures it (tests start several).
   configureTargetResolver({

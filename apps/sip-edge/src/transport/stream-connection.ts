@@ -61,6 +61,12 @@ export function attachStreamSocket(
     }
     conn.lastActivity = Date.now();
     for (const frame of framer.push(chunk)) {
+      // Framing only finds message boundaries; the flood guard counts each message before it is parsed.
+      if (frame.type !== 'fatal' && !outbound && ctx.floodHit(remoteAddress)) {
+        ctx.stats.droppedFlooding++;
+        conn.close('flooding');
+        return;
+      }
       if (frame.type === 'message') ctx.intake.receive(frame.data, source, reply);
       else if (frame.type === 'ping') {
         ctx.stats.keepalivesAnswered++;

@@ -28,16 +28,22 @@ export function loadTlsCredentials(tls: TlsSettings | undefined): SecureContextO
 }
 
 /**
- * Accepts a raw TCP connection unless its source is banned or the edge is full. Runs before any byte is
- * read (and, for TLS, before the handshake).
+ * Accepts a raw TCP connection unless its source is banned or flooding (a new connection counts as a
+ * request) or the edge is full. Runs before any byte is read (and, for TLS, before the handshake).
  */
 export function admitSocket(socket: Socket, ctx: TransportContext): boolean {
-  if (ctx.isBanned(normalizeAddress(socket.remoteAddress))) {
+  const remote = normalizeAddress(socket.remoteAddress);
+  if (ctx.isBanned(remote)) {
     ctx.stats.droppedBanned++;
     socket.destroy();
     return false;
   }
-  if (!ctx.hasRoomForConnection(normalizeAddress(socket.remoteAddress))) {
+  if (ctx.floodHit(remote)) {
+    ctx.stats.droppedFlooding++;
+    socket.destroy();
+    return false;
+  }
+  if (!ctx.hasRoomForConnection(remote)) {
     ctx.stats.connectionsRejected++;
     socket.destroy();
     return false;

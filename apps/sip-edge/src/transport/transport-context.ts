@@ -25,6 +25,8 @@ export interface TransportContext {
   readonly intake: MessageIntake;
   readonly opts: ResolvedTransportOptions;
   isBanned(ip: string): boolean;
+  /** Counts one request from `ip` against the flood guard; true when it must be dropped. */
+  floodHit(ip: string): boolean;
   /** Whether one more connection may be opened (max connections; per IP too, when `remoteIp` is given). */
   hasRoomForConnection(remoteIp?: string): boolean;
   connectionOpened(conn: Connection): void;

@@ -34,6 +34,7 @@ function emptyStats(): TransportStats {
     parseErrors: 0,
     errorResponsesSent: 0,
     droppedBanned: 0,
+    droppedFlooding: 0,
     keepalivesAnswered: 0,
     connectionsOpened: 0,
     connectionsClosed: 0,
@@ -80,6 +81,7 @@ export class TransportManager extends EventEmitter<TransportEvents> {
     this.logger = opts.logger ?? createLogger('sip-edge-transport');
     const resolved = resolveOptions(opts);
     const dropList = opts.dropList;
+    const floodGuard = opts.floodGuard;
     const intake = new MessageIntake(
       resolved,
       this.counters,
@@ -94,6 +96,7 @@ export class TransportManager extends EventEmitter<TransportEvents> {
       intake,
       opts: resolved,
       isBanned: dropList ? (ip) => dropList.has(ip) : () => false,
+      floodHit: floodGuard ? (ip) => floodGuard.hit(ip) : () => false,
       hasRoomForConnection: (ip) =>
         this.registry.size < resolved.maxConnections &&
         (ip === undefined || this.registry.countFor(ip) < resolved.maxConnectionsPerIp),

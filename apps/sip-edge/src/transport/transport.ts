@@ -44,6 +44,12 @@ export interface DropListLike {
   has(ip: string): boolean;
 }
 
+/** A per-source request-rate guard; `FloodGuard` is the edge's. */
+export interface FloodGuardLike {
+  /** Counts one request (a datagram, a stream message, a new connection) from `ip`; true: drop it, the source is flooding. */
+  hit(ip: string): boolean;
+}
+
 export interface TransportOptions {
   /** drachtio-style contacts, e.g. `sip:0.0.0.0:5060;transport=udp`, `sips:0.0.0.0:8443;transport=wss`. */
   contacts: string[];
@@ -64,6 +70,8 @@ export interface TransportOptions {
   incompleteMessageTimeoutMs?: number;
   connectTimeoutMs?: number;
   dropList?: DropListLike;
+  /** Consulted right after the drop list, before a byte is parsed; inbound traffic only. */
+  floodGuard?: FloodGuardLike;
   logger?: Logger;
   /**
    * Stamp rport (always) and received (when needed) on the top Via of `msg` for every request, as
@@ -80,6 +88,8 @@ export interface TransportStats {
   parseErrors: number;
   errorResponsesSent: number;
   droppedBanned: number;
+  /** Datagrams, stream messages and connections dropped because their source was flooding. */
+  droppedFlooding: number;
   keepalivesAnswered: number;
   connectionsOpened: number;
   connectionsClosed: number;

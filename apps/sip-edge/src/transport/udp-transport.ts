@@ -83,9 +83,13 @@ export class UdpTransport {
 
   private onMessage(data: Buffer, rinfo: DgramRemoteInfo): void {
     const address = normalizeAddress(rinfo.address);
-    // The drop list is checked before anything else looks at the bytes.
+    // The drop list and the flood guard are checked before anything else looks at the bytes.
     if (this.ctx.isBanned(address)) {
       this.ctx.stats.droppedBanned++;
+      return;
+    }
+    if (this.ctx.floodHit(address)) {
+      this.ctx.stats.droppedFlooding++;
       return;
     }
     // A lone CRLF (or double CRLF) is a keep-alive on UDP too; it needs no answer (RFC 5626 §4.4.2 uses STUN).

@@ -122,6 +122,11 @@ function attachWebSocket(
       conn.close('banned');
       return;
     }
+    if (ctx.floodHit(remoteAddress)) {
+      ctx.stats.droppedFlooding++;
+      conn.close('flooding');
+      return;
+    }
     conn.lastActivity = Date.now();
     binary = isBinary;
     const data = toBuffer(raw);

@@ -10,9 +10,27 @@ export const sipConfigSchema = z.object({
   DRACHTIO_RECONNECT_MAX_MS: env.int(10_000, 500, 300_000),
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   REDIS_URL: env.url(['redis', 'rediss']),
+  /** Key of the audit chain; the SIP app writes system entries (device locked after failed logins). */
+  AUDIT_HMAC_KEY: env.secret(32),
+  /** Registration lifetimes the registrar grants, in seconds (RFC 3261 §10.2.8: 423 below the minimum). */
+  SIP_REGISTER_MIN_EXPIRES: env.int(60, 1, 86_400),
+  SIP_REGISTER_MAX_EXPIRES: env.int(3600, 60, 86_400),
+  SIP_REGISTER_DEFAULT_EXPIRES: env.int(600, 60, 86_400),
+  /** How long a digest nonce is accepted before the phone is asked again with stale=true. */
+  SIP_NONCE_TTL_SECONDS: env.int(300, 10, 86_400),
+  /** Failed digests from one address (10 min window) before it is banned at the edge. */
+  SIP_AUTH_FAIL_IP_THRESHOLD: env.int(10, 2, 10_000),
+  /** Failed digests against one device before it is locked, when its address holds live registrations. */
+  SIP_AUTH_FAIL_DEVICE_THRESHOLD: env.int(10, 2, 10_000),
+  /** First ban length; a repeat offender's ban grows fourfold each time (30 days at most). */
+  SIP_BAN_BASE_SECONDS: env.int(3600, 10, 30 * 86_400),
+  /** How long account data read from Postgres is cached; changes through the API drop it at once. */
+  SIP_ACCOUNT_CACHE_TTL_MS: env.int(30_000, 0, 600_000),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),
+  /** For tests only: lets loopback addresses other than 127.0.0.1 and ::1 be banned (test peers use 127.0.0.66…). */
+  BANS_ALLOW_LOOPBACK: env.bool(false),
 });
 
 export type SipConfig = z.infer<typeof sipConfigSchema>;

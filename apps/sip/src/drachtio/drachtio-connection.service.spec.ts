@@ -4,8 +4,7 @@ import { createServer } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { SipConfig } from '../config/sip-config';
-import { ErrorMiddleware } from '../middleware/error.middleware';
-import { OptionsMiddleware } from '../middleware/options.middleware';
+import type { SipRouter } from '../sip-router';
 import { DrachtioConnectionService } from './drachtio-connection.service';
 
 /** A loopback port with nothing listening on it (it was free a moment ago). */
@@ -22,7 +21,7 @@ describe('DrachtioConnectionService shutdown', () => {
     const srf = new Srf();
     const logger = pino({ level: 'silent' });
     const config = { DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: await closedPort(), DRACHTIO_SECRET: 'x'.repeat(12), DRACHTIO_RECONNECT_MAX_MS: 500 } as SipConfig;
-    const service = new DrachtioConnectionService(srf, config, logger, new Registry(), new OptionsMiddleware(), new ErrorMiddleware(logger));
+    const service = new DrachtioConnectionService(srf, config, logger, new Registry(), { install: () => undefined } as unknown as SipRouter);
     let attempts = 0;
     (srf as EventEmitter).on('reconnecting', () => attempts++);
     service.onApplicationBootstrap();

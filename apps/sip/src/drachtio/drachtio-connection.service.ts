@@ -4,11 +4,8 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { SIP_CONFIG, SipConfig } from '../config/sip-config';
-import { ErrorMiddleware } from '../middleware/error.middleware';
-import { OptionsMiddleware } from '../middleware/options.middleware';
+import { SipRouter } from '../sip-router';
 import { SIP_LOGGER, SIP_METRICS, SRF } from '../sip.tokens';
-
-type ErrorHandler = ErrorMiddleware['handle'];
 
 /** The parts of drachtio-srf's client wire protocol (lib/wire-protocol.js) that shutdown has to reach. */
 interface SrfWireProtocol {
@@ -32,16 +29,13 @@ export class DrachtioConnectionService implements OnApplicationBootstrap, OnAppl
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
     @Inject(SIP_METRICS) registry: Registry,
-    private readonly options: OptionsMiddleware,
-    private readonly errors: ErrorMiddleware,
+    private readonly router: SipRouter,
   ) {
     this.up = new Gauge({ name: 'sip_drachtio_connected', help: '1 while connected to drachtio', registers: [registry] });
   }
 
   onApplicationBootstrap(): void {
-    this.srf.use('options', this.options.handle);
-    // drachtio-srf's typings only declare the three-argument form of use().
-    (this.srf as unknown as { use(fn: ErrorHandler): void }).use(this.errors.handle);
+    this.router.install(this.srf);
 
     const target = { host: this.config.DRACHTIO_HOST, port: this.config.DRACHTIO_PORT };
     this.srf.on('connect', (err, hostport) => {

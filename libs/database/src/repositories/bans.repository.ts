@@ -91,6 +91,15 @@ export class BansRepository {
     return new Map(rows.map((r) => [r.ip, r.active]));
   }
 
+  /** Every address under an active ban of this tenant: what the SIP app refuses for the tenant alone. */
+  async activeTenantIps(tenantId: string): Promise<string[]> {
+    const rows: Array<{ ip: string }> = await this.ds.query(
+      `SELECT DISTINCT b.ip FROM bans b WHERE b.tenant_id = $1 AND ${ACTIVE}`,
+      [tenantId],
+    );
+    return rows.map((r) => r.ip);
+  }
+
   /** Every address under an active platform-wide ban: what the edge drop list must hold at least. */
   async activePlatformIps(): Promise<string[]> {
     const rows: Array<{ ip: string }> = await this.ds.query(

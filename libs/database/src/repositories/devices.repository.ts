@@ -86,6 +86,12 @@ export class DevicesRepository {
     await this.repo.update({ id }, { ...digests, credentialsRotatedAt: new Date() });
   }
 
+  /** The devices that ring when the extension is called. */
+  async idsOfExtension(tenantId: string, extensionId: string): Promise<string[]> {
+    const rows = await this.repo.find({ select: { id: true }, where: { tenantId, extensionId }, order: { createdAt: 'ASC' } });
+    return rows.map((r) => r.id);
+  }
+
   async findDigests(tenantId: string, sipUsername: string): Promise<(DeviceEntity & DeviceDigests) | null> {
     return (await this.repo
       .createQueryBuilder('d')

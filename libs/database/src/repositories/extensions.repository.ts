@@ -58,6 +58,10 @@ export class ExtensionsRepository {
     return this.repo.findOneBy({ tenantId, id });
   }
 
+  findByNumber(tenantId: string, number: string): Promise<ExtensionEntity | null> {
+    return this.repo.findOneBy({ tenantId, number });
+  }
+
   existsNumber(tenantId: string, number: string, exceptId?: string): Promise<boolean> {
     const qb = this.repo
       .createQueryBuilder('e')

@@ -21,6 +21,11 @@ export class TenantsRepository {
     return this.repo.findOneBy({ slug });
   }
 
+  /** The tenant whose SIP domain this is (realms are unique; phones may write them in any case). */
+  findByRealm(realm: string): Promise<TenantEntity | null> {
+    return this.repo.createQueryBuilder('t').where('lower(t.sip_realm) = lower(:realm)', { realm }).getOne();
+  }
+
   async list(q: ListQuery, onlyId?: string): Promise<Page<TenantEntity>> {
     const qb = this.repo.createQueryBuilder('t');
     if (onlyId) qb.andWhere('t.id = :onlyId', { onlyId });

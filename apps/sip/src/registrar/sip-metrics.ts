@@ -1,0 +1,43 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** The SIP app's own figures, beside the process metrics every app exports. */
+export class SipMetrics {
+  readonly registers: Counter<'outcome' | 'transport'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly bans: Counter<'source'>;
+  readonly scanners: Counter<'banned'>;
+  readonly registerSeconds: Histogram;
+
+  constructor(registry: Registry) {
+    this.registers = new Counter({
+      name: 'sip_register_requests_total',
+      help: 'REGISTER requests by outcome (registered, unregistered, challenged, stale, refused, failed, replayed, invalid) and transport',
+      labelNames: ['outcome', 'transport'],
+      registers: [registry],
+    });
+    this.authFailures = new Counter({
+      name: 'sip_auth_failures_total',
+      help: 'Failed or refused SIP logins by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.bans = new Counter({
+      name: 'sip_bans_total',
+      help: 'Addresses banned at the edge by the SIP app, by cause',
+      labelNames: ['source'],
+      registers: [registry],
+    });
+    this.scanners = new Counter({
+      name: 'sip_scanner_requests_total',
+      help: 'Requests recognised as coming from SIP scanners',
+      labelNames: ['banned'],
+      registers: [registry],
+    });
+    this.registerSeconds = new Histogram({
+      name: 'sip_register_duration_seconds',
+      help: 'Time from a REGISTER reaching the app to its answer',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { cidrContains, parseIp, type Cidr, type IpAddress } from '@pbx/policy';
+
+const inAny = (cidrs: readonly Cidr[], ip: IpAddress) => cidrs.some((c) => cidrContains(c, ip));
+
+/** Source rules that apply to registrations (`applies_to` registration or both), tenant's then device's. */
+export interface RegistrationSourceRules {
+  cidrAllow: readonly Cidr[];
+  countryAllow: readonly string[];
+  countryDeny: readonly string[];
+}
+
+/** What the registrar knows of an account before it checks a password. */
+export interface AccountProfile {
+  status: 'active' | 'suspended' | 'locked';
+  transports: readonly string[];
+  allowedCidrs: readonly Cidr[];
+  rules: RegistrationSourceRules;
+}
+
+export interface AdmissionRequest {
+  transport: string;
+  sourceIp: string;
+  /** ISO country of sourceIp, when geolocation knows it. */
+  sourceCountry?: string;
+}
+
+export type Refusal = { status: 403; reason: string; log: string };
+
+const EMPTY: readonly string[] = [];
+
+/**
+ * The checks made before any challenge, so a phone on the wrong transport or from the wrong place
+ * never gets to try a password (RFC 3261 §22.1 leaves the order to us). Returns null when admitted.
+ */
+export function admit(profile: AccountProfile, r: AdmissionRequest, tenantRules?: RegistrationSourceRules): Refusal | null {
+  if (profile.status !== 'active') return { status: 403, reason: 'Account disabled', log: `device ${profile.status}` };
+  if (!profile.transports.includes(r.transport.toLowerCase()))
+    return { status: 403, reason: 'Transport not allowed', log: `transport ${r.transport} not allowed` };
+  const ip = parseIp(r.sourceIp);
+  if (!ip) return { status: 403, reason: 'Forbidden', log: 'unreadable source address' };
+  if (profile.allowedCidrs.length && !inAny(profile.allowedCidrs, ip))
+    return { status: 403, reason: 'Source address not allowed', log: 'source outside the device allowed_cidrs' };
+  for (const rules of [tenantRules, profile.rules]) {
+    if (!rules) continue;
+    if (rules.cidrAllow.length && !inAny(rules.cidrAllow, ip))
+      return { status: 403, reason: 'Source address not allowed', log: 'source outside the cidr_allow rules' };
+    const country = r.sourceCountry;
+    if (country && (rules.countryDeny ?? EMPTY).includes(country))
+      return { status: 403, reason: 'Source country not allowed', log: `source country ${country} denied` };
+    if (rules.countryAllow.length && (!country || !rules.countryAllow.includes(country)))
+      return { status: 403, reason: 'Source country not allowed', log: `source country ${country ?? 'unknown'} not allowed` };
+  }
+  return null;
+}
