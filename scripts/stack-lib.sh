@@ -14,8 +14,13 @@ declare -A STACK_ENTRY=(
 declare -A STACK_NODE_FLAGS=(
   [sip-edge]="--expose-gc"
 )
-RUN_DIR=var/run
-LOG_DIR=var/log
+# Where a stack reads its environment and keeps its state. The defaults are the developer's stack; a
+# second, isolated stack (test/stack/up.e2e-spec.ts) sets PBX_ENV_FILE and PBX_VAR_DIR.
+ENV_FILE=${PBX_ENV_FILE:-.env}
+VAR_DIR=${PBX_VAR_DIR:-var}
+RUN_DIR=$VAR_DIR/run
+LOG_DIR=$VAR_DIR/log
+TLS_DIR=$VAR_DIR/tls
 
 # Reads KEY=VALUE lines without executing them (a .env is data, not a script); surrounding
 # quotes are stripped and variables already set in the environment win, as with dotenv.
@@ -40,5 +45,14 @@ running_pid() {
   if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "${STACK_ENTRY[$name]}"; then
     echo "$pid"
+  fi
+}
+
+# Prints the absolute path of the development CA when it issued the edge's certificate (the file a
+# softphone is told to trust), or nothing.
+dev_ca_file() {
+  local ca=$TLS_DIR/ca.crt cert=${EDGE_TLS_CERT:-$TLS_DIR/edge.crt}
+  if [ -f "$ca" ] && [ -f "$cert" ] && openssl verify -CAfile "$ca" "$cert" >/dev/null 2>&1; then
+    realpath "$ca"
   fi
 }

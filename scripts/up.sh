@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `npm run up`: from a fresh machine of this kind to a running stack. Idempotent: each step
 # checks before it acts, so running it again only starts what is not already running.
-#   services (Postgres, Redis) -> npm install -> .env with generated secrets -> database -> dev TLS
-#   -> build -> migrate -> JWT key -> seed -> sip-edge, api, worker, sip (logs in var/log, pids in var/run)
+#   services (Postgres, Redis) -> npm install -> .env with generated secrets -> database -> dev CA and
+#   TLS certificate -> build -> migrate -> JWT key -> seed (platform admin, demo tenant) -> sip-edge, api,
+#   worker, sip (logs in var/log, pids in var/run) -> what a softphone needs to register.
+# PBX_ENV_FILE and PBX_VAR_DIR (default .env and var) let a second stack run beside the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stack-lib.sh
+. scripts/dev-tls.sh
 
 HEALTH_DEADLINE_SECONDS=${UP_HEALTH_DEADLINE_SECONDS:-60}
 step() { printf '\n== %s\n' "$*"; }
@@ -26,21 +29,27 @@ else
   echo "node_modules matches package-lock.json"
 fi
 
-step "environment (.env)"
+step "environment ($ENV_FILE)"
 umask 077
-if [ ! -f .env ]; then
-  cp .env.example .env
-  echo "created .env from .env.example"
+if [ ! -f "$ENV_FILE" ]; then
+  if [ "$VAR_DIR" = var ]; then
+    cp .env.example "$ENV_FILE"
+  else
+    # The example's state paths (./var/...) follow PBX_VAR_DIR.
+    [[ $VAR_DIR != *'|'* ]] || die "PBX_VAR_DIR must not contain '|'"
+    sed "s|=\./var/|=${VAR_DIR}/|" .env.example >"$ENV_FILE"
+  fi
+  echo "created $ENV_FILE from .env.example"
 fi
-chmod 600 .env
-# Sets KEY in .env when it is missing or empty; never overwrites a value someone chose.
+chmod 600 "$ENV_FILE"
+# Sets KEY in the env file when it is missing or empty; never overwrites a value someone chose.
 fill_secret() {
   local key=$1 value=$2
-  if grep -qE "^${key}=..*" .env; then return 1; fi
-  if grep -qE "^${key}=" .env; then
-    sed -i "s|^${key}=.*|${key}=${value}|" .env
+  if grep -qE "^${key}=..*" "$ENV_FILE"; then return 1; fi
+  if grep -qE "^${key}=" "$ENV_FILE"; then
+    sed -i "s|^${key}=.*|${key}=${value}|" "$ENV_FILE"
   else
-    printf '%s=%s\n' "$key" "$value" >>.env
+    printf '%s=%s\n' "$key" "$value" >>"$ENV_FILE"
   fi
   echo "generated $key"
 }
@@ -51,11 +60,11 @@ NEW_ADMIN_PASSWORD=""
 candidate=$(random_token 24)
 if fill_secret SEED_ADMIN_PASSWORD "$candidate"; then NEW_ADMIN_PASSWORD=$candidate; fi
 # The SIP app and the edge authenticate each other with one shared secret.
-edge_secret=$(grep -E '^(EDGE_SECRET|DRACHTIO_SECRET)=..*' .env | head -n1 | cut -d= -f2- || true)
+edge_secret=$(grep -E '^(EDGE_SECRET|DRACHTIO_SECRET)=..*' "$ENV_FILE" | head -n1 | cut -d= -f2- || true)
 edge_secret=${edge_secret:-$(openssl rand -hex 24)}
 fill_secret EDGE_SECRET "$edge_secret" || true
 fill_secret DRACHTIO_SECRET "$edge_secret" || true
-load_env_file .env
+load_env_file "$ENV_FILE"
 
 step "database"
 db_name=$(node -e 'const u = new URL(process.argv[1]); process.stdout.write(decodeURIComponent(u.pathname.slice(1)))' "$DATABASE_URL")
@@ -67,21 +76,23 @@ else
   echo "created database $db_name"
 fi
 
-step "dev TLS certificate (var/tls)"
-mkdir -p var/tls
-if [ -f "${EDGE_TLS_KEY:-var/tls/edge.key}" ] && [ -f "${EDGE_TLS_CERT:-var/tls/edge.crt}" ]; then
-  echo "present"
-else
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "${EDGE_TLS_KEY:-var/tls/edge.key}" -out "${EDGE_TLS_CERT:-var/tls/edge.crt}" 2>/dev/null
-  chmod 600 "${EDGE_TLS_KEY:-var/tls/edge.key}"
-  echo "generated a self-signed certificate for localhost (development only)"
-fi
+step "development CA and TLS certificate ($TLS_DIR)"
+ensure_dev_tls
 umask 022
 
 step "build"
-npm run -s build
+# tsc is incremental already, but even a no-op costs 5-15 s on this machine: skip it when no input
+# changed since the last build that succeeded here (the stamp is taken before that build started).
+build_stamp=dist/.up-build-ok
+if [ -f "$build_stamp" ] && [ -z "$(find apps libs migrations bench tsconfig.json tsconfig.build.json package-lock.json \
+  -newer "$build_stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
+  echo "no source changed since the last build: skipped"
+else
+  mkdir -p dist
+  touch "$build_stamp.next"
+  npm run -s build
+  mv "$build_stamp.next" "$build_stamp"
+fi
 
 step "migrations"
 npm run -s migration:run
@@ -91,6 +102,14 @@ npm run -s keys:generate
 
 step "seed"
 npm run -s seed
+# Passwords of new demo devices exist only in this variable and on the terminal, never in a file or a
+# log; if a later step fails, the EXIT trap still shows them, since they can't be shown again.
+DEMO_SETTINGS=$(npm run -s seed:demo -- --ca "$(dev_ca_file)")
+show_demo_settings() {
+  if [ -n "$DEMO_SETTINGS" ]; then printf '\n%s\n' "$DEMO_SETTINGS"; fi
+  DEMO_SETTINGS=""
+}
+trap show_demo_settings EXIT
 
 step "start"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
@@ -165,10 +184,11 @@ EOF
 if [ -n "$NEW_ADMIN_PASSWORD" ]; then
   cat <<EOF
 
-Platform admin (shown once; also stored in .env, mode 0600 - change it after the first login):
+Platform admin (shown once; also stored in $ENV_FILE, mode 0600 - change it after the first login):
   email     ${SEED_ADMIN_EMAIL:-admin@pbx.local}
   password  $NEW_ADMIN_PASSWORD
 EOF
 else
-  echo "  admin          ${SEED_ADMIN_EMAIL:-admin@pbx.local} (password: SEED_ADMIN_PASSWORD in .env)"
+  echo "  admin          ${SEED_ADMIN_EMAIL:-admin@pbx.local} (password: SEED_ADMIN_PASSWORD in $ENV_FILE)"
 fi
+show_demo_settings

@@ -6,6 +6,7 @@ import { workerConfigSchema } from '../../../worker/src/config/worker-config';
 import { apiConfigSchema } from '../config/api-config';
 import { keysConfigSchema } from './keys';
 import { seedConfigSchema } from './seed';
+import { seedDemoConfigSchema } from './seed-demo';
 
 /** `.env.example` is the one place an operator learns the configuration: every variable must be in it. */
 describe('.env.example', () => {
@@ -17,6 +18,7 @@ describe('.env.example', () => {
     worker: workerConfigSchema,
     'sip-edge': edgeConfigSchema,
     seed: seedConfigSchema,
+    'seed-demo': seedDemoConfigSchema,
     keys: keysConfigSchema,
   };
 

@@ -1,7 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { computeHa1, isUuid } from '@pbx/common';
+import { isUuid } from '@pbx/common';
 import {
-  DeviceDigests,
   DeviceEntity,
   DevicePatch,
   DevicesRepository,
@@ -17,6 +16,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
 import { InvalidationService } from '../extensions/invalidation.service';
 import { unprocessable } from '../http/validation';
+import { digestsOf, generateSipPassword } from './device-credentials';
 import type { CreateDeviceDto, UpdateDeviceDto } from './dto/device.dto';
 
 const USERNAME_TAKEN = 'The sip_username has already been taken.';
@@ -26,11 +26,6 @@ const STATUSES = ['active', 'suspended', 'locked'];
 /** 'd' and 10 base32 characters (50 bits): lower case, so it survives case-folding SIP stacks. */
 function generateUsername(): string {
   return `d${[...randomBytes(10)].map((b) => BASE32[b & 31]).join('')}`;
-}
-
-/** 32 characters of base64url: 192 bits from the CSPRNG, far beyond any online guessing. */
-function generatePassword(): string {
-  return randomBytes(24).toString('base64url');
 }
 
 export interface WithCredentials {
@@ -75,7 +70,7 @@ export class DevicesService {
     if (dto.sip_username !== undefined && (await this.devices.existsUsername(p.tenantId, dto.sip_username)))
       throw unprocessable({ sip_username: [USERNAME_TAKEN] });
     const realm = await this.realmOf(p);
-    const password = generatePassword();
+    const password = generateSipPassword();
     let id: string | undefined;
     // A generated name clashing (50 bits per tenant) is all but impossible; retry rather than reason about it.
     for (let attempt = 0; id === undefined; attempt++) {
@@ -122,7 +117,7 @@ export class DevicesService {
   async rotateCredentials(p: Principal, id: string, meta: RequestMeta): Promise<WithCredentials> {
     const device = await this.get(p, id);
     const realm = await this.realmOf(p);
-    const password = generatePassword();
+    const password = generateSipPassword();
     await this.devices.setDigests(device.id, digestsOf(device.sipUsername, realm, password));
     await this.record(p, device.id, 'device.credentials_rotated', { sip_username: device.sipUsername }, meta);
     await this.invalidation.publish('credentials', p.tenantId, device.id);
@@ -216,14 +211,6 @@ export class DevicesService {
 
 function extensionInvalid() {
   return unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
-}
-
-/** RFC 8760: one HA1 per algorithm, both over the same username, realm and password. */
-function digestsOf(username: string, realm: string, password: string): DeviceDigests {
-  return {
-    ha1Md5: computeHa1('MD5', username, realm, password),
-    ha1Sha256: computeHa1('SHA-256', username, realm, password),
-  };
 }
 
 function sameSet(a: readonly string[] | undefined, b: readonly string[]): boolean {
