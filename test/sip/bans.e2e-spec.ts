@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { createRedis, RedisKeys, unbanIp } from '../../libs/common/src';
+import { createRedis, publishFloodReport, RedisKeys, unbanIp } from '../../libs/common/src';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { RegisterClient } from './helpers/register-client';
@@ -9,7 +9,9 @@ import { RegisterClient } from './helpers/register-client';
 const SCANNER_IP = '127.0.0.66';
 const OFFICE_IP = '127.0.0.67';
 const GUESSER_IP = '127.0.0.68';
-const TEST_IPS = [SCANNER_IP, OFFICE_IP, GUESSER_IP];
+const FLOODER_IP = '127.0.0.69';
+const REPORTED_IP = '127.0.0.70';
+const TEST_IPS = [SCANNER_IP, OFFICE_IP, GUESSER_IP, FLOODER_IP, REPORTED_IP];
 
 describe('sip banning: scanners and password guessers, but not our own offices', () => {
   let pbx: PbxUnderTest;
@@ -33,7 +35,7 @@ describe('sip banning: scanners and password guessers, but not our own offices',
   const cleanup = async () => {
     for (const ip of TEST_IPS) {
       await unbanIp(redis, ip);
-      await redis.del(`pbx:offences:${ip}`, `pbx:authfail:ip:${ip}`, `pbx:regip:${ip}`);
+      await redis.del(`pbx:offences:${ip}`, `pbx:authfail:ip:${ip}`, `pbx:regip:${ip}`, `pbx:flood-handled:${ip}`);
     }
     await db.query(`DELETE FROM bans WHERE ip = ANY($1)`, [TEST_IPS]);
   };
@@ -43,7 +45,10 @@ describe('sip banning: scanners and password guessers, but not our own offices',
     redis = createRedis(process.env.REDIS_URL as string, 'sip-bans-test');
     await cleanup();
     tenant = await createTenant(db, [{ username: 'agent1' }, { username: 'agent2' }, { username: 'target' }]);
-    pbx = await startPbx({ dropList: true, env: { SIP_AUTH_FAIL_IP_THRESHOLD: '5', SIP_AUTH_FAIL_DEVICE_THRESHOLD: '5' } });
+    pbx = await startPbx({
+      dropList: true,
+      env: { SIP_AUTH_FAIL_IP_THRESHOLD: '5', SIP_AUTH_FAIL_DEVICE_THRESHOLD: '5', SIP_FLOOD_DENSITY: '30' },
+    });
   });
 
   afterAll(async () => {
@@ -112,5 +117,34 @@ describe('sip banning: scanners and password guessers, but not our own offices',
     }
     expect(answer).toBe('403 Account disabled');
     expect((await good.login(creds(0))).final?.status).toBe(200);
+  });
+
+  it('drops a flooding source in the app (as under drachtio-server, which has no guard) and bans it', async () => {
+    const flooder = await client(FLOODER_IP);
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => flooder.register({ user: 'agent1', realm: tenant.realm }, { timeoutMs: 1500 })),
+    );
+    const answered = answers.filter((a) => a !== null).length;
+    expect(answered).toBeGreaterThanOrEqual(25);
+    expect(answered).toBeLessThanOrEqual(31);
+    let bans: Array<{ source: string }> = [];
+    for (const deadline = Date.now() + 3000; bans.length === 0 && Date.now() < deadline; ) {
+      bans = await platformBans(FLOODER_IP);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(bans.map((b) => b.source)).toEqual(['scanner']);
+  });
+
+  it("bans a source the edge reported flooding, acting once on repeated reports (every app instance hears them)", async () => {
+    await publishFloodReport(redis, { ip: REPORTED_IP, at: Date.now(), count: 900 });
+    await publishFloodReport(redis, { ip: REPORTED_IP, at: Date.now(), count: 950 });
+    let bans: Array<{ source: string }> = [];
+    for (const deadline = Date.now() + 3000; bans.length === 0 && Date.now() < deadline; ) {
+      bans = await platformBans(REPORTED_IP);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(bans.map((b) => b.source)).toEqual(['scanner']);
+    expect(await redis.sismember(RedisKeys.bannedIps, REPORTED_IP)).toBe(1);
+    expect(await redis.get(`pbx:offences:${REPORTED_IP}`)).toBe('1');
   });
 });

@@ -12,6 +12,7 @@ import { OptionsMiddleware } from './middleware/options.middleware';
 import { RegisterMiddleware } from './middleware/register.middleware';
 import { ScreeningMiddleware } from './middleware/screening.middleware';
 import { AccountInvalidationService } from './registrar/account-invalidation.service';
+import { FloodWatchService } from './registrar/flood-watch.service';
 import { registrarProviders } from './registrar/registrar.providers';
 import { SipRouter } from './sip-router';
 import { SIP_LOGGER, SIP_METRICS, SIP_REDIS, SRF } from './sip.tokens';
@@ -40,6 +41,7 @@ export class SipModule {
         RedisCloser,
         ...registrarProviders,
         AccountInvalidationService,
+        FloodWatchService,
         ScreeningMiddleware,
         RegisterMiddleware,
         OptionsMiddleware,

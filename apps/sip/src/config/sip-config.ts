@@ -26,6 +26,14 @@ export const sipConfigSchema = z.object({
   SIP_BAN_BASE_SECONDS: env.int(3600, 10, 30 * 86_400),
   /** How long account data read from Postgres is cached; changes through the API drop it at once. */
   SIP_ACCOUNT_CACHE_TTL_MS: env.int(30_000, 0, 600_000),
+  /**
+   * The app's own per-source request-rate guard, for when drachtio-server (which has none) is in front:
+   * requests per 2 s above which a source is dropped. Behind the embedded edge, the edge's guard
+   * (EDGE_FLOOD_DENSITY) acts first. 0 disables it.
+   */
+  SIP_FLOOD_DENSITY: env.int(300, 0, 1_000_000),
+  /** Addresses or CIDRs the app's guard never limits, besides 127.0.0.1 and ::1. */
+  SIP_FLOOD_ALLOW_CIDRS: env.csv(),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

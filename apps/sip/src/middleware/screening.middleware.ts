@@ -2,14 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ScreenRequestUseCase } from '@pbx/call-control';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { FloodWatchService } from '../registrar/flood-watch.service';
 import { sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
 import { SIP_LOGGER } from '../sip.tokens';
 
-/** First in every chain: SIP scanners are refused and banned before anything else looks at them. */
+/**
+ * First in every chain: a flooding source is dropped unanswered (under drachtio-server, which has no
+ * flood guard of its own), and SIP scanners are refused and banned before anything else looks at them.
+ */
 @Injectable()
 export class ScreeningMiddleware {
   constructor(
+    private readonly floods: FloodWatchService,
     private readonly screen: ScreenRequestUseCase,
     private readonly metrics: SipMetrics,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
@@ -21,8 +26,13 @@ export class ScreeningMiddleware {
 
   private async run(req: Srf.SrfRequest, res: Srf.SrfResponse, next: () => void): Promise<void> {
     const src = sourceOf(req);
+    const now = Date.now();
+    if (this.floods.guard?.check(src.ip, now)) {
+      this.metrics.floodDropped.inc();
+      return;
+    }
     const h = (name: string) => (req.has(name) ? req.get(name) : undefined);
-    const r = await this.screen.execute({ sourceIp: src.ip, userAgent: h('User-Agent'), from: h('From'), now: Date.now() });
+    const r = await this.screen.execute({ sourceIp: src.ip, userAgent: h('User-Agent'), from: h('From'), now });
     if (r.kind === 'pass') return next();
     this.metrics.scanners.inc({ banned: String(r.banned) });
     if (r.banned) this.metrics.bans.inc({ source: 'scanner' });

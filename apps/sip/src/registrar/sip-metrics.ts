@@ -7,6 +7,7 @@ export class SipMetrics {
   readonly bans: Counter<'source'>;
   readonly scanners: Counter<'banned'>;
   readonly registerSeconds: Histogram;
+  readonly floodDropped: Counter;
 
   constructor(registry: Registry) {
     this.registers = new Counter({
@@ -31,6 +32,11 @@ export class SipMetrics {
       name: 'sip_scanner_requests_total',
       help: 'Requests recognised as coming from SIP scanners',
       labelNames: ['banned'],
+      registers: [registry],
+    });
+    this.floodDropped = new Counter({
+      name: 'sip_flood_dropped_total',
+      help: 'Requests dropped unanswered by the app because their source was flooding',
       registers: [registry],
     });
     this.registerSeconds = new Histogram({

@@ -33,4 +33,16 @@ export class ScreenRequestUseCase {
       why: ban ? `scanner banned until ${ban.expiresAt.toISOString()}` : 'scanner refused; address not bannable',
     };
   }
+
+  /**
+   * A source reported flooding (by the edge, or by the app's own guard under drachtio-server): banned
+   * everywhere like a scanner, unless it holds live registrations (a busy office, or a phone in a loop),
+   * which only gets dropped for as long as it floods.
+   */
+  async flooded(ip: string, count: number, now: number): Promise<{ banned: boolean; why: string }> {
+    if (await this.locations.ipHasLiveRegistration(ip, now))
+      return { banned: false, why: 'flooding source holds live registrations: dropped while it floods, not banned' };
+    const ban = await this.enforcer.banIp(ip, 'scanner', `request flood (${count} requests in one sampling unit)`, now);
+    return { banned: ban !== null, why: ban ? `flooding source banned until ${ban.expiresAt.toISOString()}` : 'address not bannable' };
+  }
 }
