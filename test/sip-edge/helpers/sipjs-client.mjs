@@ -1,5 +1,8 @@
 // sip.js user agent driven from the e2e tests in a child process (sip.js is ESM-only, jest is CJS).
-// Usage: node sipjs-client.mjs '<json>' with {server, aor, user, password, call}. Prints one JSON line.
+// Usage: node sipjs-client.mjs '<json>' with {server, aor, user, password, call, mode, instanceId}. Prints one JSON line.
+// mode: absent = register (+ call), then stop (which unregisters); 'register' = register and exit keeping the binding;
+// 'unregister' = register (+ call), then unregister explicitly (status in unregisterStatus).
+// The result's `log` holds sip.js warnings and errors (e.g. why it gave up on a challenge).
 import WS from 'ws';
 import { Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
 
@@ -32,7 +35,16 @@ class StaticSdh {
   }
 }
 
-const result = { registered: false, registerStatus: 0, answered: false, answerBody: '', byeSent: false, error: '' };
+const result = {
+  registered: false,
+  registerStatus: 0,
+  unregisterStatus: 0,
+  answered: false,
+  answerBody: '',
+  byeSent: false,
+  error: '',
+  log: [],
+};
 const deadline = setTimeout(() => finish('timeout'), 15000);
 
 async function finish(error) {
@@ -48,12 +60,18 @@ const ua = new UserAgent({
   authorizationPassword: opts.password,
   transportOptions: { server: opts.server },
   sessionDescriptionHandlerFactory: () => new StaticSdh(),
-  logLevel: 'error',
+  // Without a graceful shutdown, stop() drops the transport and leaves the binding on the registrar.
+  gracefulShutdown: opts.mode !== 'register',
+  logLevel: 'warn',
+  logBuiltinEnabled: false,
+  logConnector: (level, category, _label, content) => {
+    if (level === 'warn' || level === 'error') result.log.push(`${level} ${category}: ${content}`);
+  },
 });
 
 try {
   await ua.start();
-  const registerer = new Registerer(ua, { expires: 300 });
+  const registerer = new Registerer(ua, { expires: 300, ...(opts.instanceId ? { instanceId: opts.instanceId, regId: 1 } : {}) });
   await new Promise((resolve, reject) => {
     registerer.stateChange.addListener((s) => {
       if (s === RegistererState.Registered) resolve();
@@ -88,6 +106,24 @@ try {
           requestDelegate: {
             onAccept: (res) => (result.answerBody = res.message.body),
             onReject: (res) => reject(new Error(`invite rejected ${res.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+  }
+  if (opts.mode === 'unregister') {
+    await new Promise((resolve, reject) => {
+      registerer.stateChange.addListener((s) => {
+        if (s === RegistererState.Unregistered) resolve();
+      });
+      registerer
+        .unregister({
+          requestDelegate: {
+            onAccept: (res) => (result.unregisterStatus = res.message.statusCode),
+            onReject: (res) => {
+              result.unregisterStatus = res.message.statusCode;
+              reject(new Error(`unregister rejected ${res.message.statusCode}`));
+            },
           },
         })
         .catch(reject);
