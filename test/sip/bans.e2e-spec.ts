@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { createRedis, publishFloodReport, RedisKeys, unbanIp } from '../../libs/common/src';
+import { banIp, createRedis, publishFloodReport, RedisKeys, unbanIp } from '../../libs/common/src';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { RegisterClient } from './helpers/register-client';
@@ -11,7 +11,8 @@ const OFFICE_IP = '127.0.0.67';
 const GUESSER_IP = '127.0.0.68';
 const FLOODER_IP = '127.0.0.69';
 const REPORTED_IP = '127.0.0.70';
-const TEST_IPS = [SCANNER_IP, OFFICE_IP, GUESSER_IP, FLOODER_IP, REPORTED_IP];
+const PRE_BANNED_IP = '127.0.0.72';
+const TEST_IPS = [SCANNER_IP, OFFICE_IP, GUESSER_IP, FLOODER_IP, REPORTED_IP, PRE_BANNED_IP];
 
 describe('sip banning: scanners and password guessers, but not our own offices', () => {
   let pbx: PbxUnderTest;
@@ -146,5 +147,23 @@ describe('sip banning: scanners and password guessers, but not our own offices',
     expect(bans.map((b) => b.source)).toEqual(['scanner']);
     expect(await redis.sismember(RedisKeys.bannedIps, REPORTED_IP)).toBe(1);
     expect(await redis.get(`pbx:offences:${REPORTED_IP}`)).toBe('1');
+  });
+
+  it('drops a banned source in the app itself when the front end has no drop list (drachtio-server)', async () => {
+    const bare = await startPbx({ dropList: false });
+    try {
+      await banIp(redis, PRE_BANNED_IP);
+      const port = { host: bare.host, port: bare.port('udp') };
+      const banned = await RegisterClient.open(port, PRE_BANNED_IP);
+      const other = await RegisterClient.open(port, '127.0.0.1');
+      clients.push(banned, other);
+      let answer: unknown = 'not tried';
+      for (const deadline = Date.now() + 3000; answer !== null && Date.now() < deadline; )
+        answer = await banned.register({ user: 'agent1', realm: tenant.realm }, { timeoutMs: 500 });
+      expect(answer).toBeNull();
+      expect((await other.register({ user: 'agent1', realm: tenant.realm }))?.status).toBe(401);
+    } finally {
+      await bare.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import { OptionsMiddleware } from './middleware/options.middleware';
 import { RegisterMiddleware } from './middleware/register.middleware';
 import { ScreeningMiddleware } from './middleware/screening.middleware';
 import { AccountInvalidationService } from './registrar/account-invalidation.service';
+import { BanListService } from './registrar/ban-list.service';
 import { FloodWatchService } from './registrar/flood-watch.service';
 import { registrarProviders } from './registrar/registrar.providers';
 import { SipRouter } from './sip-router';
@@ -42,6 +43,7 @@ export class SipModule {
         ...registrarProviders,
         AccountInvalidationService,
         FloodWatchService,
+        BanListService,
         ScreeningMiddleware,
         RegisterMiddleware,
         OptionsMiddleware,

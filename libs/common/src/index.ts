@@ -18,3 +18,4 @@ export * from './bans';
 export * from './live';
 export * from './invalidation-subscriber';
 export * from './ids';
+export * from './ban-list';

@@ -2,18 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ScreenRequestUseCase } from '@pbx/call-control';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { BanListService } from '../registrar/ban-list.service';
 import { FloodWatchService } from '../registrar/flood-watch.service';
 import { sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
 import { SIP_LOGGER } from '../sip.tokens';
 
 /**
- * First in every chain: a flooding source is dropped unanswered (under drachtio-server, which has no
- * flood guard of its own), and SIP scanners are refused and banned before anything else looks at them.
+ * First in every chain: a banned or flooding source is dropped unanswered (under drachtio-server, which
+ * has neither a drop list nor a flood guard), and SIP scanners are refused and banned before anything else looks at them.
  */
 @Injectable()
 export class ScreeningMiddleware {
   constructor(
+    private readonly bans: BanListService,
     private readonly floods: FloodWatchService,
     private readonly screen: ScreenRequestUseCase,
     private readonly metrics: SipMetrics,
@@ -27,6 +29,10 @@ export class ScreeningMiddleware {
   private async run(req: Srf.SrfRequest, res: Srf.SrfResponse, next: () => void): Promise<void> {
     const src = sourceOf(req);
     const now = Date.now();
+    if (this.bans.has(src.ip)) {
+      this.metrics.bannedDropped.inc();
+      return;
+    }
     if (this.floods.guard?.check(src.ip, now)) {
       this.metrics.floodDropped.inc();
       return;

@@ -8,6 +8,7 @@ export class SipMetrics {
   readonly scanners: Counter<'banned'>;
   readonly registerSeconds: Histogram;
   readonly floodDropped: Counter;
+  readonly bannedDropped: Counter;
 
   constructor(registry: Registry) {
     this.registers = new Counter({
@@ -37,6 +38,11 @@ export class SipMetrics {
     this.floodDropped = new Counter({
       name: 'sip_flood_dropped_total',
       help: 'Requests dropped unanswered by the app because their source was flooding',
+      registers: [registry],
+    });
+    this.bannedDropped = new Counter({
+      name: 'sip_banned_dropped_total',
+      help: 'Requests dropped unanswered by the app because their source is banned platform-wide',
       registers: [registry],
     });
     this.registerSeconds = new Histogram({
