@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { SIP_CONFIG, SipConfig } from './config/sip-config';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
+import { CallEventsPublisher } from './call/call-events.publisher';
+import { CallRegistry } from './call/call-registry';
 import { ErrorMiddleware } from './middleware/error.middleware';
+import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
 import { RegisterMiddleware } from './middleware/register.middleware';
 import { ScreeningMiddleware } from './middleware/screening.middleware';
@@ -46,6 +49,9 @@ export class SipModule {
         BanListService,
         ScreeningMiddleware,
         RegisterMiddleware,
+        CallRegistry,
+        CallEventsPublisher,
+        InviteMiddleware,
         OptionsMiddleware,
         ErrorMiddleware,
         SipRouter,

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { SipConfig } from './config/sip-config';
+import { CallRegistry } from './call/call-registry';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { PinoNestLogger } from './nest-logger';
 import { SipModule } from './sip.module';
@@ -49,6 +50,9 @@ export async function startSip(config: SipConfig, logger: Logger = createLogger(
     app,
     opsPort: (server.address() as { port: number }).port,
     close: async () => {
+      // Drain first: calls in progress keep the drachtio connection and the stores they need.
+      const ended = await app.get(CallRegistry).drain(config.SIP_DRAIN_SECONDS * 1000);
+      if (ended) logger.warn({ ended }, 'calls ended at shutdown after the drain period');
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
     },

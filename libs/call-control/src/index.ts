@@ -15,3 +15,5 @@ export * from './stores/redis-auth.stores';
 export * from './stores/redis-location.store';
 export * from './stores/ttl-cache';
 export * from './flood/source-rate-guard';
+export * from './call/call-record';
+export * from './call/place-call.use-case';

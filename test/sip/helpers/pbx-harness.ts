@@ -56,6 +56,8 @@ export async function startPbx(
     SIP_OPS_PORT: '0',
     BANS_ALLOW_LOOPBACK: 'true',
     SIP_ACCOUNT_CACHE_TTL_MS: '2000',
+    SIP_DRAIN_SECONDS: '1',
+    SIP_RING_TIMEOUT_SECONDS: '5',
     LOG_LEVEL: process.env.SIP_TEST_LOG ?? 'silent',
     ...opts.env,
   });

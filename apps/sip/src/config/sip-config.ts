@@ -34,6 +34,10 @@ export const sipConfigSchema = z.object({
   SIP_FLOOD_DENSITY: env.int(300, 0, 1_000_000),
   /** Addresses or CIDRs the app's guard never limits, besides 127.0.0.1 and ::1. */
   SIP_FLOOD_ALLOW_CIDRS: env.csv(),
+  /** How long a call rings before the caller gets 480. */
+  SIP_RING_TIMEOUT_SECONDS: env.int(60, 5, 600),
+  /** On SIGTERM, how long calls in progress may go on before they are ended on both legs. */
+  SIP_DRAIN_SECONDS: env.int(30, 0, 3600),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type Srf from 'drachtio-srf';
 
 /** What this app answers today; grows as REGISTER and INVITE handling land. */
-export const ALLOWED_METHODS = 'OPTIONS, REGISTER';
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER';
 
 /** Answers OPTIONS (keep-alive and capability probes, RFC 3261 §11) with 200 and our Allow set. */
 @Injectable()

@@ -4,6 +4,7 @@ import {
   DEFAULT_BAN_POLICY,
   DigestAuthenticator,
   NonceCodec,
+  PlaceCallUseCase,
   RedisFailureCounter,
   RedisLocationStore,
   RedisNcStore,
@@ -120,5 +121,11 @@ export const registrarProviders: Provider[] = [
     provide: ScreenRequestUseCase,
     useFactory: (locations: RedisLocationStore, enforcer: RegistrarEnforcer) => new ScreenRequestUseCase(locations, enforcer),
     inject: [RedisLocationStore, RegistrarEnforcer],
+  },
+  {
+    provide: PlaceCallUseCase,
+    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator) =>
+      new PlaceCallUseCase(directory, locations, digest),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator],
   },
 ];

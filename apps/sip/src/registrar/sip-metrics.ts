@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The SIP app's own figures, beside the process metrics every app exports. */
 export class SipMetrics {
@@ -9,6 +9,9 @@ export class SipMetrics {
   readonly registerSeconds: Histogram;
   readonly floodDropped: Counter;
   readonly bannedDropped: Counter;
+  readonly invites: Counter<'outcome'>;
+  readonly calls: Counter<'disposition'>;
+  readonly activeCalls: Gauge;
 
   constructor(registry: Registry) {
     this.registers = new Counter({
@@ -45,6 +48,19 @@ export class SipMetrics {
       help: 'Requests dropped unanswered by the app because their source is banned platform-wide',
       registers: [registry],
     });
+    this.invites = new Counter({
+      name: 'sip_invites_total',
+      help: 'New INVITEs by outcome: routed, or the status they were refused with',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.calls = new Counter({
+      name: 'sip_calls_total',
+      help: 'Calls carried by the B2BUA, by disposition when they ended',
+      labelNames: ['disposition'],
+      registers: [registry],
+    });
+    this.activeCalls = new Gauge({ name: 'sip_active_calls', help: 'Calls in progress in this process', registers: [registry] });
     this.registerSeconds = new Histogram({
       name: 'sip_register_duration_seconds',
       help: 'Time from a REGISTER reaching the app to its answer',

@@ -1,0 +1,42 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { QUEUES, type CallEventJob, type CallEventType } from '@pbx/common';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { SIP_LOGGER, SIP_REDIS } from '../sip.tokens';
+
+/**
+ * Puts call events on the `call-events` queue for the fraud worker. The job id is the call and the
+ * event, so a retried publish never makes a second job; retention is bounded. A failed publish is
+ * logged and never holds up the call: the CDR in Postgres remains the record.
+ */
+@Injectable()
+export class CallEventsPublisher implements OnApplicationShutdown {
+  private readonly queue: Queue;
+  private readonly connection: Redis;
+
+  constructor(
+    @Inject(SIP_REDIS) redis: Redis,
+    @Inject(SIP_LOGGER) private readonly logger: Logger,
+  ) {
+    this.connection = redis.duplicate({ connectionName: 'pbx-sip-call-events' });
+    this.queue = new Queue(QUEUES.callEvents, {
+      connection: this.connection,
+      defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 }, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+    });
+    this.queue.on('error', (err) => this.logger.warn({ err }, 'call-events queue error'));
+  }
+
+  publish(type: CallEventType, tenantId: string, callId: string, at: number): void {
+    const job: CallEventJob = { type, tenantId, callId, occurredAt: new Date(at).toISOString() };
+    this.queue
+      .add(type, job, { jobId: `${tenantId}:${callId}:${type}`.replace(/[^A-Za-z0-9@._:-]/g, '_') })
+      .catch((err: unknown) => this.logger.warn({ err, callId, type }, 'call event not queued'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+    // BullMQ leaves a connection it was given open.
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}

@@ -1,0 +1,234 @@
+import { bestFailure, dispositionOf, durations, type CallPlan, type Disposition, type Leg } from '@pbx/call-control';
+import { putCall, removeCall, type LiveCall } from '@pbx/common';
+import type { CdrsRepository } from '@pbx/database';
+import type Srf from 'drachtio-srf';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { CallEventsPublisher } from './call-events.publisher';
+import type { ActiveCall } from './call-registry';
+
+export interface CallSessionDeps {
+  srf: Srf;
+  redis: Redis;
+  cdrs: CdrsRepository;
+  events: CallEventsPublisher;
+  logger: Logger;
+  ringTimeoutMs: number;
+  onFinished: (disposition: Disposition) => void;
+}
+
+interface Branch {
+  leg: Leg;
+  request?: Srf.SrfRequest;
+  cancelWanted: boolean;
+  settled: boolean;
+}
+
+type SipError = Error & { status?: number };
+
+/**
+ * One call through the B2BUA: the caller's leg (A) and, while it rings, a branch per registered phone
+ * of the dialed extension, all at once; the first to answer becomes leg B and the others are
+ * cancelled. Owns the call's live record, its events and, when it ends however it ends, its CDR.
+ */
+export class CallSession implements ActiveCall {
+  readonly callId: string;
+  readonly tenantId: string;
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private answeredAt: number | null = null;
+  private readonly branches: Branch[] = [];
+  private uas?: Srf.Dialog;
+  private uac?: Srf.Dialog;
+  private ringingSent = false;
+  private cancelled = false;
+  private ended = false;
+  private endCause = '';
+
+  constructor(
+    private readonly req: Srf.SrfRequest,
+    private readonly res: Srf.SrfResponse,
+    private readonly plan: CallPlan,
+    private readonly deps: CallSessionDeps,
+  ) {
+    this.callId = req.get('Call-ID');
+    this.tenantId = plan.tenantId;
+    this.finished = new Promise((r) => (this.resolveFinished = r));
+    this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
+  }
+
+  async run(): Promise<void> {
+    void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
+    this.deps.events.publish('call.started', this.tenantId, this.callId, this.startedAt);
+    this.req.on('cancel', () => {
+      // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
+      this.cancelled = true;
+      this.cancelBranches();
+    });
+    const ringTimer = setTimeout(() => this.cancelBranches(), this.deps.ringTimeoutMs);
+    const outcome = await this.fork();
+    clearTimeout(ringTimer);
+    if (!('dialog' in outcome)) {
+      if (this.cancelled) return this.finish('cancelled', 487, 'caller cancelled');
+      const status = this.ended ? 480 : outcome.status;
+      this.res.send(status);
+      return this.finish(dispositionOf(status), status, this.ended ? this.endCause : `callee answered ${status}`);
+    }
+    this.uac = outcome.dialog;
+    try {
+      this.uas = await this.deps.srf.createUAS(this.req, this.res, { localSdp: this.uac.remote.sdp });
+    } catch (err) {
+      // The caller went away (CANCEL crossed the 200): the callee's leg must not be left up.
+      this.uac.destroy();
+      return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
+    }
+    this.answeredAt = Date.now();
+    void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
+    this.deps.events.publish('call.answered', this.tenantId, this.callId, this.answeredAt);
+    if (this.ended) return this.hangUp(this.endCause);
+    this.uas.on('destroy', () => {
+      this.uac?.destroy();
+      void this.finish('answered', 200, 'caller hung up');
+    });
+    this.uac.on('destroy', () => {
+      this.uas?.destroy();
+      void this.finish('answered', 200, 'callee hung up');
+    });
+  }
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.endCause = reason;
+    if (this.uas && this.uac) this.hangUp(reason);
+    else this.cancelBranches();
+  }
+
+  private hangUp(reason: string): void {
+    const headers = { Reason: `SIP;cause=503;text="${reason.replace(/"/g, '')}"` };
+    this.uas?.destroy({ headers });
+    this.uac?.destroy({ headers });
+    void this.finish('answered', 200, reason);
+  }
+
+  /** Rings every leg at once; resolves with the first answer, or with the best failure when all failed. */
+  private fork(): Promise<{ dialog: Srf.Dialog } | { status: number }> {
+    return new Promise((resolve) => {
+      const failures: number[] = [];
+      let winner: Srf.Dialog | undefined;
+      const settle = () => {
+        if (!winner && this.branches.every((b) => b.settled)) resolve({ status: bestFailure(failures) });
+      };
+      for (const leg of this.plan.target.legs) {
+        const b: Branch = { leg, cancelWanted: false, settled: false };
+        this.branches.push(b);
+        this.deps.srf
+          .createUAC(
+            leg.uri,
+            {
+              proxy: leg.proxy,
+              localSdp: this.req.body,
+              headers: {
+                From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
+                To: `<sip:${this.plan.target.number}@${this.plan.realm}>`,
+              },
+            },
+            {
+              // srf calls it as (err, request), whatever its typings say.
+              cbRequest: ((_err: unknown, r: Srf.SrfRequest) => {
+                b.request = r;
+                if (b.cancelWanted) r.cancel(() => undefined);
+              }) as unknown as (req: Srf.SrfRequest) => void,
+              cbProvisional: (p) => this.onProvisional(p),
+            },
+          )
+          .then((dialog) => {
+            b.settled = true;
+            if (winner || this.cancelled || this.ended) {
+              dialog.destroy();
+              return settle();
+            }
+            winner = dialog;
+            this.cancelBranches(b);
+            resolve({ dialog });
+          })
+          .catch((err: SipError) => {
+            b.settled = true;
+            failures.push(err.status ?? 503);
+            settle();
+          });
+      }
+    });
+  }
+
+  private onProvisional(p: Srf.SrfResponse): void {
+    if (this.ringingSent || this.cancelled || this.res.finalResponseSent) return;
+    const status = (p as unknown as { status: number }).status;
+    if (status !== 180 && status !== 183) return;
+    this.ringingSent = true;
+    this.res.send(180);
+  }
+
+  private cancelBranches(except?: Branch): void {
+    for (const b of this.branches) {
+      if (b === except || b.settled || b.cancelWanted) continue;
+      b.cancelWanted = true;
+      b.request?.cancel(() => undefined);
+    }
+  }
+
+  private live(state: LiveCall['state']): LiveCall {
+    return {
+      call_id: this.callId,
+      direction: this.plan.direction,
+      state,
+      device_id: this.plan.caller.deviceId,
+      extension_id: this.plan.caller.extensionId,
+      trunk_id: null,
+      from_number: this.plan.caller.username,
+      to_number: this.plan.dialed,
+      source_ip: this.plan.sourceIp,
+      started_at: new Date(this.startedAt).toISOString(),
+      answered_at: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
+    };
+  }
+
+  private finishing?: Promise<void>;
+
+  /** Once per call, however it ends: the CDR, the live record, the event. */
+  private finish(disposition: Disposition, status: number, cause: string): Promise<void> {
+    this.finishing ??= this.writeRecord(disposition, status, cause).finally(() => this.resolveFinished());
+    return this.finishing;
+  }
+
+  private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
+    const endedAt = Date.now();
+    const d = durations({ startedAt: this.startedAt, answeredAt: this.answeredAt, endedAt });
+    this.log.info({ disposition, status, cause, ...d }, 'call ended');
+    this.deps.onFinished(disposition);
+    try {
+      await this.deps.cdrs.insert({
+        tenantId: this.tenantId,
+        callId: this.callId,
+        direction: this.plan.direction,
+        deviceId: this.plan.caller.deviceId,
+        extensionId: this.plan.caller.extensionId,
+        fromNumber: this.plan.caller.username,
+        toNumber: this.plan.dialed,
+        sourceIp: this.plan.sourceIp,
+        startedAt: new Date(this.startedAt),
+        answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
+        endedAt: new Date(endedAt),
+        ...d,
+        disposition,
+        hangupCause: `${status} ${cause}`.slice(0, 200),
+      });
+    } catch (err) {
+      this.log.error({ err }, 'CDR not written');
+    }
+    await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
+    this.deps.events.publish('call.ended', this.tenantId, this.callId, endedAt);
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PlaceCallUseCase } from '@pbx/call-control';
+import { countryOfIp } from '@pbx/common';
+import { CdrsRepository } from '@pbx/database';
+import type Srf from 'drachtio-srf';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { CallEventsPublisher } from '../call/call-events.publisher';
+import { CallRegistry } from '../call/call-registry';
+import { CallSession } from '../call/call-session';
+import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
+import { sourceOf } from '../registrar/request-facts';
+import { SipMetrics } from '../registrar/sip-metrics';
+import { SIP_LOGGER, SIP_REDIS, SRF } from '../sip.tokens';
+
+/** A new INVITE: the place-call use case decides, a CallSession carries the call out. */
+@Injectable()
+export class InviteMiddleware {
+  constructor(
+    private readonly placeCall: PlaceCallUseCase,
+    private readonly registry: CallRegistry,
+    private readonly events: CallEventsPublisher,
+    private readonly cdrs: CdrsRepository,
+    private readonly metrics: SipMetrics,
+    @Inject(SRF) private readonly srf: Srf,
+    @Inject(SIP_REDIS) private readonly redis: Redis,
+    @Inject(SIP_CONFIG) private readonly config: SipConfig,
+    @Inject(SIP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: (err?: unknown) => void): void => {
+    this.run(req, res).catch(next);
+  };
+
+  private async run(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    if (!this.registry.isAccepting) {
+      res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+      return;
+    }
+    const src = sourceOf(req);
+    const h = (name: string): string | undefined => (req.has(name) ? req.get(name) : undefined);
+    const decision = await this.placeCall.execute({
+      requestUri: req.uri,
+      from: h('From'),
+      callId: h('Call-ID') ?? '',
+      proxyAuthorization: h('Proxy-Authorization'),
+      sourceIp: src.ip,
+      transport: src.transport,
+      sourceCountry: countryOfIp(src.ip),
+      now: Date.now(),
+    });
+    if (decision.kind === 'reply') {
+      const r = decision.reply;
+      const headers: Record<string, string> = { ...r.headers };
+      if (r.challenges?.length) headers['Proxy-Authenticate'] = r.challenges.join('\r\nProxy-Authenticate: ');
+      res.send(r.status, r.reason, { headers });
+      this.metrics.invites.inc({ outcome: String(r.status) });
+      const fields = { callId: h('Call-ID'), status: r.status, why: r.why, sourceIp: src.ip, tenantId: r.tenantId, deviceId: r.deviceId };
+      if (r.status !== 407) this.logger.info(fields, 'INVITE refused');
+      return;
+    }
+    this.metrics.invites.inc({ outcome: 'routed' });
+    const call = new CallSession(req, res, decision.plan, {
+      srf: this.srf,
+      redis: this.redis,
+      cdrs: this.cdrs,
+      events: this.events,
+      logger: this.logger,
+      ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
+      onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
+    });
+    this.registry.add(call);
+    this.metrics.activeCalls.inc();
+    void call.finished.finally(() => this.metrics.activeCalls.dec());
+    await call.run();
+  }
+}

@@ -1,0 +1,38 @@
+/** What the cdrs table knows of a call's ending (ck_cdrs_disposition). */
+export type Disposition = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'denied';
+
+/** The disposition of an unanswered call from the final status the caller got. */
+export function dispositionOf(status: number): Disposition {
+  if (status >= 200 && status < 300) return 'answered';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 487) return 'cancelled';
+  if (status === 408 || status === 480) return 'no_answer';
+  if (status === 403 || status === 488 || status === 407 || status === 401) return 'denied';
+  return 'failed';
+}
+
+/**
+ * The best final response of a forked call for the caller (RFC 3261 §16.7 step 6): a 6xx wins, then
+ * busy (486) over the rest, then the lowest class; nothing at all is a 480.
+ */
+export function bestFailure(statuses: readonly number[]): number {
+  if (statuses.length === 0) return 480;
+  const six = statuses.find((s) => s >= 600);
+  if (six) return six;
+  if (statuses.includes(486)) return 486;
+  return [...statuses].sort((a, b) => Math.floor(a / 100) - Math.floor(b / 100) || a - b)[0];
+}
+
+export interface CallTimes {
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number;
+}
+
+/** Whole seconds talked, rounded up as billing does, and the call's total length. */
+export function durations(t: CallTimes): { durationSeconds: number; billableSeconds: number } {
+  return {
+    durationSeconds: Math.max(0, Math.round((t.endedAt - t.startedAt) / 1000)),
+    billableSeconds: t.answeredAt === null ? 0 : Math.max(0, Math.ceil((t.endedAt - t.answeredAt) / 1000)),
+  };
+}

@@ -1,0 +1,140 @@
+import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import { admit } from '../register/admission';
+import { parseAddress } from '../register/contact-header';
+import type { AccountDirectory, DeviceAccount, LocationStore } from '../register/register.ports';
+import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
+
+/** An INVITE as plain data. */
+export interface InviteCommand {
+  requestUri: string;
+  from?: string;
+  callId: string;
+  proxyAuthorization?: string;
+  sourceIp: string;
+  transport: string;
+  sourceCountry?: string;
+  now: number;
+}
+
+export interface InviteReply {
+  status: number;
+  reason: string;
+  headers: Record<string, string>;
+  /** Proxy-Authenticate values, one header each. */
+  challenges?: string[];
+  why: string;
+  tenantId?: string;
+  deviceId?: string;
+}
+
+/** One phone to ring: a registered contact, reached over the connection it registered on. */
+export interface Leg {
+  deviceId: string;
+  uri: string;
+  /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
+  proxy: string;
+}
+
+export interface CallPlan {
+  tenantId: string;
+  realm: string;
+  direction: 'internal';
+  caller: { deviceId: string; extensionId: string; username: string };
+  dialed: string;
+  target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
+  sourceIp: string;
+}
+
+export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
+
+const reply = (status: number, reason: string, why: string, extra: Partial<InviteReply> = {}): InviteDecision => ({
+  kind: 'reply',
+  reply: { status, reason, headers: {}, why, ...extra },
+});
+
+/** Where a registered contact is reached: its source address, over its transport (RFC 3261 §18.2.2). */
+export function legOf(deviceId: string, b: { contact: string; sourceIp: string; sourcePort: number; transport: string }): Leg {
+  const host = b.sourceIp.includes(':') ? `[${b.sourceIp}]` : b.sourceIp;
+  const transport = b.transport === 'wss' || b.transport === 'ws' ? b.transport : b.transport.toLowerCase();
+  return { deviceId, uri: b.contact, proxy: `sip:${host}:${b.sourcePort};transport=${transport}` };
+}
+
+/**
+ * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
+ * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → route (the
+ * dialed extension's devices, every live binding) → a call plan for the CallSession to carry out.
+ */
+export class PlaceCallUseCase {
+  constructor(
+    private readonly directory: AccountDirectory,
+    private readonly locations: LocationStore,
+    private readonly digest: DigestAuthenticator,
+  ) {}
+
+  async execute(cmd: InviteCommand): Promise<InviteDecision> {
+    // 1. Identify.
+    const caller = parseAddress(cmd.from);
+    const called = parseAddress(`<${cmd.requestUri}>`);
+    if (!caller || !caller.user || !HOSTNAME.test(caller.host)) return reply(400, 'Invalid From header', 'From is not a SIP address');
+    if (!called || !called.user) return reply(404, 'Not Found', 'Request-URI names no user');
+    const tenant = await this.directory.tenantByRealm(caller.host);
+    const device = tenant ? await this.directory.device(tenant.id, caller.user) : null;
+    const realm = tenant?.realm ?? caller.host;
+    const ids = { tenantId: tenant?.id, deviceId: device?.id };
+
+    // 2. Admit.
+    if (tenant && tenant.status !== 'active') return reply(403, 'Forbidden', 'tenant suspended', ids);
+    if (tenant && (await this.directory.isBannedInTenant(tenant.id, cmd.sourceIp)))
+      return reply(403, 'Forbidden', 'source banned in this tenant', ids);
+    const refusal = admit(device ?? PHANTOM_PROFILE, cmd, tenant?.rules);
+    if (refusal) return reply(refusal.status, refusal.reason, refusal.log, ids);
+
+    // 3. Authenticate.
+    const auth = await this.digest.authenticate({
+      method: 'INVITE',
+      credentials: cmd.proxyAuthorization,
+      realm,
+      device,
+      sourceIp: cmd.sourceIp,
+      now: cmd.now,
+    });
+    if (auth.kind === 'failed') return reply(403, 'Forbidden', auth.why, ids);
+    if (auth.kind === 'challenge')
+      return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
+    if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
+
+    // 4. Route.
+    return this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+  }
+
+  private async routeToExtension(
+    cmd: InviteCommand,
+    tenantId: string,
+    realm: string,
+    device: DeviceAccount,
+    dialed: string,
+  ): Promise<InviteDecision> {
+    const ids = { tenantId, deviceId: device.id };
+    const ext = /^[0-9]{2,10}$/.test(dialed) ? await this.directory.extension(tenantId, dialed) : null;
+    if (!ext) return reply(404, 'Not Found', `no extension ${dialed.slice(0, 32)} in the tenant`, ids);
+    const legs: Leg[] = [];
+    for (const deviceId of ext.deviceIds) {
+      if (deviceId === device.id) continue;
+      for (const b of await this.locations.bindings(tenantId, deviceId))
+        if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
+    }
+    if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
+    return {
+      kind: 'call',
+      plan: {
+        tenantId,
+        realm,
+        direction: 'internal',
+        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+        dialed,
+        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+        sourceIp: cmd.sourceIp,
+      },
+    };
+  }
+}

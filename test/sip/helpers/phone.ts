@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { computeDigestResponse, computeHa1, type SipDigestAlgorithm } from '../../../libs/common/src';
+import type { Credentials } from './register-client';
+
+export interface SipMessage {
+  raw: string;
+  /** Request method, or undefined for a response. */
+  method?: string;
+  status?: number;
+  reason?: string;
+  header(name: string): string | undefined;
+  headers(name: string): string[];
+  body: string;
+}
+
+export function parseSip(raw: string): SipMessage {
+  const sep = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, sep < 0 ? raw.length : sep).split('\r\n');
+  const body = sep < 0 ? '' : raw.slice(sep + 4);
+  const res = /^SIP\/2\.0 (\d{3}) (.*)$/.exec(head[0]);
+  const req = /^([A-Z]+) \S+ SIP\/2\.0$/.exec(head[0]);
+  const all = (name: string) =>
+    head
+      .slice(1)
+      .filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+      .map((l) => l.slice(l.indexOf(':') + 1).trim());
+  return {
+    raw,
+    method: req?.[1],
+    status: res ? Number(res[1]) : undefined,
+    reason: res?.[2],
+    header: (n) => all(n)[0],
+    headers: all,
+    body,
+  };
+}
+
+export const OFFER = (port: number, profile = 'RTP/SAVP', extra = 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n') =>
+  `v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} ${profile} 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n${extra}`;
+
+export type AnswerMode = { kind: 'answer'; afterMs?: number } | { kind: 'busy' } | { kind: 'ignore' } | { kind: 'ring' };
+
+/**
+ * A SIP phone over UDP on loopback, enough for call tests: registers with digest, answers INVITEs as
+ * told (ring then 200 with SDP, 486, or ring for ever), places calls answering 407, sends ACK and BYE,
+ * and records every message it gets.
+ */
+export class Phone {
+  readonly inbox: SipMessage[] = [];
+  answerMode: AnswerMode = { kind: 'answer', afterMs: 50 };
+  /** Dialogs this phone answered, by Call-ID: what it needs to send BYE. */
+  readonly answered = new Map<string, { invite: SipMessage; toTag: string }>();
+  private cseq = 1;
+  /** Calls this phone placed, by Call-ID, from the moment their INVITE is sent. */
+  readonly outgoing = new Map<string, OutgoingCall>();
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+    private readonly server: { host: string; port: number },
+    readonly creds: Credentials,
+  ) {
+    socket.on('message', (m) => this.onMessage(parseSip(m.toString())));
+  }
+
+  static async open(server: { host: string; port: number }, creds: Credentials, address = '127.0.0.1'): Promise<Phone> {
+    const s = createSocket('udp4');
+    await new Promise<void>((resolve) => s.bind(0, address, () => resolve()));
+    return new Phone(s, address, server, creds);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get contact(): string {
+    return `<sip:${this.creds.username}@${this.address}:${this.port}>`;
+  }
+
+  send(lines: string[], body = ''): void {
+    const text = [...lines, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+    this.socket.send(text, this.server.port, this.server.host);
+  }
+
+  /** Waits for, removes and returns the first message matching `pred`. */
+  async next(pred: (m: SipMessage) => boolean, what: string, timeoutMs = 5000): Promise<SipMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.inbox.findIndex(pred);
+      if (i >= 0) return this.inbox.splice(i, 1)[0];
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private via(branch: string): string {
+    return `Via: SIP/2.0/UDP ${this.address}:${this.port};branch=${branch};rport`;
+  }
+
+  private authorization(header: string, method: string, uri: string): string {
+    const realm = /realm="([^"]*)"/.exec(header)?.[1] ?? '';
+    const nonce = /nonce="([^"]*)"/.exec(header)?.[1] ?? '';
+    const algorithm = (/algorithm=([A-Za-z0-9-]+)/.exec(header)?.[1] ?? 'MD5') as SipDigestAlgorithm;
+    const cnonce = randomBytes(6).toString('hex');
+    const ha1 = computeHa1(algorithm, this.creds.username, realm, this.creds.password);
+    const response = computeDigestResponse({ algorithm, ha1, method, uri, nonce, qop: 'auth', nc: '00000001', cnonce });
+    return `Digest username="${this.creds.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, qop=auth, nc=00000001, cnonce="${cnonce}"`;
+  }
+
+  /** REGISTER with digest; resolves with the final status. */
+  async register(expires = 300): Promise<number> {
+    const callId = `${randomBytes(6).toString('hex')}@phone`;
+    const uri = `sip:${this.creds.realm}`;
+    const reg = (auth?: string) => {
+      const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
+      this.send([
+        `REGISTER ${uri} SIP/2.0`,
+        this.via(branch),
+        `From: <sip:${this.creds.username}@${this.creds.realm}>;tag=r${this.port}`,
+        `To: <sip:${this.creds.username}@${this.creds.realm}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${this.cseq++} REGISTER`,
+        `Contact: ${this.contact}`,
+        `Expires: ${expires}`,
+        ...(auth ? [`Authorization: ${auth}`] : []),
+      ]);
+      return this.next((m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId, 'REGISTER answer');
+    };
+    let r = await reg();
+    if (r.status === 401) r = await reg(this.authorization(r.headers('WWW-Authenticate')[0], 'REGISTER', uri));
+    return r.status ?? 0;
+  }
+
+  /** Places a call; answers a 407 once. Resolves with the final response; a 2xx is ACKed. */
+  async call(to: string, opts: { sdp?: string; headers?: string[]; timeoutMs?: number } = {}): Promise<OutgoingCall> {
+    const callId = `${randomBytes(6).toString('hex')}@phone`;
+    const uri = `sip:${to}@${this.creds.realm}`;
+    const fromTag = `f${randomBytes(4).toString('hex')}`;
+    const sdp = opts.sdp ?? OFFER(40000 + (this.port % 1000) * 2);
+    const call = new OutgoingCall(this, callId, uri, fromTag);
+    this.outgoing.set(callId, call);
+    const invite = (auth?: string) => {
+      const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
+      call.cseq = this.cseq++;
+      call.branch = branch;
+      this.send(
+        [
+          `INVITE ${uri} SIP/2.0`,
+          this.via(branch),
+          `From: <sip:${this.creds.username}@${this.creds.realm}>;tag=${fromTag}`,
+          `To: <${uri}>`,
+          `Call-ID: ${callId}`,
+          `CSeq: ${call.cseq} INVITE`,
+          `Contact: ${this.contact}`,
+          'Max-Forwards: 70',
+          ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
+          ...(opts.headers ?? []),
+        ],
+        sdp,
+      );
+      return this.next(
+        (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId && /INVITE$/.test(m.header('CSeq') ?? ''),
+        'INVITE final response',
+        opts.timeoutMs ?? 10_000,
+      );
+    };
+    let r = await invite();
+    if (r.status === 407) {
+      call.ack(r);
+      r = await invite(this.authorization(r.headers('Proxy-Authenticate')[0], 'INVITE', uri));
+    }
+    call.final = r;
+    call.ack(r);
+    return call;
+  }
+
+  /** The call with this Call-ID that this phone placed (its INVITE may still be pending). */
+  lastInvite(callId: string): OutgoingCall {
+    const c = this.outgoing.get(callId);
+    if (!c) throw new Error(`no call ${callId} placed`);
+    return c;
+  }
+
+  /** Ends a call this phone answered. */
+  hangUpAnswered(callId: string): void {
+    const d = this.answered.get(callId);
+    if (!d) throw new Error(`no answered call ${callId}`);
+    const from = d.invite.header('From') as string;
+    const to = d.invite.header('To') as string;
+    const target = /<([^>]+)>/.exec(d.invite.header('Contact') ?? '')?.[1] ?? `sip:${this.server.host}:${this.server.port}`;
+    this.send([
+      `BYE ${target} SIP/2.0`,
+      this.via(`z9hG4bK${randomBytes(6).toString('hex')}`),
+      `From: ${to};tag=${d.toTag}`,
+      `To: ${from}`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${this.cseq++} BYE`,
+      ...d.invite.headers('Record-Route').map((rr) => `Route: ${rr}`),
+    ]);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private reply(req: SipMessage, status: string, extra: string[] = [], body = '', toTag?: string): void {
+    const to = req.header('To') ?? '';
+    this.send(
+      [
+        `SIP/2.0 ${status}`,
+        ...req.headers('Via').map((v) => `Via: ${v}`),
+        ...req.headers('Record-Route').map((v) => `Record-Route: ${v}`),
+        `From: ${req.header('From')}`,
+        `To: ${toTag && !/;tag=/.test(to) ? `${to};tag=${toTag}` : to}`,
+        `Call-ID: ${req.header('Call-ID')}`,
+        `CSeq: ${req.header('CSeq')}`,
+        ...extra,
+      ],
+      body,
+    );
+  }
+
+  private onMessage(m: SipMessage): void {
+    this.inbox.push(m);
+    if (m.method === 'INVITE') void this.onInvite(m);
+    else if (m.method === 'BYE' || m.method === 'OPTIONS') this.reply(m, '200 OK');
+    else if (m.method === 'CANCEL') {
+      this.reply(m, '200 OK');
+      const inv = this.inbox.find((x) => x.method === 'INVITE' && x.header('Call-ID') === m.header('Call-ID'));
+      if (inv) this.reply(inv, '487 Request Terminated', [], '', `t${this.port}`);
+    }
+  }
+
+  private async onInvite(inv: SipMessage): Promise<void> {
+    const tag = `t${this.port}`;
+    const mode = this.answerMode;
+    if (mode.kind === 'ignore') return;
+    if (mode.kind === 'busy') return this.reply(inv, '486 Busy Here', [], '', tag);
+    this.reply(inv, '180 Ringing', [], '', tag);
+    if (mode.kind === 'ring') return;
+    await new Promise((r) => setTimeout(r, mode.afterMs ?? 50));
+    if (this.inbox.some((x) => x.method === 'CANCEL' && x.header('Call-ID') === inv.header('Call-ID'))) return;
+    this.answered.set(inv.header('Call-ID') as string, { invite: inv, toTag: tag });
+    this.reply(inv, '200 OK', [`Contact: ${this.contact}`], OFFER(42000 + (this.port % 1000) * 2), tag);
+  }
+}
+
+/** A call this phone placed. */
+export class OutgoingCall {
+  cseq = 0;
+  branch = '';
+  final?: SipMessage;
+
+  constructor(
+    private readonly phone: Phone,
+    readonly callId: string,
+    private readonly uri: string,
+    private readonly fromTag: string,
+  ) {}
+
+  /** ACK for a final response (RFC 3261 §17.1.1.3 for non-2xx, §13.2.2.4 for 2xx). */
+  ack(r: SipMessage): void {
+    const twoxx = (r.status ?? 0) < 300;
+    const target = twoxx ? (/<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri) : this.uri;
+    this.phone.send([
+      `ACK ${target} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=${twoxx ? `z9hG4bK${randomBytes(6).toString('hex')}` : this.branch};rport`,
+      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
+      `To: ${r.header('To')}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${this.cseq} ACK`,
+      ...(twoxx ? r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`) : []),
+      'Max-Forwards: 70',
+    ]);
+  }
+
+  /** BYE for the answered call. */
+  hangUp(): void {
+    const r = this.final as SipMessage;
+    const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
+    this.phone.send([
+      `BYE ${target} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
+      `To: ${r.header('To')}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${this.cseq + 1} BYE`,
+      ...r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`),
+      'Max-Forwards: 70',
+    ]);
+  }
+
+  /** Sends CANCEL for the pending INVITE. */
+  cancel(): void {
+    this.phone.send([
+      `CANCEL ${this.uri} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=${this.branch};rport`,
+      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
+      `To: <${this.uri}>`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${this.cseq} CANCEL`,
+      'Max-Forwards: 70',
+    ]);
+  }
+}
