@@ -12,4 +12,5 @@ fi
 if [ -f bench/sip-edge/run.sh ]; then
   echo "== sip-edge"; bash bench/sip-edge/run.sh || status=1
 fi
+echo "== sip-app"; bash bench/sip-app/run.sh || status=1
 exit $status
