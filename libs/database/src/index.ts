@@ -16,3 +16,4 @@ export * from './policy';
 export * from './repositories/cdrs.repository';
 export * from './repositories/alerts.repository';
 export * from './repositories/bans.repository';
+export * from './unit-of-work';

@@ -40,46 +40,50 @@ export class TenantsService {
   }
 
   async create(p: Principal, dto: CreateTenantDto, meta: RequestMeta): Promise<TenantEntity> {
-    if (await this.tenants.findBySlug(dto.slug)) throw unprocessable({ slug: [SLUG_TAKEN] });
-    const tenant = await this.tenants
-      .create({
-        name: dto.name,
-        slug: dto.slug,
-        status: dto.status ?? 'active',
-        defaultCountry: dto.default_country ?? 'US',
-        timezone: dto.timezone ?? 'UTC',
-      })
-      .catch((err: unknown) => {
-        if (isSlugViolation(err)) throw unprocessable({ slug: [SLUG_TAKEN] });
-        throw err;
-      });
-    await this.record(p, tenant.id, 'tenant.created', { slug: tenant.slug, status: tenant.status }, meta);
-    return tenant;
+    return this.audit.change(async () => {
+      if (await this.tenants.findBySlug(dto.slug)) throw unprocessable({ slug: [SLUG_TAKEN] });
+      const tenant = await this.tenants
+        .create({
+          name: dto.name,
+          slug: dto.slug,
+          status: dto.status ?? 'active',
+          defaultCountry: dto.default_country ?? 'US',
+          timezone: dto.timezone ?? 'UTC',
+        })
+        .catch((err: unknown) => {
+          if (isSlugViolation(err)) throw unprocessable({ slug: [SLUG_TAKEN] });
+          throw err;
+        });
+      await this.record(p, tenant.id, 'tenant.created', { slug: tenant.slug, status: tenant.status }, meta);
+      return tenant;
+    });
   }
 
   async update(p: Principal, id: string, dto: UpdateTenantDto, meta: RequestMeta): Promise<TenantEntity> {
-    const tenant = await this.get(p, id);
-    const patch: TenantPatch = {};
-    if (dto.name !== undefined && dto.name !== tenant.name) patch.name = dto.name;
-    if (dto.status !== undefined && dto.status !== tenant.status) patch.status = dto.status;
-    if (dto.default_country !== undefined && dto.default_country !== tenant.defaultCountry)
-      patch.defaultCountry = dto.default_country;
-    if (dto.timezone !== undefined && dto.timezone !== tenant.timezone) patch.timezone = dto.timezone;
-    if (Object.keys(patch).length === 0) return tenant;
-    // Suspending your own tenant would lock out the only people able to lift the suspension.
-    if (patch.status === 'suspended' && id === p.tenantId)
-      throw unprocessable({ status: ['You may not suspend your own tenant.'] });
+    return this.audit.change(async () => {
+      const tenant = await this.get(p, id);
+      const patch: TenantPatch = {};
+      if (dto.name !== undefined && dto.name !== tenant.name) patch.name = dto.name;
+      if (dto.status !== undefined && dto.status !== tenant.status) patch.status = dto.status;
+      if (dto.default_country !== undefined && dto.default_country !== tenant.defaultCountry)
+        patch.defaultCountry = dto.default_country;
+      if (dto.timezone !== undefined && dto.timezone !== tenant.timezone) patch.timezone = dto.timezone;
+      if (Object.keys(patch).length === 0) return tenant;
+      // Suspending your own tenant would lock out the only people able to lift the suspension.
+      if (patch.status === 'suspended' && id === p.tenantId)
+        throw unprocessable({ status: ['You may not suspend your own tenant.'] });
 
-    const updated = await this.tenants.update(id, patch);
-    if (!updated) throw new NotFoundException();
-    const details: Record<string, unknown> = { fields: Object.keys(patch).map(snake).sort() };
-    if (patch.status) details.status = patch.status;
-    // Login and refresh already refuse a suspended tenant; this ends the access tokens it still holds.
-    if (patch.status === 'suspended') details.sessions_revoked = await this.revokeTenantSessions(id);
-    const action =
-      patch.status === 'suspended' ? 'tenant.suspended' : patch.status === 'active' ? 'tenant.reactivated' : 'tenant.updated';
-    await this.record(p, id, action, details, meta);
-    return updated;
+      const updated = await this.tenants.update(id, patch);
+      if (!updated) throw new NotFoundException();
+      const details: Record<string, unknown> = { fields: Object.keys(patch).map(snake).sort() };
+      if (patch.status) details.status = patch.status;
+      // Login and refresh already refuse a suspended tenant; this ends the access tokens it still holds.
+      if (patch.status === 'suspended') details.sessions_revoked = await this.revokeTenantSessions(id);
+      const action =
+        patch.status === 'suspended' ? 'tenant.suspended' : patch.status === 'active' ? 'tenant.reactivated' : 'tenant.updated';
+      await this.record(p, id, action, details, meta);
+      return updated;
+    });
   }
 
   private async revokeTenantSessions(tenantId: string): Promise<number> {
