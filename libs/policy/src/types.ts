@@ -187,7 +187,10 @@ export interface TraceStep {
 
 export interface PolicyDecision {
   decision: Decision;
+  /** A readable label of the step or rule that decided ("prefix:…", "country:FR", "cap:daily"). */
   ruleId: string;
+  /** The id of the rule row (destination or source rule) that decided, when a row did: what an admin edits. */
+  decidingRuleId?: string;
   reason: string;
   limits?: DecisionLimits;
   /** Set when a spend cap was crossed: the lock level the caller should raise the tenant to. */

@@ -1,27 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidationKind, publishInvalidation } from '@pbx/common';
+import { InvalidationKind, InvalidationPublisher } from '@pbx/common';
+import { afterCommit } from '@pbx/database';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../health/metrics';
 import { APP_LOGGER } from '../logging';
-import { REDIS } from '../redis/redis.module';
+import { REDIS } from './redis.token';
 
 /**
- * Tells the SIP processes that cached telephony config changed. The change is already committed
- * when this runs, so a Redis outage is logged rather than failing the request: the subscribers'
- * short cache TTL is the backstop.
+ * Tells every process that cached configuration changed, through the one shared publisher (a
+ * failure is logged and counted, never thrown; caches expire on their TTL regardless). Inside an
+ * audited change the message waits for the commit, so no cache reloads a row that may roll back.
  */
 @Injectable()
 export class InvalidationService {
-  constructor(
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
-  ) {}
+  private readonly publisher: InvalidationPublisher;
 
-  async publish(kind: InvalidationKind, tenantId: string, id: string | null): Promise<void> {
-    try {
-      await publishInvalidation(this.redis, kind, tenantId, id);
-    } catch (err) {
-      this.logger.error({ err, kind, tenantId, id }, 'invalidation publish failed');
-    }
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @Inject(APP_LOGGER) logger: Logger,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.publisher = new InvalidationPublisher(redis, { logger, registry });
+  }
+
+  publish(kind: InvalidationKind, tenantId: string | null, id: string | null = null): Promise<void> {
+    return afterCommit(() => this.publisher.publish(kind, tenantId, id));
+  }
+
+  /** For dependencies of shared code (`enforceDecision`) that publish themselves. */
+  get shared(): InvalidationPublisher {
+    return this.publisher;
   }
 }
