@@ -6,6 +6,7 @@ import {
   ExtensionsRepository,
   foreignKeyViolation,
   ListQuery,
+  NumberAssignmentsRepository,
   Page,
   TenantsRepository,
   TrunksRepository,
@@ -29,6 +30,7 @@ export class DidsService {
     private readonly trunks: TrunksRepository,
     private readonly extensions: ExtensionsRepository,
     private readonly tenants: TenantsRepository,
+    private readonly numbers: NumberAssignmentsRepository,
     private readonly audit: AuditService,
     private readonly invalidation: InvalidationService,
   ) {}
@@ -48,6 +50,7 @@ export class DidsService {
       const number = await this.normalise(p, dto.number);
       await this.assertReferences(p, dto.trunk_id, dto.extension_id ?? null);
       if (await this.dids.existsNumber(number)) throw unprocessable({ number: [NUMBER_TAKEN] });
+      await this.assertAssigned(p, number);
       const did = await this.dids
         .create({ tenantId: p.tenantId, number, trunkId: dto.trunk_id, extensionId: dto.extension_id ?? null })
         .catch(rethrowTaken);
@@ -72,6 +75,7 @@ export class DidsService {
       await this.assertReferences(p, patch.trunkId, patch.extensionId ?? null);
       if (patch.number && (await this.dids.existsNumber(patch.number, did.id)))
         throw unprocessable({ number: [NUMBER_TAKEN] });
+      if (patch.number) await this.assertAssigned(p, patch.number);
       const fields = Object.keys(patch)
         .map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
         .sort();
@@ -107,6 +111,11 @@ export class DidsService {
         ],
       });
     return n.e164;
+  }
+
+  /** Numbers are the platform's to give: a tenant uses only those assigned to it (README, "Numbers"). */
+  private async assertAssigned(p: Principal, number: string): Promise<void> {
+    if ((await this.numbers.find(number))?.tenantId !== p.tenantId) throw notAssigned();
   }
 
   /** A trunk or extension of another tenant is reported exactly like one that does not exist. */
@@ -147,7 +156,12 @@ function rethrowTaken(err: unknown): never {
   // The trunk or extension was deleted between our check and the write.
   const fk = foreignKeyViolation(err);
   if (fk === 'fk_dids_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
+  if (fk === 'fk_dids_number') throw notAssigned();
   if (fk === 'fk_dids_extension')
     throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
   throw err;
+}
+
+function notAssigned() {
+  return unprocessable({ number: ['The number is not assigned to your tenant; a platform admin assigns numbers.'] });
 }
