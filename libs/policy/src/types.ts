@@ -37,6 +37,8 @@ export interface DestinationRules {
   prefixRules?: readonly PrefixRule[];
   /** Explicit per-country permission (ISO code), beats the tier default. */
   countries?: Readonly<Record<string, RuleAction>>;
+  /** ISO code → id of the rule row behind `countries[code]`, so a decision can name the row to edit. */
+  countryRuleIds?: Readonly<Record<string, string>>;
   /** Enables every country of the tier, like Twilio's geo permission toggles. */
   allowHighRisk?: boolean;
   allowFraud?: boolean;
@@ -48,6 +50,8 @@ export interface SourceRules {
   /** ISO codes of the geolocated source IP; when set, the source country must be listed. */
   allowedCountries?: readonly string[];
   deniedCountries?: readonly string[];
+  /** ISO code → id of the rule row that denies it. */
+  deniedCountryRuleIds?: Readonly<Record<string, string>>;
 }
 
 export interface DeviceLimits {

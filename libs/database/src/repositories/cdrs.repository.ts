@@ -43,6 +43,7 @@ export type CdrInsert = Pick<
       | 'cost'
       | 'policyDecision'
       | 'policyRuleId'
+      | 'decidingRuleId'
     >
   >;
 
