@@ -11,6 +11,7 @@ import { ExtensionsRepository } from './repositories/extensions.repository';
 import { DevicesRepository } from './repositories/devices.repository';
 import { DidsRepository, OutboundRoutesRepository, TrunksRepository } from './repositories/trunks.repository';
 import { NumberAssignmentsRepository } from './repositories/number-assignments.repository';
+import { PersonalDataRepository } from './repositories/personal-data.repository';
 import { AlertsRepository } from './repositories/alerts.repository';
 import { BansRepository } from './repositories/bans.repository';
 import { CdrsRepository } from './repositories/cdrs.repository';
@@ -26,6 +27,7 @@ const REPOSITORIES = [
   DidsRepository,
   OutboundRoutesRepository,
   NumberAssignmentsRepository,
+  PersonalDataRepository,
   PolicyRepository,
   PolicyRulesRepository,
   CdrsRepository,

@@ -11,6 +11,7 @@ export * from './repositories/extensions.repository';
 export * from './repositories/devices.repository';
 export * from './repositories/trunks.repository';
 export * from './repositories/number-assignments.repository';
+export * from './repositories/personal-data.repository';
 export * from './repositories/policy.repository';
 export * from './repositories/policy-rules.repository';
 export * from './policy';

@@ -148,7 +148,7 @@ export class AuditLogRepository {
     return this.repo
       .createQueryBuilder('a')
       .where('a.actor_user_id = :userId', { userId })
-      .orWhere(`a.target_type = 'user' AND a.target_id = :userId`, { userId })
+      .orWhere(`a.target_type = 'user' AND a.target_id = :targetId`, { targetId: userId })
       .orderBy('a.id', 'ASC')
       .take(limit)
       .getMany();
