@@ -1,4 +1,4 @@
-import { ExtensionEntity, ExtensionsRepository, TrunkEntity, TrunksRepository } from '@pbx/database';
+import { ExtensionEntity, ExtensionsRepository, TrunkEntity, TrunksRepository, UserEntity, UsersRepository } from '@pbx/database';
 import { DataSource } from 'typeorm';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
 
@@ -19,6 +19,7 @@ describe('data integrity: isolation held by the schema, audit committed with its
   let tokenA: string;
   let extB: string;
   let trunkB: string;
+  let userB: string;
 
   beforeAll(async () => {
     api = await startApi();
@@ -27,6 +28,7 @@ describe('data integrity: isolation held by the schema, audit committed with its
     const tenantB = await seedTenant(api, 'Integrity B');
     tokenA = (await login(api, await seedUser(api, tenantA.id, ['tenant_admin']))).access;
     const tokenB = (await login(api, await seedUser(api, tenantB.id, ['tenant_admin']))).access;
+    userB = (await seedUser(api, tenantB.id, ['agent'])).id;
     extB = (await api.request('POST', '/api/v1/extensions', { token: tokenB, body: { number: '100', name: 'B' } })).body.data.id;
     trunkB = (await api.request('POST', '/api/v1/trunks', { token: tokenB, body: { name: 'B', host: 'b.example' } })).body.data.id;
   });
@@ -58,6 +60,16 @@ describe('data integrity: isolation held by the schema, audit committed with its
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual({ trunk_id: ['The selected trunk_id is invalid.'] });
     expect(await leftovers(ds, 'outbound_routes', tenantA.id, 'outbound_route.created')).toEqual({ rows: 0, audit: 0 });
+  });
+
+  it("refuse an extension assigned to another tenant's user, with the check forgotten", async () => {
+    jest
+      .spyOn(UsersRepository.prototype, 'findInTenant')
+      .mockImplementation(async (tenantId, id) => ({ id, tenantId }) as UserEntity);
+    const res = await api.request('POST', '/api/v1/extensions', { token: tokenA, body: { number: '777', name: 'Cross', user_id: userB } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual({ user_id: ['The selected user_id is invalid.'] });
+    expect(await ds.query(`SELECT id FROM extensions WHERE tenant_id = $1 AND number = '777'`, [tenantA.id])).toEqual([]);
   });
 
   it('leave neither the change nor its audit entry when the audit write crashes', async () => {

@@ -125,5 +125,7 @@ function inUse(devices: number) {
 
 function rethrowTaken(err: unknown): never {
   if (uniqueViolation(err) === 'uq_extensions_tenant_number') throw unprocessable({ number: [NUMBER_TAKEN] });
+  // The user is another tenant's (fk_extensions_user is composite), or was deleted meanwhile.
+  if (foreignKeyViolation(err) === 'fk_extensions_user') throw unprocessable({ user_id: ['The selected user_id is invalid.'] });
   throw err;
 }
