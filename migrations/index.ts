@@ -1,5 +1,14 @@
 import { Foundation1763800000000 } from './1763800000000-foundation';
 import { Telephony1763900000000 } from './1763900000000-telephony';
+import { TenantCompositeKeys1764000000000 } from './1764000000000-tenant-composite-keys';
+import { NumberAssignments1764000001000 } from './1764000001000-number-assignments';
+import { PersonalData1764000002000 } from './1764000002000-personal-data';
 
 /** Every migration, in order. Listed explicitly so compiled and test runs load the same set. */
-export const ALL_MIGRATIONS = [Foundation1763800000000, Telephony1763900000000];
+export const ALL_MIGRATIONS = [
+  Foundation1763800000000,
+  Telephony1763900000000,
+  TenantCompositeKeys1764000000000,
+  NumberAssignments1764000001000,
+  PersonalData1764000002000,
+];

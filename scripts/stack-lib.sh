@@ -56,3 +56,13 @@ dev_ca_file() {
     realpath "$ca"
   fi
 }
+
+# Prepares a process's log file: owner read-write, group read, nothing for others (logs name
+# users, IPs and numbers). Existing files from older runs are tightened too.
+prepare_log_file() {
+  local file=$1
+  mkdir -p "$(dirname "$file")"
+  chmod 750 "$(dirname "$file")"
+  (umask 027 && touch "$file")
+  chmod 640 "$file"
+}

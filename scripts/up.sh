@@ -148,6 +148,7 @@ start_app() {
     echo "  $name: already running (pid $pid); \`npm run down && npm run up\` restarts it on the new build"
     return 0
   fi
+  prepare_log_file "$LOG_DIR/$name.log"
   # setsid: the process outlives this shell and a Ctrl-C in it; its pid is the node process.
   # shellcheck disable=SC2086 # the flags are words
   setsid node ${STACK_NODE_FLAGS[$name]:-} "$entry" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
 import { parseCsv } from './ops-helpers';
 
+const DECIDING_RULE = '0c5d2a9e-1b1f-4e51-9d0e-6a7c1f2b3c4d';
+
 describe('cdrs: /api/v1/cdrs', () => {
   let api: TestApi;
   let tenantA: { id: string };
@@ -57,6 +59,9 @@ describe('cdrs: /api/v1/cdrs', () => {
         cost: 0.5,
       },
       r2: {
+        policyDecision: 'deny',
+        policyRuleId: 'country:US',
+        decidingRuleId: DECIDING_RULE,
         direction: 'inbound',
         deviceId: D2,
         extensionId: E2,
@@ -178,6 +183,8 @@ describe('cdrs: /api/v1/cdrs', () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(['data']);
     expect(res.body.data.id).toBe(ids.r1);
+    const denied = await api.request('GET', `/api/v1/cdrs/${ids.r2}`, { token: tokens.admin });
+    expect(denied.body.data).toMatchObject({ policy_rule_id: 'country:US', deciding_rule_id: DECIDING_RULE });
     expect((await api.request('GET', `/api/v1/cdrs/${foreignId}`, { token: tokens.admin })).status).toBe(404);
     expect((await api.request('GET', '/api/v1/cdrs/not-a-uuid', { token: tokens.admin })).status).toBe(404);
     expect((await api.request('GET', `/api/v1/cdrs/${ids.r1}`, { token: tokens.adminB })).status).toBe(404);

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import { startApi, TestApi } from './harness';
 import { PolicyRuntime } from '../../apps/api/src/policy/policy-runtime.service';
 import { clearCounters, FRANCE, LONDON, policyClient, policyTenant, seedDevice, T0, testRedis } from './policy-fixtures';
+import { InvalidationService } from '../../apps/api/src/redis/invalidation.service';
 
 describe('policy: spend escalation and engine agreement', () => {
   let api: TestApi;
@@ -34,7 +35,7 @@ describe('policy: spend escalation and engine agreement', () => {
       policies: api.app.get(PolicyRepository),
       auditLog: api.app.get(AuditLogRepository),
       auditKey: api.config.AUDIT_HMAC_KEY,
-      redis,
+      invalidation: api.app.get(InvalidationService).shared,
       cache: runtime.cache,
     };
     // Exactly what the SIP app does per INVITE: evaluate, then enforce the decision's side effects.
@@ -81,7 +82,7 @@ describe('policy: spend escalation and engine agreement', () => {
       policies: api.app.get(PolicyRepository),
       auditLog: api.app.get(AuditLogRepository),
       auditKey: api.config.AUDIT_HMAC_KEY,
-      redis,
+      invalidation: api.app.get(InvalidationService).shared,
       cache: runtime.cache,
     };
     const decision = { decision: 'deny' as const, ruleId: 'cap:daily', reason: 'test', escalateLockLevel: 1 as const };

@@ -43,10 +43,11 @@ describe('policy: /api/v1/policy/simulate (rules)', () => {
       expect(await c.simulate(CUBA)).toMatchObject({ decision: 'deny', rule_id: 'country-tier:high_risk:CU' });
     });
 
-    it('a deny for a low-risk country blocks it', async () => {
+    it('a deny for a low-risk country blocks it, naming the rule row to edit', async () => {
       const { c } = await fresh();
-      await c.addRule({ kind: 'country', country: 'FR', action: 'deny' });
-      expect(await c.simulate(FRANCE)).toMatchObject({ decision: 'deny', rule_id: 'country:FR' });
+      const rule = await c.addRule({ kind: 'country', country: 'FR', action: 'deny' });
+      expect(await c.simulate(FRANCE)).toMatchObject({ decision: 'deny', rule_id: 'country:FR', deciding_rule_id: rule.id });
+      expect(await c.simulate(LONDON)).toMatchObject({ decision: 'allow', deciding_rule_id: null });
     });
   });
 
@@ -56,7 +57,7 @@ describe('policy: /api/v1/policy/simulate (rules)', () => {
       const broad = await c.addRule({ kind: 'prefix', prefix: '44', action: 'allow' });
       const narrow = await c.addRule({ kind: 'prefix', prefix: '+447', action: 'deny' });
       expect(broad.prefix).toBe('+44');
-      expect(await c.simulate(LONDON)).toMatchObject({ decision: 'allow', rule_id: `prefix:${broad.id}`, scope: 'national' });
+      expect(await c.simulate(LONDON)).toMatchObject({ decision: 'allow', rule_id: `prefix:${broad.id}`, deciding_rule_id: broad.id, scope: 'national' });
       expect(await c.simulate(UK_MOBILE)).toMatchObject({ decision: 'deny', rule_id: `prefix:${narrow.id}` });
       // National format dialed the way a UK desk phone would.
       expect(await c.simulate('020 7946 0018')).toMatchObject({ decision: 'allow', normalized_destination: { number: LONDON } });
@@ -174,7 +175,8 @@ describe('policy: /api/v1/policy/simulate (rules)', () => {
 
     it('country_deny blocks the geolocated country; other and unknown (private) countries pass', async () => {
       const { c } = await fresh();
-      await c.addSource({ kind: 'country_deny', value: 'us' });
+      const denyUs = await c.addSource({ kind: 'country_deny', value: 'us' });
+      expect((await c.simulate(LONDON, { source_ip: '8.8.8.8' })).deciding_rule_id).toBe(denyUs.id);
       expect(await c.simulate(LONDON, { source_ip: '8.8.8.8' })).toMatchObject({
         decision: 'deny',
         rule_id: 'source-country:tenant',

@@ -9,6 +9,8 @@ const e164Of = (national: string) => `+44${national.replace(/\s/g, '').slice(1)}
 describe('DIDs and outbound routes', () => {
   let api: TestApi;
   let tenantA: { id: string };
+  let tenantB: { id: string };
+  let platformToken: string;
   let tokenA: string;
   let tokenB: string;
   let trunkA: string;
@@ -18,11 +20,20 @@ describe('DIDs and outbound routes', () => {
   let extB: string;
 
   const post = (path: string, body: unknown, token = tokenA) => api.request('POST', path, { token, body });
+  /** A fresh London number, assigned to the tenant by the platform admin as numbers must be. */
+  const assigned = async (tenantId = tenantA.id): Promise<string> => {
+    const national = londonNational();
+    const res = await post(`/api/v1/tenants/${tenantId}/numbers`, { number: e164Of(national) }, platformToken);
+    expect(res.status).toBe(201);
+    return national;
+  };
 
   beforeAll(async () => {
     api = await startApi();
     tenantA = await seedTenant(api, 'Routing A');
-    const tenantB = await seedTenant(api, 'Routing B');
+    tenantB = await seedTenant(api, 'Routing B');
+    const platform = await seedTenant(api, 'Routing platform');
+    platformToken = (await login(api, await seedUser(api, platform.id, ['platform_admin']))).access;
     await api.app.get(TenantsRepository).update(tenantA.id, { defaultCountry: 'GB' });
     tokenA = (await login(api, await seedUser(api, tenantA.id, ['tenant_admin']))).access;
     tokenB = (await login(api, await seedUser(api, tenantB.id, ['tenant_admin']))).access;
@@ -39,7 +50,7 @@ describe('DIDs and outbound routes', () => {
 
   describe('/api/v1/dids', () => {
     it("normalises a national number in the tenant's country to E.164 and audits it", async () => {
-      const national = londonNational();
+      const national = await assigned();
       const res = await post('/api/v1/dids', { number: national, trunk_id: trunkA, extension_id: extA });
       expect(res.status).toBe(201);
       expect(Object.keys(res.body.data).sort()).toEqual([
@@ -73,7 +84,7 @@ describe('DIDs and outbound routes', () => {
     });
 
     it('keeps a number unique across tenants, however it is written', async () => {
-      const national = londonNational();
+      const national = await assigned();
       expect((await post('/api/v1/dids', { number: national, trunk_id: trunkA })).status).toBe(201);
       const spelled = e164Of(national).replace(/^\+44(\d{2})(\d{4})(\d{4})$/, '+44 ($1) $2-$3');
       const dup = await post('/api/v1/dids', { number: spelled, trunk_id: trunkB }, tokenB);
@@ -82,6 +93,46 @@ describe('DIDs and outbound routes', () => {
         message: 'The number has already been taken.',
         errors: { number: ['The number has already been taken.'] },
       });
+    });
+
+    it('uses only numbers the platform assigned to the tenant', async () => {
+      const unassigned = await post('/api/v1/dids', { number: londonNational(), trunk_id: trunkA });
+      expect(unassigned.status).toBe(422);
+      expect(unassigned.body.errors).toEqual({
+        number: ['The number is not assigned to your tenant; a platform admin assigns numbers.'],
+      });
+      // Tenant B dials in the US, so its numbers are written in E.164.
+      const ofB = e164Of(await assigned(tenantB.id));
+      expect((await post('/api/v1/dids', { number: ofB, trunk_id: trunkA })).body.errors).toEqual(unassigned.body.errors);
+      expect((await post('/api/v1/dids', { number: ofB, trunk_id: trunkB }, tokenB)).status).toBe(201);
+      const ownedByA = await assigned();
+      const did = (await post('/api/v1/dids', { number: ownedByA, trunk_id: trunkA })).body.data;
+      const moved = await api.request('PATCH', `/api/v1/dids/${did.id}`, { token: tokenA, body: { number: ofB } });
+      expect(moved.status).toBe(422);
+    });
+
+    it('lets only a platform admin assign and release numbers, never one in use', async () => {
+      const number = e164Of(londonNational());
+      const path = `/api/v1/tenants/${tenantA.id}/numbers`;
+      expect((await post(path, { number }, tokenA)).status).toBe(403);
+      expect((await post(path, { number: '0207 946' }, platformToken)).body.errors).toEqual({
+        number: ['The number field must be an E.164 number, e.g. +442079460000.'],
+      });
+      expect((await post(path, { number }, platformToken)).status).toBe(201);
+      expect((await post(`/api/v1/tenants/${tenantB.id}/numbers`, { number }, platformToken)).body.errors).toEqual({
+        number: ['The number is already assigned to a tenant.'],
+      });
+      const own = await api.request('GET', `${path}?filter[number]=${encodeURIComponent(number)}`, { token: tokenA });
+      expect(own.body.data).toEqual([{ number, tenant_id: tenantA.id, created_at: expect.any(String) }]);
+      expect((await api.request('GET', `/api/v1/tenants/${tenantB.id}/numbers`, { token: tokenA })).status).toBe(404);
+
+      const did = (await post('/api/v1/dids', { number, trunk_id: trunkA })).body.data;
+      const inUse = await api.request('DELETE', `${path}/${encodeURIComponent(number)}`, { token: platformToken });
+      expect(inUse.status).toBe(422);
+      expect((await api.request('DELETE', `/api/v1/dids/${did.id}`, { token: tokenA })).status).toBe(204);
+      expect((await api.request('DELETE', `${path}/${encodeURIComponent(number)}`, { token: platformToken })).status).toBe(204);
+      const audit = await api.app.get(AuditLogRepository).list(tenantA.id, { page: 1, perPage: 50, sort: [], filters: { target_id: number } });
+      expect(audit.items.map((e) => e.action).sort()).toEqual(['number.assigned', 'number.released']);
     });
 
     it('refuses numbers that are not public phone numbers, and foreign trunks or extensions', async () => {
@@ -107,7 +158,7 @@ describe('DIDs and outbound routes', () => {
     it("filters by trunk, hides other tenants' DIDs (404), and keeps a used trunk from being deleted", async () => {
       const t = (await post('/api/v1/trunks', { name: `Filter ${Date.now()}`, host: 'f.example' })).body.data
         .id;
-      const did = await post('/api/v1/dids', { number: londonNational(), trunk_id: t });
+      const did = await post('/api/v1/dids', { number: await assigned(), trunk_id: t });
       const list = await api.request('GET', `/api/v1/dids?filter[trunk_id]=${t}`, { token: tokenA });
       expect(list.body.data.map((d: { id: string }) => d.id)).toEqual([did.body.data.id]);
       for (const [method, body] of [['GET'], ['PATCH', { extension_id: extB }], ['DELETE']] as const) {

@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api-config';
 import { instrumentHttp } from './health/metrics';
 import { ApiExceptionFilter } from './http/exception.filter';
+import { registerJsonParser } from './http/json-body';
 import { setupOpenApi } from './http/openapi-setup';
 import { createValidationPipe } from './http/validation';
 
@@ -52,6 +53,8 @@ export async function createApiApp(config: ApiConfig, logger: Logger = createLog
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, registry), adapter, {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
+    // JSON is parsed by registerJsonParser, which bounds nesting first; the API takes no form bodies.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', (req, reply, payload, done) => {
@@ -63,6 +66,7 @@ export async function createApiApp(config: ApiConfig, logger: Logger = createLog
     done();
   });
   instrumentHttp(fastify, registry);
+  registerJsonParser(fastify);
 
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },

@@ -19,6 +19,7 @@ import { CdrsModule } from './cdrs/cdrs.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { BansModule } from './bans/bans.module';
 import { LiveModule } from './live/live.module';
+import { NumbersModule } from './numbers/numbers.module';
 import { AuditLogModule } from './audit/audit-log.module';
 
 @Global()
@@ -54,6 +55,7 @@ export class AppModule {
         ExtensionsModule,
         DevicesModule,
         TrunksModule,
+        NumbersModule,
         PolicyModule,
         CdrsModule,
         AlertsModule,

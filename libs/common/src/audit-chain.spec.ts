@@ -1,4 +1,4 @@
-import { AuditChainContent, canonicalJson, chainHash, GENESIS_HASH } from './audit-chain';
+import { AuditChainContent, canonicalJson, chainHash, contentWithDigest, GENESIS_HASH, personalDigest } from './audit-chain';
 
 const content: AuditChainContent = {
   chain: 'platform',
@@ -28,5 +28,16 @@ describe('audit chain', () => {
     expect(chainHash('k'.repeat(32), GENESIS_HASH, { ...content, metadata: { b: 2 } })).not.toBe(h);
     expect(chainHash('k'.repeat(32), 'f'.repeat(64), content)).not.toBe(h);
     expect(chainHash('j'.repeat(32), GENESIS_HASH, content)).not.toBe(h);
+  });
+
+  it('hashes a digest of the personal fields instead of the fields, so erasing them keeps the hash', () => {
+    const key = 'k'.repeat(32);
+    const digest = personalDigest(key, { actorEmail: content.actorEmail, ip: content.ip, userAgent: content.userAgent });
+    expect(personalDigest(key, { actorEmail: 'b@example.com', ip: content.ip, userAgent: content.userAgent })).not.toBe(digest);
+    const h = chainHash(key, GENESIS_HASH, contentWithDigest(content, digest));
+    const erased = { ...content, actorEmail: null, ip: null, userAgent: null };
+    expect(chainHash(key, GENESIS_HASH, contentWithDigest(erased, digest))).toBe(h);
+    expect(chainHash(key, GENESIS_HASH, contentWithDigest(content, 'f'.repeat(64)))).not.toBe(h);
+    expect(h).not.toBe(chainHash(key, GENESIS_HASH, content));
   });
 });

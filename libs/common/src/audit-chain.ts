@@ -16,6 +16,15 @@ export interface AuditChainContent {
   metadata: Record<string, unknown>;
   /** ISO-8601 with milliseconds; the row stores the same instant. */
   createdAt: string;
+  /** Set on rows whose personal fields are hashed through `personalDigest` (and then left null here). */
+  personalDigest?: string;
+}
+
+/** The fields of an audit row that identify a person, and so may have to be erased one day. */
+export interface AuditPersonalFields {
+  actorEmail: string | null;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 /** JSON with keys sorted at every level, so the same content always hashes the same. */
@@ -34,4 +43,14 @@ export function canonicalJson(value: unknown): string {
  */
 export function chainHash(key: string, prevHash: string, content: AuditChainContent): string {
   return createHmac('sha256', key).update(prevHash).update('\n').update(canonicalJson(content)).digest('hex');
+}
+
+/** A keyed digest of a row's personal fields: it stands for them in the chain, so erasing them later breaks nothing. */
+export function personalDigest(key: string, fields: AuditPersonalFields): string {
+  return createHmac('sha256', key).update('personal\n').update(canonicalJson(fields)).digest('hex');
+}
+
+/** What the chain hashes for a row written with a personal digest: the content without its personal fields. */
+export function contentWithDigest(content: AuditChainContent, digest: string): AuditChainContent {
+  return { ...content, actorEmail: null, ip: null, userAgent: null, personalDigest: digest };
 }

@@ -28,6 +28,8 @@ export const REDACTED_PATHS = [
   '*.privateKey',
   'generated_password',
   '*.generated_password',
+  'admin_password',
+  '*.admin_password',
   'sip_password',
   '*.sip_password',
   'auth_password',

@@ -6,11 +6,14 @@
 export const PERMISSIONS = {
   'tenants.view': 'See tenants',
   'tenants.manage': 'Create, update and suspend tenants (platform-wide)',
+  'numbers.assign': 'Assign public numbers to tenants and release them (platform-wide)',
   'users.view': 'List and show users of the tenant',
   'users.create': 'Create users in the tenant',
   'users.update': 'Update users and their roles',
   'users.deactivate': 'Deactivate users',
   'users.reset_password': "Reset another user's password",
+  'users.export': 'Export everything held about a user (GDPR access request)',
+  'users.erase': "Erase a user's personal data (GDPR erasure request)",
   'audit.view': 'Read the audit log',
   'audit.verify': 'Verify the audit hash chain',
   'extensions.view': 'List and show extensions',
@@ -39,13 +42,15 @@ export const ROLE_KEYS = ['platform_admin', 'tenant_admin', 'supervisor', 'agent
 export type RoleKey = (typeof ROLE_KEYS)[number];
 
 const ALL = Object.keys(PERMISSIONS) as Permission[];
+/** Permissions that act across tenants. */
+const PLATFORM_ONLY: readonly Permission[] = ['tenants.manage', 'numbers.assign'];
 
 export const ROLES: Record<RoleKey, { name: string; description: string; permissions: readonly Permission[] }> = {
   platform_admin: { name: 'Platform admin', description: 'Operates the whole platform', permissions: ALL },
   tenant_admin: {
     name: 'Tenant admin',
     description: 'Administers one tenant',
-    permissions: ALL.filter((p) => p !== 'tenants.manage'),
+    permissions: ALL.filter((p) => !PLATFORM_ONLY.includes(p)),
   },
   supervisor: {
     name: 'Supervisor',

@@ -10,6 +10,8 @@ import { PolicyRulesRepository } from './repositories/policy-rules.repository';
 import { ExtensionsRepository } from './repositories/extensions.repository';
 import { DevicesRepository } from './repositories/devices.repository';
 import { DidsRepository, OutboundRoutesRepository, TrunksRepository } from './repositories/trunks.repository';
+import { NumberAssignmentsRepository } from './repositories/number-assignments.repository';
+import { PersonalDataRepository } from './repositories/personal-data.repository';
 import { AlertsRepository } from './repositories/alerts.repository';
 import { BansRepository } from './repositories/bans.repository';
 import { CdrsRepository } from './repositories/cdrs.repository';
@@ -24,6 +26,8 @@ const REPOSITORIES = [
   TrunksRepository,
   DidsRepository,
   OutboundRoutesRepository,
+  NumberAssignmentsRepository,
+  PersonalDataRepository,
   PolicyRepository,
   PolicyRulesRepository,
   CdrsRepository,

@@ -16,8 +16,8 @@ export type Trace = TraceStep[] | undefined;
 /** Float tolerance so that spending exactly up to a cap is not read as crossing it. */
 const SPEND_EPSILON = 1e-9;
 
-export function deny(ruleId: string, reason: string): PolicyDecision {
-  return { decision: 'deny', ruleId, reason };
+export function deny(ruleId: string, reason: string, decidingRuleId?: string): PolicyDecision {
+  return decidingRuleId ? { decision: 'deny', ruleId, decidingRuleId, reason } : { decision: 'deny', ruleId, reason };
 }
 
 export function checkSource(
@@ -37,7 +37,7 @@ export function checkSource(
   }
   const from = attempt.sourceCountry?.toUpperCase();
   if (deniedCountries && from !== undefined && deniedCountries.value.has(from)) {
-    return deny(`source-country:${deniedCountries.layer}`, `calls from ${from} are denied`);
+    return deny(`source-country:${deniedCountries.layer}`, `calls from ${from} are denied`, deniedCountries.ruleIds[from]);
   }
   if (allowedCountries && (from === undefined || !allowedCountries.value.has(from))) {
     return deny(

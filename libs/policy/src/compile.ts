@@ -106,7 +106,7 @@ function compileSource(
       ? { value: countrySet(rules.allowedCountries), layer }
       : inherited.allowedCountries,
     deniedCountries: rules.deniedCountries
-      ? { value: countrySet(rules.deniedCountries), layer }
+      ? { value: countrySet(rules.deniedCountries), layer, ruleIds: upperKeys(rules.deniedCountryRuleIds) }
       : inherited.deniedCountries,
   };
 }
@@ -115,6 +115,12 @@ function upperKeys<T>(record: Readonly<Record<string, T>> | undefined): Record<s
   const out: Record<string, T> = {};
   for (const [key, value] of Object.entries(record ?? {})) out[key.toUpperCase()] = value;
   return out;
+}
+
+/** The tenant's row ids minus the countries a device decides itself (it may decide them without a row id). */
+function withoutKeys(ids: Readonly<Record<string, string>>, overridden: Readonly<Record<string, unknown>>): Record<string, string> {
+  const drop = new Set(Object.keys(overridden).map((k) => k.toUpperCase()));
+  return Object.fromEntries(Object.entries(ids).filter(([k]) => !drop.has(k)));
 }
 
 function compileDevice(device: DevicePolicy, tenant: CompiledDevice, problems: Problems): CompiledDevice {
@@ -131,6 +137,9 @@ function compileDevice(device: DevicePolicy, tenant: CompiledDevice, problems: P
     countries: destinations?.countries
       ? { ...tenant.countries, ...upperKeys(destinations.countries) }
       : tenant.countries,
+    countryRuleIds: destinations?.countries
+      ? { ...withoutKeys(tenant.countryRuleIds, destinations.countries), ...upperKeys(destinations.countryRuleIds) }
+      : tenant.countryRuleIds,
     allowHighRisk: destinations?.allowHighRisk ?? tenant.allowHighRisk,
     allowFraud: destinations?.allowFraud ?? tenant.allowFraud,
     maxDurationSeconds:
@@ -208,6 +217,7 @@ export function compilePolicy(data: PolicyData): CompiledPolicy {
     lockLevel: 0,
     rules: undefined,
     countries: upperKeys(destinations?.countries),
+    countryRuleIds: upperKeys(destinations?.countryRuleIds),
     allowHighRisk: destinations?.allowHighRisk ?? false,
     allowFraud: destinations?.allowFraud ?? false,
     maxDurationSeconds: checkCount(limits.maxDurationSeconds, 'limits.maxDurationSeconds', problems),

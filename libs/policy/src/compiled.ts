@@ -39,7 +39,7 @@ export interface LayeredValue<T> {
 export interface CompiledSource {
   allowedCidrs?: LayeredValue<readonly Cidr[]>;
   allowedCountries?: LayeredValue<ReadonlySet<string>>;
-  deniedCountries?: LayeredValue<ReadonlySet<string>>;
+  deniedCountries?: LayeredValue<ReadonlySet<string>> & { ruleIds: Readonly<Record<string, string>> };
 }
 
 /** Tenant settings with one device's overrides already applied; devices without any share one. */
@@ -49,6 +49,8 @@ export interface CompiledDevice {
   /** Device-only prefix rules, consulted alongside the tenant trie. */
   rules: PrefixTrie<CompiledRule> | undefined;
   countries: Readonly<Record<string, RuleAction>>;
+  /** ISO code → the rule row behind `countries`. */
+  countryRuleIds: Readonly<Record<string, string>>;
   allowHighRisk: boolean;
   allowFraud: boolean;
   maxDurationSeconds?: number;

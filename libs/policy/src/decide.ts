@@ -104,7 +104,8 @@ function evaluate(
   if (blocked) return withScope(blocked, scope, countryMatch);
 
   const verdict = evaluateDestination(policy, device, destination, countryMatch);
-  if (verdict.action === 'deny') return withScope(deny(verdict.ruleId, verdict.reason), scope, countryMatch);
+  if (verdict.action === 'deny')
+    return withScope(deny(verdict.ruleId, verdict.reason, verdict.decidingRuleId), scope, countryMatch);
   if (trace) {
     trace.push({ step: 'destination', outcome: 'allow', detail: `${verdict.ruleId}: ${verdict.reason}` });
   }
@@ -131,6 +132,7 @@ function evaluate(
     decision = stepUp;
   } else {
     decision = { decision: 'allow', ruleId: verdict.ruleId, reason: verdict.reason };
+    if (verdict.decidingRuleId) decision.decidingRuleId = verdict.decidingRuleId;
     const limits = deviceLimits(device);
     if (limits) decision.limits = limits;
   }

@@ -6,6 +6,8 @@ export const UNKNOWN_COUNTRY = 'ZZ';
 export interface DestinationVerdict {
   action: RuleAction;
   ruleId: string;
+  /** The rule row that decided, when one did. */
+  decidingRuleId?: string;
   reason: string;
 }
 
@@ -54,6 +56,7 @@ export function evaluateDestination(
     return {
       action: rule.action,
       ruleId: `prefix:${rule.id}`,
+      decidingRuleId: rule.id,
       reason: `${rule.layer} prefix rule ${rule.id} ${verb} +${rule.prefix}`,
     };
   }
@@ -67,9 +70,11 @@ export function evaluateDestination(
   const iso = country?.country ?? UNKNOWN_COUNTRY;
   const permission = device.countries[iso];
   if (permission) {
+    const rowId = device.countryRuleIds[iso];
     return {
       action: permission,
       ruleId: `country:${iso}`,
+      ...(rowId ? { decidingRuleId: rowId } : {}),
       reason: `calls to ${iso} are explicitly ${permission === 'allow' ? 'allowed' : 'denied'}`,
     };
   }

@@ -24,3 +24,4 @@ export {
   UNIVERSAL_EMERGENCY_NUMBERS,
   emergencyNumbersFor,
 } from './data';
+export { policyWarning } from './warning';

@@ -37,6 +37,8 @@ export interface DestinationRules {
   prefixRules?: readonly PrefixRule[];
   /** Explicit per-country permission (ISO code), beats the tier default. */
   countries?: Readonly<Record<string, RuleAction>>;
+  /** ISO code → id of the rule row behind `countries[code]`, so a decision can name the row to edit. */
+  countryRuleIds?: Readonly<Record<string, string>>;
   /** Enables every country of the tier, like Twilio's geo permission toggles. */
   allowHighRisk?: boolean;
   allowFraud?: boolean;
@@ -48,6 +50,8 @@ export interface SourceRules {
   /** ISO codes of the geolocated source IP; when set, the source country must be listed. */
   allowedCountries?: readonly string[];
   deniedCountries?: readonly string[];
+  /** ISO code → id of the rule row that denies it. */
+  deniedCountryRuleIds?: Readonly<Record<string, string>>;
 }
 
 export interface DeviceLimits {
@@ -187,7 +191,10 @@ export interface TraceStep {
 
 export interface PolicyDecision {
   decision: Decision;
+  /** A readable label of the step or rule that decided ("prefix:…", "country:FR", "cap:daily"). */
   ruleId: string;
+  /** The id of the rule row (destination or source rule) that decided, when a row did: what an admin edits. */
+  decidingRuleId?: string;
   reason: string;
   limits?: DecisionLimits;
   /** Set when a spend cap was crossed: the lock level the caller should raise the tenant to. */

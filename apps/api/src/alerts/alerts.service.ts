@@ -71,21 +71,23 @@ export class AlertsService {
    * once cannot both succeed. A transition the state machine does not allow is a 422 naming the state.
    */
   async transition(p: Principal, id: string, to: AlertTransition, meta: RequestMeta): Promise<AlertEntity> {
-    const before = await this.get(p, id);
-    const updated = await this.alerts.transition(p.tenantId, id, ALLOWED_FROM[to], to, p.userId);
-    if (!updated) {
-      const current = (await this.get(p, id)).status;
-      throw unprocessable({ status: [`An alert that is ${current} cannot be ${to}.`] });
-    }
-    await this.audit.record({
-      tenantId: p.tenantId,
-      actor: p,
-      target: { type: 'alert', id },
-      meta,
-      action: `alert.${to}`,
-      result: 'success',
-      details: { from: before.status, to, kind: before.kind, severity: before.severity },
+    return this.audit.change(async () => {
+      const before = await this.get(p, id);
+      const updated = await this.alerts.transition(p.tenantId, id, ALLOWED_FROM[to], to, p.userId);
+      if (!updated) {
+        const current = (await this.get(p, id)).status;
+        throw unprocessable({ status: [`An alert that is ${current} cannot be ${to}.`] });
+      }
+      await this.audit.record({
+        tenantId: p.tenantId,
+        actor: p,
+        target: { type: 'alert', id },
+        meta,
+        action: `alert.${to}`,
+        result: 'success',
+        details: { from: before.status, to, kind: before.kind, severity: before.severity },
+      });
+      return updated;
     });
-    return updated;
   }
 }

@@ -25,10 +25,22 @@ export class AuditService {
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Records an event. A failure to audit is logged loudly, and rethrown: a change we can't audit is a change we don't make. */
+  /**
+   * Runs a change so that it and every event `record`ed while it runs commit in one transaction
+   * (AuditLogRepository.withAudit): if the audit write fails, the change rolls back, and the
+   * reverse. Record denials and failures outside it: an error thrown here undoes them too.
+   */
+  change<T>(work: () => Promise<T>): Promise<T> {
+    return this.repo.withAudit(this.config.AUDIT_HMAC_KEY, () => work());
+  }
+
+  /**
+   * Records an event, with the change in progress when called inside `change`, else on its own.
+   * A failure to audit is logged loudly and rethrown: a change we can't audit is a change we don't make.
+   */
   async record(e: AuditEvent): Promise<void> {
     try {
-      await this.repo.append(this.config.AUDIT_HMAC_KEY, {
+      const entry = {
         tenantId: e.tenantId,
         actorUserId: e.actor?.userId ?? null,
         actorEmail: e.actorEmail ?? null,
@@ -39,7 +51,9 @@ export class AuditService {
         userAgent: e.meta?.userAgent ?? null,
         result: e.result,
         metadata: e.details ?? {},
-      });
+      };
+      // A denial or failure is recorded even though the error that follows rolls back any change.
+      await this.repo.append(this.config.AUDIT_HMAC_KEY, entry, { independent: e.result !== 'success' });
     } catch (err) {
       this.logger.error({ err, action: e.action }, 'audit write failed');
       throw err;

@@ -82,10 +82,12 @@ export class AuthService {
     if (this.passwords.needsRehash(found.passwordHash)) {
       await this.users.setPassword(user.id, await this.passwords.hash(dto.password));
     }
-    const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta);
-    if (!pair) throw new Error('a new session cannot have a revoked parent');
-    await this.audit.record({ ...base, action: 'auth.login', result: 'success' });
-    return pair;
+    return this.audit.change(async () => {
+      const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta);
+      if (!pair) throw new Error('a new session cannot have a revoked parent');
+      await this.audit.record({ ...base, action: 'auth.login', result: 'success' });
+      return pair;
+    });
   }
 
   /** Rotates a refresh token. Presenting a spent one is treated as theft: the whole family is revoked. */
@@ -115,37 +117,43 @@ export class AuthService {
       await this.audit.record({ action: 'auth.refresh', result: 'denied', tenantId: t.tenantId, actor: { userId: t.userId }, meta });
       throw new UnauthorizedException();
     }
-    const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta, {
-      familyId: t.familyId,
-      parentId: t.id,
+    return this.audit.change(async () => {
+      const pair = await this.sessions.issue({ id: user.id, tenantId: user.tenantId, roles: user.roles.map((r) => r.key) }, meta, {
+        familyId: t.familyId,
+        parentId: t.id,
+      });
+      if (!pair) {
+        // The session was revoked (logout-all, password reset, reuse) while this refresh was in flight.
+        await this.audit.record({ action: 'auth.refresh', result: 'denied', tenantId: t.tenantId, actor: { userId: t.userId }, meta, details: { reason: 'revoked_in_flight' } });
+        throw new UnauthorizedException();
+      }
+      await this.audit.record({ action: 'auth.refresh', result: 'success', tenantId: user.tenantId, actor: { userId: user.id }, meta });
+      return pair;
     });
-    if (!pair) {
-      // The session was revoked (logout-all, password reset, reuse) while this refresh was in flight.
-      await this.audit.record({ action: 'auth.refresh', result: 'denied', tenantId: t.tenantId, actor: { userId: t.userId }, meta, details: { reason: 'revoked_in_flight' } });
-      throw new UnauthorizedException();
-    }
-    await this.audit.record({ action: 'auth.refresh', result: 'success', tenantId: user.tenantId, actor: { userId: user.id }, meta });
-    return pair;
   }
 
   async logout(p: Principal, meta: RequestMeta): Promise<void> {
-    await this.sessions.revokeSession(p.sid, 'logout');
-    await this.sessions.denyAccessToken(p.jti, p.exp);
-    await this.audit.record({ action: 'auth.logout', result: 'success', tenantId: p.tenantId, actor: p, target: { type: 'session', id: p.sid }, meta });
+    return this.audit.change(async () => {
+      await this.sessions.revokeSession(p.sid, 'logout');
+      await this.sessions.denyAccessToken(p.jti, p.exp);
+      await this.audit.record({ action: 'auth.logout', result: 'success', tenantId: p.tenantId, actor: p, target: { type: 'session', id: p.sid }, meta });
+    });
   }
 
   async logoutAll(p: Principal, meta: RequestMeta): Promise<void> {
-    const sessions = await this.sessions.revokeAllForUser(p.userId, 'logout_all');
-    await this.sessions.revokeSession(p.sid, 'logout_all');
-    await this.sessions.denyAccessToken(p.jti, p.exp);
-    await this.audit.record({
-      action: 'auth.logout_all',
-      result: 'success',
-      tenantId: p.tenantId,
-      actor: p,
-      target: { type: 'user', id: p.userId },
-      meta,
-      details: { sessions },
+    return this.audit.change(async () => {
+      const sessions = await this.sessions.revokeAllForUser(p.userId, 'logout_all');
+      await this.sessions.revokeSession(p.sid, 'logout_all');
+      await this.sessions.denyAccessToken(p.jti, p.exp);
+      await this.audit.record({
+        action: 'auth.logout_all',
+        result: 'success',
+        tenantId: p.tenantId,
+        actor: p,
+        target: { type: 'user', id: p.userId },
+        meta,
+        details: { sessions },
+      });
     });
   }
 }

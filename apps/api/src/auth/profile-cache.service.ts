@@ -1,9 +1,7 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { publishInvalidation } from '@pbx/common';
-import { UserEntity, UsersRepository } from '@pbx/database';
-import type Redis from 'ioredis';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { afterCommit, UserEntity, UsersRepository } from '@pbx/database';
 import { InvalidationBus } from '../redis/invalidation-bus.service';
-import { REDIS } from '../redis/redis.module';
+import { InvalidationService } from '../redis/invalidation.service';
 
 const TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
@@ -20,7 +18,7 @@ export class ProfileCacheService {
 
   constructor(
     private readonly users: UsersRepository,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly invalidation: InvalidationService,
     bus: InvalidationBus,
   ) {
     bus.on(
@@ -44,7 +42,9 @@ export class ProfileCacheService {
   }
 
   async changed(tenantId: string, userId: string): Promise<void> {
-    this.entries.delete(userId);
-    await publishInvalidation(this.redis, 'user', tenantId, userId);
+    await afterCommit(async () => {
+      this.entries.delete(userId);
+      await this.invalidation.publish('user', tenantId, userId);
+    });
   }
 }

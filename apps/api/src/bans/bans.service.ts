@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { banIp, normalizeIp, publishInvalidation, unbannableReason } from '@pbx/common';
-import { BanEntity, BanFilters, BanScope, BansRepository, BanSource, ListQuery, Page } from '@pbx/database';
+import { banIp, normalizeIp, unbannableReason } from '@pbx/common';
+import { afterCommit, BanEntity, BanFilters, BanScope, BansRepository, BanSource, ListQuery, Page } from '@pbx/database';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditedForbiddenException } from '../audit/denied-access.filter';
@@ -9,6 +9,7 @@ import type { Principal, RequestMeta } from '../auth/principal';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { FieldErrors, unprocessable } from '../http/validation';
 import { APP_LOGGER } from '../logging';
+import { InvalidationService } from '../redis/invalidation.service';
 import { REDIS } from '../redis/redis.module';
 import type { CreateBanDto } from './dto/ban.dto';
 import { DropListSync } from './drop-list-sync.service';
@@ -60,6 +61,7 @@ export class BansService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_LOGGER) private readonly logger: Logger,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly invalidation: InvalidationService,
   ) {}
 
   async list(p: Principal, filters: BanFilters, q: ListQuery): Promise<Page<BanEntity>> {
@@ -76,55 +78,59 @@ export class BansService {
   }
 
   async create(p: Principal, dto: CreateBanDto, meta: RequestMeta): Promise<BanEntity> {
-    const platform = dto.scope === 'platform';
-    if (platform && !p.permissions.has('tenants.manage')) {
-      await this.audit.record({
-        ...this.base(p, null, meta),
-        action: 'ban.created',
-        result: 'denied',
-        details: { reason: 'platform_scope_requires_platform_admin' },
-      });
-      throw new AuditedForbiddenException();
-    }
-    const ip = this.validIp(dto.ip);
-    const expiresAt = this.expiry(dto);
-    const tenantId = platform ? null : p.tenantId;
-    if (await this.bans.findActive(tenantId, ip)) throw unprocessable({ ip: ['The ip is already banned.'] });
+    return this.audit.change(async () => {
+      const platform = dto.scope === 'platform';
+      if (platform && !p.permissions.has('tenants.manage')) {
+        await this.audit.record({
+          ...this.base(p, null, meta),
+          action: 'ban.created',
+          result: 'denied',
+          details: { reason: 'platform_scope_requires_platform_admin' },
+        });
+        throw new AuditedForbiddenException();
+      }
+      const ip = this.validIp(dto.ip);
+      const expiresAt = this.expiry(dto);
+      const tenantId = platform ? null : p.tenantId;
+      if (await this.bans.findActive(tenantId, ip)) throw unprocessable({ ip: ['The ip is already banned.'] });
 
-    const source: BanSource = 'manual';
-    const ban = await this.bans.insert({
-      tenantId,
-      ip,
-      reason: dto.reason,
-      source,
-      createdBy: p.userId,
-      expiresAt,
+      const source: BanSource = 'manual';
+      const ban = await this.bans.insert({
+        tenantId,
+        ip,
+        reason: dto.reason,
+        source,
+        createdBy: p.userId,
+        expiresAt,
+      });
+      if (platform) await afterCommit(() => banIp(this.redis, ip).then(() => undefined));
+      await this.invalidation.publish('ban', tenantId, ban.id);
+      await this.audit.record({
+        ...this.base(p, ban.id, meta),
+        action: 'ban.created',
+        result: 'success',
+        details: { ip, scope: platform ? 'platform' : 'tenant', expires_at: expiresAt?.toISOString() ?? null },
+      });
+      return ban;
     });
-    if (platform) await banIp(this.redis, ip);
-    await publishInvalidation(this.redis, 'ban', tenantId, ban.id);
-    await this.audit.record({
-      ...this.base(p, ban.id, meta),
-      action: 'ban.created',
-      result: 'success',
-      details: { ip, scope: platform ? 'platform' : 'tenant', expires_at: expiresAt?.toISOString() ?? null },
-    });
-    return ban;
   }
 
   /** Lifting twice is not an error (DELETE is idempotent); the drop list is reconciled either way. */
   async lift(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const ban = await this.bans.findVisible(this.scope(p), id);
-    if (!ban) throw new NotFoundException();
-    const lifted = await this.bans.lift(ban.id, p.userId);
-    // Only if no other platform ban on the address is still active does it leave the drop list.
-    if (ban.tenantId === null) await this.dropList.reconcile(ban.ip);
-    if (!lifted) return;
-    await publishInvalidation(this.redis, 'ban', ban.tenantId, ban.id);
-    await this.audit.record({
-      ...this.base(p, ban.id, meta),
-      action: 'ban.lifted',
-      result: 'success',
-      details: { ip: ban.ip, scope: ban.tenantId === null ? 'platform' : 'tenant' },
+    return this.audit.change(async () => {
+      const ban = await this.bans.findVisible(this.scope(p), id);
+      if (!ban) throw new NotFoundException();
+      const lifted = await this.bans.lift(ban.id, p.userId);
+      // Only if no other platform ban on the address is still active does it leave the drop list.
+      if (ban.tenantId === null) await afterCommit(() => this.dropList.reconcile(ban.ip));
+      if (!lifted) return;
+      await this.invalidation.publish('ban', ban.tenantId, ban.id);
+      await this.audit.record({
+        ...this.base(p, ban.id, meta),
+        action: 'ban.lifted',
+        result: 'success',
+        details: { ip: ban.ip, scope: ban.tenantId === null ? 'platform' : 'tenant' },
+      });
     });
   }
 

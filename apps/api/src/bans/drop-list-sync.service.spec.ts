@@ -2,6 +2,7 @@ import type { BansRepository } from '@pbx/database';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { DropListSync } from './drop-list-sync.service';
+import type { InvalidationService } from '../redis/invalidation.service';
 
 /** An in-memory stand-in for the SET and the few commands the sync uses. */
 function fakeRedis(members: string[]) {
@@ -38,7 +39,8 @@ function sync(members: string[], states: Record<string, boolean>, active: string
     },
   } as unknown as BansRepository;
   const logger = { info: jest.fn(), warn: jest.fn() } as unknown as Logger;
-  return { ...r, sync: new DropListSync(bans, r.redis, logger), passes: () => passes };
+  const invalidation = { publish: jest.fn().mockResolvedValue(undefined) } as unknown as InvalidationService;
+  return { ...r, sync: new DropListSync(bans, r.redis, logger, invalidation), passes: () => passes };
 }
 
 describe('DropListSync', () => {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { banIp, publishInvalidation, RedisKeys, unbanIp } from '@pbx/common';
+import { banIp, RedisKeys, unbanIp } from '@pbx/common';
 import { BansRepository } from '@pbx/database';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_LOGGER } from '../logging';
+import { InvalidationService } from '../redis/invalidation.service';
 import { REDIS } from '../redis/redis.module';
 
 /** How late, at most, the edge stops dropping an address whose platform ban expired (nobody reading it). */
@@ -31,6 +32,7 @@ export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly bans: BansRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_LOGGER) private readonly logger: Logger,
+    private readonly invalidation: InvalidationService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -91,7 +93,7 @@ export class DropListSync implements OnApplicationBootstrap, OnApplicationShutdo
     }
     if (stale.length) {
       this.logger.info({ count: stale.length }, 'expired platform bans removed from the SIP edge drop list');
-      await publishInvalidation(this.redis, 'ban', null, null);
+      await this.invalidation.publish('ban', null, null);
     }
     return stale;
   }

@@ -30,7 +30,10 @@ export class CdrResource {
   @ApiPropertyOptional({ type: String, nullable: true }) hangup_cause!: string | null;
   @ApiProperty({ example: 0.0125, description: 'In the rate table currency' }) cost!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) policy_decision!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) policy_rule_id!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Readable label of what decided, e.g. country:FR' })
+  policy_rule_id!: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The rule row that decided, when one did' })
+  deciding_rule_id!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 }
 
@@ -58,6 +61,7 @@ export function presentCdr(c: CdrEntity, revealNumbers: boolean): CdrResource {
     cost: c.cost,
     policy_decision: c.policyDecision,
     policy_rule_id: c.policyRuleId,
+    deciding_rule_id: c.decidingRuleId,
     created_at: c.createdAt.toISOString(),
   };
 }
@@ -84,4 +88,5 @@ export const CDR_CSV_COLUMNS: ReadonlyArray<keyof CdrResource> = [
   'source_ip',
   'policy_decision',
   'policy_rule_id',
+  'deciding_rule_id',
 ];

@@ -6,6 +6,7 @@ import {
   ExtensionsRepository,
   foreignKeyViolation,
   ListQuery,
+  NumberAssignmentsRepository,
   Page,
   TenantsRepository,
   TrunksRepository,
@@ -14,7 +15,7 @@ import {
 import { normalizeDestination } from '@pbx/policy';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
-import { InvalidationService } from '../extensions/invalidation.service';
+import { InvalidationService } from '../redis/invalidation.service';
 import { unprocessable } from '../http/validation';
 import type { CreateDidDto, UpdateDidDto } from './dto/did.dto';
 
@@ -29,6 +30,7 @@ export class DidsService {
     private readonly trunks: TrunksRepository,
     private readonly extensions: ExtensionsRepository,
     private readonly tenants: TenantsRepository,
+    private readonly numbers: NumberAssignmentsRepository,
     private readonly audit: AuditService,
     private readonly invalidation: InvalidationService,
   ) {}
@@ -44,45 +46,53 @@ export class DidsService {
   }
 
   async create(p: Principal, dto: CreateDidDto, meta: RequestMeta): Promise<DidEntity> {
-    const number = await this.normalise(p, dto.number);
-    await this.assertReferences(p, dto.trunk_id, dto.extension_id ?? null);
-    if (await this.dids.existsNumber(number)) throw unprocessable({ number: [NUMBER_TAKEN] });
-    const did = await this.dids
-      .create({ tenantId: p.tenantId, number, trunkId: dto.trunk_id, extensionId: dto.extension_id ?? null })
-      .catch(rethrowTaken);
-    await this.record(p, did.id, 'did.created', { number, trunk_id: did.trunkId }, meta);
-    await this.invalidation.publish('route', p.tenantId, did.id);
-    return did;
+    return this.audit.change(async () => {
+      const number = await this.normalise(p, dto.number);
+      await this.assertReferences(p, dto.trunk_id, dto.extension_id ?? null);
+      if (await this.dids.existsNumber(number)) throw unprocessable({ number: [NUMBER_TAKEN] });
+      await this.assertAssigned(p, number);
+      const did = await this.dids
+        .create({ tenantId: p.tenantId, number, trunkId: dto.trunk_id, extensionId: dto.extension_id ?? null })
+        .catch(rethrowTaken);
+      await this.record(p, did.id, 'did.created', { number, trunk_id: did.trunkId }, meta);
+      await this.invalidation.publish('route', p.tenantId, did.id);
+      return did;
+    });
   }
 
   async update(p: Principal, id: string, dto: UpdateDidDto, meta: RequestMeta): Promise<DidEntity> {
-    const did = await this.get(p, id);
-    const patch: Partial<DidFields> = {};
-    if (dto.number !== undefined) {
-      const number = await this.normalise(p, dto.number);
-      if (number !== did.number) patch.number = number;
-    }
-    if (dto.trunk_id !== undefined && dto.trunk_id !== did.trunkId) patch.trunkId = dto.trunk_id;
-    if (dto.extension_id !== undefined && dto.extension_id !== did.extensionId)
-      patch.extensionId = dto.extension_id;
-    if (Object.keys(patch).length === 0) return did;
-    await this.assertReferences(p, patch.trunkId, patch.extensionId ?? null);
-    if (patch.number && (await this.dids.existsNumber(patch.number, did.id)))
-      throw unprocessable({ number: [NUMBER_TAKEN] });
-    const fields = Object.keys(patch)
-      .map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
-      .sort();
-    const updated = await this.dids.update(did, patch).catch(rethrowTaken);
-    await this.record(p, did.id, 'did.updated', { fields }, meta);
-    await this.invalidation.publish('route', p.tenantId, did.id);
-    return updated;
+    return this.audit.change(async () => {
+      const did = await this.get(p, id);
+      const patch: Partial<DidFields> = {};
+      if (dto.number !== undefined) {
+        const number = await this.normalise(p, dto.number);
+        if (number !== did.number) patch.number = number;
+      }
+      if (dto.trunk_id !== undefined && dto.trunk_id !== did.trunkId) patch.trunkId = dto.trunk_id;
+      if (dto.extension_id !== undefined && dto.extension_id !== did.extensionId)
+        patch.extensionId = dto.extension_id;
+      if (Object.keys(patch).length === 0) return did;
+      await this.assertReferences(p, patch.trunkId, patch.extensionId ?? null);
+      if (patch.number && (await this.dids.existsNumber(patch.number, did.id)))
+        throw unprocessable({ number: [NUMBER_TAKEN] });
+      if (patch.number) await this.assertAssigned(p, patch.number);
+      const fields = Object.keys(patch)
+        .map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+        .sort();
+      const updated = await this.dids.update(did, patch).catch(rethrowTaken);
+      await this.record(p, did.id, 'did.updated', { fields }, meta);
+      await this.invalidation.publish('route', p.tenantId, did.id);
+      return updated;
+    });
   }
 
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const did = await this.get(p, id);
-    await this.dids.delete(p.tenantId, did.id);
-    await this.record(p, did.id, 'did.deleted', { number: did.number }, meta);
-    await this.invalidation.publish('route', p.tenantId, did.id);
+    return this.audit.change(async () => {
+      const did = await this.get(p, id);
+      await this.dids.delete(p.tenantId, did.id);
+      await this.record(p, did.id, 'did.deleted', { number: did.number }, meta);
+      await this.invalidation.publish('route', p.tenantId, did.id);
+    });
   }
 
   /** National formats are read in the tenant's default country; short codes and junk are refused. */
@@ -101,6 +111,11 @@ export class DidsService {
         ],
       });
     return n.e164;
+  }
+
+  /** Numbers are the platform's to give: a tenant uses only those assigned to it (README, "Numbers"). */
+  private async assertAssigned(p: Principal, number: string): Promise<void> {
+    if ((await this.numbers.find(number))?.tenantId !== p.tenantId) throw notAssigned();
   }
 
   /** A trunk or extension of another tenant is reported exactly like one that does not exist. */
@@ -141,7 +156,12 @@ function rethrowTaken(err: unknown): never {
   // The trunk or extension was deleted between our check and the write.
   const fk = foreignKeyViolation(err);
   if (fk === 'fk_dids_trunk') throw unprocessable({ trunk_id: ['The selected trunk_id is invalid.'] });
+  if (fk === 'fk_dids_number') throw notAssigned();
   if (fk === 'fk_dids_extension')
     throw unprocessable({ extension_id: ['The selected extension_id is invalid.'] });
   throw err;
+}
+
+function notAssigned() {
+  return unprocessable({ number: ['The number is not assigned to your tenant; a platform admin assigns numbers.'] });
 }

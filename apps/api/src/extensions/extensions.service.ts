@@ -13,7 +13,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
 import { unprocessable } from '../http/validation';
 import type { CreateExtensionDto, UpdateExtensionDto } from './dto/extension.dto';
-import { InvalidationService } from './invalidation.service';
+import { InvalidationService } from '../redis/invalidation.service';
 
 const NUMBER_TAKEN = 'The number has already been taken.';
 
@@ -38,14 +38,16 @@ export class ExtensionsService {
   }
 
   async create(p: Principal, dto: CreateExtensionDto, meta: RequestMeta): Promise<ExtensionEntity> {
-    await this.assertUserInTenant(p, dto.user_id ?? null);
-    if (await this.extensions.existsNumber(p.tenantId, dto.number))
-      throw unprocessable({ number: [NUMBER_TAKEN] });
-    const ext = await this.extensions
-      .create({ tenantId: p.tenantId, number: dto.number, name: dto.name, userId: dto.user_id ?? null })
-      .catch(rethrowTaken);
-    await this.record(p, ext.id, 'extension.created', { number: ext.number }, meta);
-    return ext;
+    return this.audit.change(async () => {
+      await this.assertUserInTenant(p, dto.user_id ?? null);
+      if (await this.extensions.existsNumber(p.tenantId, dto.number))
+        throw unprocessable({ number: [NUMBER_TAKEN] });
+      const ext = await this.extensions
+        .create({ tenantId: p.tenantId, number: dto.number, name: dto.name, userId: dto.user_id ?? null })
+        .catch(rethrowTaken);
+      await this.record(p, ext.id, 'extension.created', { number: ext.number }, meta);
+      return ext;
+    });
   }
 
   async update(
@@ -54,35 +56,39 @@ export class ExtensionsService {
     dto: UpdateExtensionDto,
     meta: RequestMeta,
   ): Promise<ExtensionEntity> {
-    const ext = await this.get(p, id);
-    const patch: ExtensionPatch = {};
-    if (dto.number !== undefined && dto.number !== ext.number) patch.number = dto.number;
-    if (dto.name !== undefined && dto.name !== ext.name) patch.name = dto.name;
-    if (dto.user_id !== undefined && dto.user_id !== ext.userId) patch.userId = dto.user_id;
-    if (Object.keys(patch).length === 0) return ext;
-    if (patch.userId !== undefined) await this.assertUserInTenant(p, patch.userId);
-    if (patch.number && (await this.extensions.existsNumber(p.tenantId, patch.number, ext.id)))
-      throw unprocessable({ number: [NUMBER_TAKEN] });
-    const fields = Object.keys(patch)
-      .map((f) => (f === 'userId' ? 'user_id' : f))
-      .sort();
-    const updated = await this.extensions.update(ext, patch).catch(rethrowTaken);
-    await this.record(p, ext.id, 'extension.updated', { fields }, meta);
-    // The SIP app caches devices with their extension number (caller identity, internal dialling).
-    if (patch.number) await this.invalidation.publish('device', p.tenantId, null);
-    return updated;
+    return this.audit.change(async () => {
+      const ext = await this.get(p, id);
+      const patch: ExtensionPatch = {};
+      if (dto.number !== undefined && dto.number !== ext.number) patch.number = dto.number;
+      if (dto.name !== undefined && dto.name !== ext.name) patch.name = dto.name;
+      if (dto.user_id !== undefined && dto.user_id !== ext.userId) patch.userId = dto.user_id;
+      if (Object.keys(patch).length === 0) return ext;
+      if (patch.userId !== undefined) await this.assertUserInTenant(p, patch.userId);
+      if (patch.number && (await this.extensions.existsNumber(p.tenantId, patch.number, ext.id)))
+        throw unprocessable({ number: [NUMBER_TAKEN] });
+      const fields = Object.keys(patch)
+        .map((f) => (f === 'userId' ? 'user_id' : f))
+        .sort();
+      const updated = await this.extensions.update(ext, patch).catch(rethrowTaken);
+      await this.record(p, ext.id, 'extension.updated', { fields }, meta);
+      // The SIP app caches devices with their extension number (caller identity, internal dialling).
+      if (patch.number) await this.invalidation.publish('device', p.tenantId, null);
+      return updated;
+    });
   }
 
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const ext = await this.get(p, id);
-    const devices = await this.extensions.countDevices(ext.id);
-    if (devices > 0) throw inUse(devices);
-    // A device added between the count and the delete trips the RESTRICT foreign key instead.
-    await this.extensions.delete(p.tenantId, ext.id).catch((err: unknown) => {
-      if (foreignKeyViolation(err) === 'fk_devices_extension') throw inUse(1);
-      throw err;
+    return this.audit.change(async () => {
+      const ext = await this.get(p, id);
+      const devices = await this.extensions.countDevices(ext.id);
+      if (devices > 0) throw inUse(devices);
+      // A device added between the count and the delete trips the RESTRICT foreign key instead.
+      await this.extensions.delete(p.tenantId, ext.id).catch((err: unknown) => {
+        if (foreignKeyViolation(err) === 'fk_devices_extension') throw inUse(1);
+        throw err;
+      });
+      await this.record(p, ext.id, 'extension.deleted', { number: ext.number }, meta);
     });
-    await this.record(p, ext.id, 'extension.deleted', { number: ext.number }, meta);
   }
 
   /** A user of another tenant is reported exactly like one that does not exist. */
@@ -119,5 +125,7 @@ function inUse(devices: number) {
 
 function rethrowTaken(err: unknown): never {
   if (uniqueViolation(err) === 'uq_extensions_tenant_number') throw unprocessable({ number: [NUMBER_TAKEN] });
+  // The user is another tenant's (fk_extensions_user is composite), or was deleted meanwhile.
+  if (foreignKeyViolation(err) === 'fk_extensions_user') throw unprocessable({ user_id: ['The selected user_id is invalid.'] });
   throw err;
 }

@@ -15,7 +15,7 @@ import {
 import { normalizeDestination } from '@pbx/policy';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
-import { InvalidationService } from '../extensions/invalidation.service';
+import { InvalidationService } from '../redis/invalidation.service';
 import { unprocessable } from '../http/validation';
 import type { CreateOutboundRouteDto, UpdateOutboundRouteDto } from './dto/outbound-route.dto';
 import type { RouteResolutionResource } from './outbound-route.presenter';
@@ -44,26 +44,28 @@ export class OutboundRoutesService {
   }
 
   async create(p: Principal, dto: CreateOutboundRouteDto, meta: RequestMeta): Promise<OutboundRouteEntity> {
-    await this.assertTrunkInTenant(p, dto.trunk_id);
-    if (await this.routes.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
-    const route = await this.routes
-      .create({
-        tenantId: p.tenantId,
-        name: dto.name,
-        prefix: dto.prefix ?? '',
-        priority: dto.priority ?? 100,
-        trunkId: dto.trunk_id,
-      })
-      .catch(rethrowTaken);
-    await this.record(
-      p,
-      route.id,
-      'outbound_route.created',
-      { prefix: route.prefix, trunk_id: route.trunkId },
-      meta,
-    );
-    await this.invalidation.publish('route', p.tenantId, route.id);
-    return route;
+    return this.audit.change(async () => {
+      await this.assertTrunkInTenant(p, dto.trunk_id);
+      if (await this.routes.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
+      const route = await this.routes
+        .create({
+          tenantId: p.tenantId,
+          name: dto.name,
+          prefix: dto.prefix ?? '',
+          priority: dto.priority ?? 100,
+          trunkId: dto.trunk_id,
+        })
+        .catch(rethrowTaken);
+      await this.record(
+        p,
+        route.id,
+        'outbound_route.created',
+        { prefix: route.prefix, trunk_id: route.trunkId },
+        meta,
+      );
+      await this.invalidation.publish('route', p.tenantId, route.id);
+      return route;
+    });
   }
 
   async update(
@@ -72,30 +74,34 @@ export class OutboundRoutesService {
     dto: UpdateOutboundRouteDto,
     meta: RequestMeta,
   ): Promise<OutboundRouteEntity> {
-    const route = await this.get(p, id);
-    const patch: Partial<OutboundRouteFields> = {};
-    if (dto.name !== undefined && dto.name !== route.name) patch.name = dto.name;
-    if (dto.prefix !== undefined && dto.prefix !== route.prefix) patch.prefix = dto.prefix;
-    if (dto.priority !== undefined && dto.priority !== route.priority) patch.priority = dto.priority;
-    if (dto.trunk_id !== undefined && dto.trunk_id !== route.trunkId) patch.trunkId = dto.trunk_id;
-    if (Object.keys(patch).length === 0) return route;
-    if (patch.trunkId) await this.assertTrunkInTenant(p, patch.trunkId);
-    if (patch.name && (await this.routes.existsName(p.tenantId, patch.name, route.id)))
-      throw unprocessable({ name: [NAME_TAKEN] });
-    const fields = Object.keys(patch)
-      .map((f) => (f === 'trunkId' ? 'trunk_id' : f))
-      .sort();
-    const updated = await this.routes.update(route, patch).catch(rethrowTaken);
-    await this.record(p, route.id, 'outbound_route.updated', { fields }, meta);
-    await this.invalidation.publish('route', p.tenantId, route.id);
-    return updated;
+    return this.audit.change(async () => {
+      const route = await this.get(p, id);
+      const patch: Partial<OutboundRouteFields> = {};
+      if (dto.name !== undefined && dto.name !== route.name) patch.name = dto.name;
+      if (dto.prefix !== undefined && dto.prefix !== route.prefix) patch.prefix = dto.prefix;
+      if (dto.priority !== undefined && dto.priority !== route.priority) patch.priority = dto.priority;
+      if (dto.trunk_id !== undefined && dto.trunk_id !== route.trunkId) patch.trunkId = dto.trunk_id;
+      if (Object.keys(patch).length === 0) return route;
+      if (patch.trunkId) await this.assertTrunkInTenant(p, patch.trunkId);
+      if (patch.name && (await this.routes.existsName(p.tenantId, patch.name, route.id)))
+        throw unprocessable({ name: [NAME_TAKEN] });
+      const fields = Object.keys(patch)
+        .map((f) => (f === 'trunkId' ? 'trunk_id' : f))
+        .sort();
+      const updated = await this.routes.update(route, patch).catch(rethrowTaken);
+      await this.record(p, route.id, 'outbound_route.updated', { fields }, meta);
+      await this.invalidation.publish('route', p.tenantId, route.id);
+      return updated;
+    });
   }
 
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const route = await this.get(p, id);
-    await this.routes.delete(p.tenantId, route.id);
-    await this.record(p, route.id, 'outbound_route.deleted', { name: route.name }, meta);
-    await this.invalidation.publish('route', p.tenantId, route.id);
+    return this.audit.change(async () => {
+      const route = await this.get(p, id);
+      await this.routes.delete(p.tenantId, route.id);
+      await this.record(p, route.id, 'outbound_route.deleted', { name: route.name }, meta);
+      await this.invalidation.publish('route', p.tenantId, route.id);
+    });
   }
 
   /** What the SIP app would try for this dialled string: normalised as a device's call is, then routed. */

@@ -27,48 +27,54 @@ export class DevicePolicyService {
   }
 
   async replace(p: Principal, deviceId: string, dto: DeviceOverrideDto, meta: RequestMeta): Promise<DevicePolicy> {
-    await this.get(p, deviceId);
-    const values = {
-      maxDurationSeconds: dto.max_duration_seconds ?? null,
-      maxConcurrent: dto.max_concurrent ?? null,
-      maxCallsPerMinute: dto.max_calls_per_minute ?? null,
-      maxCallsPerHour: dto.max_calls_per_hour ?? null,
-      stepUpEnabled: dto.step_up_enabled ?? null,
-    };
-    await this.policies.upsertOverride(p.tenantId, deviceId, values);
-    const set = Object.entries(dto)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k]) => k)
-      .sort();
-    await this.audit.record({
-      ...auditBase(p, 'device', deviceId, meta),
-      action: 'policy.device_override.updated',
-      details: { fields: set },
+    return this.audit.change(async () => {
+      await this.get(p, deviceId);
+      const values = {
+        maxDurationSeconds: dto.max_duration_seconds ?? null,
+        maxConcurrent: dto.max_concurrent ?? null,
+        maxCallsPerMinute: dto.max_calls_per_minute ?? null,
+        maxCallsPerHour: dto.max_calls_per_hour ?? null,
+        stepUpEnabled: dto.step_up_enabled ?? null,
+      };
+      await this.policies.upsertOverride(p.tenantId, deviceId, values);
+      const set = Object.entries(dto)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k]) => k)
+        .sort();
+      await this.audit.record({
+        ...auditBase(p, 'device', deviceId, meta),
+        action: 'policy.device_override.updated',
+        details: { fields: set },
+      });
+      await this.runtime.changed(p.tenantId, deviceId);
+      return this.get(p, deviceId);
     });
-    await this.runtime.changed(p.tenantId, deviceId);
-    return this.get(p, deviceId);
   }
 
   async remove(p: Principal, deviceId: string, meta: RequestMeta): Promise<void> {
-    await this.get(p, deviceId);
-    const removed = await this.policies.deleteOverride(p.tenantId, deviceId);
-    if (!removed) return;
-    await this.audit.record({ ...auditBase(p, 'device', deviceId, meta), action: 'policy.device_override.deleted' });
-    await this.runtime.changed(p.tenantId, deviceId);
+    return this.audit.change(async () => {
+      await this.get(p, deviceId);
+      const removed = await this.policies.deleteOverride(p.tenantId, deviceId);
+      if (!removed) return;
+      await this.audit.record({ ...auditBase(p, 'device', deviceId, meta), action: 'policy.device_override.deleted' });
+      await this.runtime.changed(p.tenantId, deviceId);
+    });
   }
 
   /** Locking sets an active device's status to 'locked'; lowering to 0 makes a locked one active again. */
   async setLock(p: Principal, deviceId: string, dto: LockLevelDto, meta: RequestMeta): Promise<DevicePolicy> {
-    const reason = dto.level > 0 ? dto.reason || null : null;
-    const change = await this.policies.setDeviceLock(p.tenantId, deviceId, dto.level, reason);
-    if (!change) throw new NotFoundException();
-    await this.audit.record({
-      ...auditBase(p, 'device', deviceId, meta),
-      action: 'device.lock_level.changed',
-      details: { from: change.previous, to: change.current, status: change.status ?? null, reason },
+    return this.audit.change(async () => {
+      const reason = dto.level > 0 ? dto.reason || null : null;
+      const change = await this.policies.setDeviceLock(p.tenantId, deviceId, dto.level, reason);
+      if (!change) throw new NotFoundException();
+      await this.audit.record({
+        ...auditBase(p, 'device', deviceId, meta),
+        action: 'device.lock_level.changed',
+        details: { from: change.previous, to: change.current, status: change.status ?? null, reason },
+      });
+      // 'device' too: the registrar caches the device row, whose status may have changed.
+      await this.runtime.changed(p.tenantId, deviceId, ['policy', 'device']);
+      return this.get(p, deviceId);
     });
-    // 'device' too: the registrar caches the device row, whose status may have changed.
-    await this.runtime.changed(p.tenantId, deviceId, ['policy', 'device']);
-    return this.get(p, deviceId);
   }
 }

@@ -58,61 +58,67 @@ export class PolicyRulesService {
   }
 
   async createDestinationRule(p: Principal, dto: CreateDestinationRuleDto, meta: RequestMeta): Promise<DestinationRuleEntity> {
-    await this.assertDevice(p, dto.device_id);
-    const other = dto.kind === 'prefix' ? 'country' : 'prefix';
-    if (dto[other] !== undefined) throw unprocessable({ [other]: [`The ${other} field is not allowed for kind ${dto.kind}.`] });
-    const data: NewDestinationRule = {
-      deviceId: dto.device_id ?? null,
-      kind: dto.kind,
-      prefix: dto.kind === 'prefix' ? (dto.prefix ?? null) : null,
-      country: dto.kind === 'country' ? (dto.country ?? null) : null,
-      action: dto.action,
-      note: dto.note ?? null,
-    };
-    const rule = await this.rules.createDestinationRule(p.tenantId, data).catch((err: unknown) => {
-      throw this.duplicate(err, 'uq_destination_rules_target', dto.kind, DUPLICATE_DESTINATION);
+    return this.audit.change(async () => {
+      await this.assertDevice(p, dto.device_id);
+      const other = dto.kind === 'prefix' ? 'country' : 'prefix';
+      if (dto[other] !== undefined) throw unprocessable({ [other]: [`The ${other} field is not allowed for kind ${dto.kind}.`] });
+      const data: NewDestinationRule = {
+        deviceId: dto.device_id ?? null,
+        kind: dto.kind,
+        prefix: dto.kind === 'prefix' ? (dto.prefix ?? null) : null,
+        country: dto.kind === 'country' ? (dto.country ?? null) : null,
+        action: dto.action,
+        note: dto.note ?? null,
+      };
+      const rule = await this.rules.createDestinationRule(p.tenantId, data).catch((err: unknown) => {
+        throw this.duplicate(err, 'uq_destination_rules_target', dto.kind, DUPLICATE_DESTINATION);
+      });
+      await this.audit.record({
+        ...auditBase(p, 'destination_rule', rule.id, meta),
+        action: 'policy.destination_rule.created',
+        details: { kind: rule.kind, prefix: rule.prefix, country: rule.country, action: rule.action, device_id: rule.deviceId },
+      });
+      await this.runtime.changed(p.tenantId, rule.id);
+      return rule;
     });
-    await this.audit.record({
-      ...auditBase(p, 'destination_rule', rule.id, meta),
-      action: 'policy.destination_rule.created',
-      details: { kind: rule.kind, prefix: rule.prefix, country: rule.country, action: rule.action, device_id: rule.deviceId },
-    });
-    await this.runtime.changed(p.tenantId, rule.id);
-    return rule;
   }
 
   async updateDestinationRule(p: Principal, id: string, dto: UpdateDestinationRuleDto, meta: RequestMeta): Promise<DestinationRuleEntity> {
-    const rule = await this.getDestinationRule(p, id);
-    const wrong = rule.kind === 'prefix' ? 'country' : 'prefix';
-    if (dto[wrong] !== undefined) throw unprocessable({ [wrong]: [`The ${wrong} field is not allowed for kind ${rule.kind}.`] });
-    const patch: Partial<NewDestinationRule> = {};
-    if (dto.prefix !== undefined) patch.prefix = dto.prefix;
-    if (dto.country !== undefined) patch.country = dto.country;
-    if (dto.action !== undefined) patch.action = dto.action;
-    if (dto.note !== undefined) patch.note = dto.note;
-    const fields = changedFields(rule, patch);
-    if (fields.length === 0) return rule;
-    const saved = await this.rules.updateDestinationRule(rule, patch).catch((err: unknown) => {
-      throw this.duplicate(err, 'uq_destination_rules_target', rule.kind, DUPLICATE_DESTINATION);
+    return this.audit.change(async () => {
+      const rule = await this.getDestinationRule(p, id);
+      const wrong = rule.kind === 'prefix' ? 'country' : 'prefix';
+      if (dto[wrong] !== undefined) throw unprocessable({ [wrong]: [`The ${wrong} field is not allowed for kind ${rule.kind}.`] });
+      const patch: Partial<NewDestinationRule> = {};
+      if (dto.prefix !== undefined) patch.prefix = dto.prefix;
+      if (dto.country !== undefined) patch.country = dto.country;
+      if (dto.action !== undefined) patch.action = dto.action;
+      if (dto.note !== undefined) patch.note = dto.note;
+      const fields = changedFields(rule, patch);
+      if (fields.length === 0) return rule;
+      const saved = await this.rules.updateDestinationRule(rule, patch).catch((err: unknown) => {
+        throw this.duplicate(err, 'uq_destination_rules_target', rule.kind, DUPLICATE_DESTINATION);
+      });
+      await this.audit.record({
+        ...auditBase(p, 'destination_rule', id, meta),
+        action: 'policy.destination_rule.updated',
+        details: { fields, action: saved.action },
+      });
+      await this.runtime.changed(p.tenantId, id);
+      return saved;
     });
-    await this.audit.record({
-      ...auditBase(p, 'destination_rule', id, meta),
-      action: 'policy.destination_rule.updated',
-      details: { fields, action: saved.action },
-    });
-    await this.runtime.changed(p.tenantId, id);
-    return saved;
   }
 
   async deleteDestinationRule(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const rule = await this.getDestinationRule(p, id);
-    await this.rules.deleteDestinationRule(p.tenantId, id);
-    await this.audit.record({
-      ...auditBase(p, 'destination_rule', id, meta),
-      action: 'policy.destination_rule.deleted',
-      details: { kind: rule.kind, prefix: rule.prefix, country: rule.country, action: rule.action, device_id: rule.deviceId },
+    return this.audit.change(async () => {
+      const rule = await this.getDestinationRule(p, id);
+      await this.rules.deleteDestinationRule(p.tenantId, id);
+      await this.audit.record({
+        ...auditBase(p, 'destination_rule', id, meta),
+        action: 'policy.destination_rule.deleted',
+        details: { kind: rule.kind, prefix: rule.prefix, country: rule.country, action: rule.action, device_id: rule.deviceId },
+      });
+      await this.runtime.changed(p.tenantId, id);
     });
-    await this.runtime.changed(p.tenantId, id);
   }
 
   listSourceRules(p: Principal, q: ListQuery): Promise<Page<SourceRuleEntity>> {
@@ -127,56 +133,62 @@ export class PolicyRulesService {
   }
 
   async createSourceRule(p: Principal, dto: CreateSourceRuleDto, meta: RequestMeta): Promise<SourceRuleEntity> {
-    const value = this.sourceValue(dto.kind, dto.value);
-    await this.assertDevice(p, dto.device_id);
-    const data: NewSourceRule = {
-      deviceId: dto.device_id ?? null,
-      kind: dto.kind,
-      value,
-      appliesTo: dto.applies_to ?? 'both',
-      note: dto.note ?? null,
-    };
-    const rule = await this.rules.createSourceRule(p.tenantId, data).catch((err: unknown) => {
-      throw this.duplicate(err, 'uq_source_rules_target', 'value', DUPLICATE_SOURCE);
+    return this.audit.change(async () => {
+      const value = this.sourceValue(dto.kind, dto.value);
+      await this.assertDevice(p, dto.device_id);
+      const data: NewSourceRule = {
+        deviceId: dto.device_id ?? null,
+        kind: dto.kind,
+        value,
+        appliesTo: dto.applies_to ?? 'both',
+        note: dto.note ?? null,
+      };
+      const rule = await this.rules.createSourceRule(p.tenantId, data).catch((err: unknown) => {
+        throw this.duplicate(err, 'uq_source_rules_target', 'value', DUPLICATE_SOURCE);
+      });
+      await this.audit.record({
+        ...auditBase(p, 'source_rule', rule.id, meta),
+        action: 'policy.source_rule.created',
+        details: { kind: rule.kind, value: rule.value, applies_to: rule.appliesTo, device_id: rule.deviceId },
+      });
+      await this.runtime.changed(p.tenantId, rule.id);
+      return rule;
     });
-    await this.audit.record({
-      ...auditBase(p, 'source_rule', rule.id, meta),
-      action: 'policy.source_rule.created',
-      details: { kind: rule.kind, value: rule.value, applies_to: rule.appliesTo, device_id: rule.deviceId },
-    });
-    await this.runtime.changed(p.tenantId, rule.id);
-    return rule;
   }
 
   async updateSourceRule(p: Principal, id: string, dto: UpdateSourceRuleDto, meta: RequestMeta): Promise<SourceRuleEntity> {
-    const rule = await this.getSourceRule(p, id);
-    const patch: Partial<NewSourceRule> = {};
-    if (dto.value !== undefined) patch.value = this.sourceValue(rule.kind, dto.value);
-    if (dto.applies_to !== undefined) patch.appliesTo = dto.applies_to;
-    if (dto.note !== undefined) patch.note = dto.note;
-    const fields = changedFields(rule, patch);
-    if (fields.length === 0) return rule;
-    const saved = await this.rules.updateSourceRule(rule, patch).catch((err: unknown) => {
-      throw this.duplicate(err, 'uq_source_rules_target', 'value', DUPLICATE_SOURCE);
+    return this.audit.change(async () => {
+      const rule = await this.getSourceRule(p, id);
+      const patch: Partial<NewSourceRule> = {};
+      if (dto.value !== undefined) patch.value = this.sourceValue(rule.kind, dto.value);
+      if (dto.applies_to !== undefined) patch.appliesTo = dto.applies_to;
+      if (dto.note !== undefined) patch.note = dto.note;
+      const fields = changedFields(rule, patch);
+      if (fields.length === 0) return rule;
+      const saved = await this.rules.updateSourceRule(rule, patch).catch((err: unknown) => {
+        throw this.duplicate(err, 'uq_source_rules_target', 'value', DUPLICATE_SOURCE);
+      });
+      await this.audit.record({
+        ...auditBase(p, 'source_rule', id, meta),
+        action: 'policy.source_rule.updated',
+        details: { fields, value: saved.value, applies_to: saved.appliesTo },
+      });
+      await this.runtime.changed(p.tenantId, id);
+      return saved;
     });
-    await this.audit.record({
-      ...auditBase(p, 'source_rule', id, meta),
-      action: 'policy.source_rule.updated',
-      details: { fields, value: saved.value, applies_to: saved.appliesTo },
-    });
-    await this.runtime.changed(p.tenantId, id);
-    return saved;
   }
 
   async deleteSourceRule(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const rule = await this.getSourceRule(p, id);
-    await this.rules.deleteSourceRule(p.tenantId, id);
-    await this.audit.record({
-      ...auditBase(p, 'source_rule', id, meta),
-      action: 'policy.source_rule.deleted',
-      details: { kind: rule.kind, value: rule.value, device_id: rule.deviceId },
+    return this.audit.change(async () => {
+      const rule = await this.getSourceRule(p, id);
+      await this.rules.deleteSourceRule(p.tenantId, id);
+      await this.audit.record({
+        ...auditBase(p, 'source_rule', id, meta),
+        action: 'policy.source_rule.deleted',
+        details: { kind: rule.kind, value: rule.value, device_id: rule.deviceId },
+      });
+      await this.runtime.changed(p.tenantId, id);
     });
-    await this.runtime.changed(p.tenantId, id);
   }
 
   private sourceValue(kind: string, raw: string): string {

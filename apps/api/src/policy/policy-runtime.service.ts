@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidationKind, publishInvalidation } from '@pbx/common';
-import { PolicyCache, PolicyEvaluator, PolicyLoader } from '@pbx/database';
+import type { InvalidationKind } from '@pbx/common';
+import { afterCommit, PolicyCache, PolicyEvaluator, PolicyLoader } from '@pbx/database';
 import type Redis from 'ioredis';
 import { InvalidationBus } from '../redis/invalidation-bus.service';
+import { InvalidationService } from '../redis/invalidation.service';
 import { REDIS } from '../redis/redis.module';
 
 /** A short backstop: a lost invalidation message leaves a stale policy for at most this long. */
@@ -19,8 +20,9 @@ export class PolicyRuntime {
 
   constructor(
     loader: PolicyLoader,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     bus: InvalidationBus,
+    private readonly invalidation: InvalidationService,
   ) {
     this.cache = new PolicyCache(loader, { ttlMs: POLICY_CACHE_TTL_MS });
     this.evaluator = new PolicyEvaluator(this.cache, redis);
@@ -37,7 +39,10 @@ export class PolicyRuntime {
     id: string | null = null,
     kinds: readonly InvalidationKind[] = ['policy'],
   ): Promise<void> {
-    this.cache.drop(tenantId);
-    for (const kind of kinds) await publishInvalidation(this.redis, kind, tenantId, id);
+    // After the commit: dropped earlier, the cache could reload the rows about to change.
+    await afterCommit(async () => {
+      this.cache.drop(tenantId);
+      for (const kind of kinds) await this.invalidation.publish(kind, tenantId, id);
+    });
   }
 }

@@ -63,33 +63,37 @@ export class PolicyService {
   }
 
   async update(p: Principal, dto: UpdatePolicyDto, meta: RequestMeta): Promise<TenantPolicy> {
-    const { policy: before } = await this.get(p);
-    const patch = toPatch(dto);
-    const merged = { ...before, ...patch };
-    if ((merged.stepUpFirstCalls ?? 0) > 0 && merged.stepUpMaxDurationSeconds === null) {
-      throw unprocessable({
-        step_up_max_duration_seconds: ['The step_up_max_duration_seconds field is required when step-up is on.'],
-      });
-    }
-    const fields = changedFields(before, patch);
-    if (fields.length === 0) return this.get(p);
-    await this.policies.updatePolicy(p.tenantId, patch);
-    await this.audit.record({ ...auditBase(p, 'fraud_policy', p.tenantId, meta), action: 'policy.updated', details: { fields } });
-    await this.runtime.changed(p.tenantId);
-    return this.get(p);
+    return this.audit.change(async () => {
+      const { policy: before } = await this.get(p);
+      const patch = toPatch(dto);
+      const merged = { ...before, ...patch };
+      if ((merged.stepUpFirstCalls ?? 0) > 0 && merged.stepUpMaxDurationSeconds === null) {
+        throw unprocessable({
+          step_up_max_duration_seconds: ['The step_up_max_duration_seconds field is required when step-up is on.'],
+        });
+      }
+      const fields = changedFields(before, patch);
+      if (fields.length === 0) return this.get(p);
+      await this.policies.updatePolicy(p.tenantId, patch);
+      await this.audit.record({ ...auditBase(p, 'fraud_policy', p.tenantId, meta), action: 'policy.updated', details: { fields } });
+      await this.runtime.changed(p.tenantId);
+      return this.get(p);
+    });
   }
 
   /** An admin sets the level either way; lowering it is how a spend-cap escalation is undone. */
   async setTenantLock(p: Principal, dto: LockLevelDto, meta: RequestMeta): Promise<TenantPolicy> {
-    const reason = dto.level > 0 ? dto.reason || null : null;
-    const change = await this.policies.setTenantLock(p.tenantId, dto.level, reason);
-    if (!change) throw new NotFoundException();
-    await this.audit.record({
-      ...auditBase(p, 'tenant', p.tenantId, meta),
-      action: 'policy.lock_level.changed',
-      details: { from: change.previous, to: change.current, reason },
+    return this.audit.change(async () => {
+      const reason = dto.level > 0 ? dto.reason || null : null;
+      const change = await this.policies.setTenantLock(p.tenantId, dto.level, reason);
+      if (!change) throw new NotFoundException();
+      await this.audit.record({
+        ...auditBase(p, 'tenant', p.tenantId, meta),
+        action: 'policy.lock_level.changed',
+        details: { from: change.previous, to: change.current, reason },
+      });
+      await this.runtime.changed(p.tenantId);
+      return this.get(p);
     });
-    await this.runtime.changed(p.tenantId);
-    return this.get(p);
   }
 }

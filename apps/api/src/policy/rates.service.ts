@@ -36,55 +36,63 @@ export class RatesService {
   }
 
   async create(p: Principal, dto: CreateRateDto, meta: RequestMeta): Promise<RateEntity> {
-    const data: NewRate = {
-      prefix: dto.prefix,
-      perMinute: dto.per_minute,
-      firstIncrementSeconds: dto.first_increment_seconds ?? 60,
-      connectionFee: dto.connection_fee ?? 0,
-    };
-    const rate = await this.rules.createRate(p.tenantId, data).catch((err: unknown) => {
-      throw isUniqueViolation(err, 'uq_rates_tenant_prefix') ? unprocessable({ prefix: [PREFIX_TAKEN] }) : err;
+    return this.audit.change(async () => {
+      const data: NewRate = {
+        prefix: dto.prefix,
+        perMinute: dto.per_minute,
+        firstIncrementSeconds: dto.first_increment_seconds ?? 60,
+        connectionFee: dto.connection_fee ?? 0,
+      };
+      const rate = await this.rules.createRate(p.tenantId, data).catch((err: unknown) => {
+        throw isUniqueViolation(err, 'uq_rates_tenant_prefix') ? unprocessable({ prefix: [PREFIX_TAKEN] }) : err;
+      });
+      await this.audit.record({
+        ...auditBase(p, 'rate', rate.id, meta),
+        action: 'policy.rate.created',
+        details: { prefix: rate.prefix, per_minute: rate.perMinute },
+      });
+      await this.runtime.changed(p.tenantId, rate.id);
+      return rate;
     });
-    await this.audit.record({
-      ...auditBase(p, 'rate', rate.id, meta),
-      action: 'policy.rate.created',
-      details: { prefix: rate.prefix, per_minute: rate.perMinute },
-    });
-    await this.runtime.changed(p.tenantId, rate.id);
-    return rate;
   }
 
   async update(p: Principal, id: string, dto: UpdateRateDto, meta: RequestMeta): Promise<RateEntity> {
-    const rate = await this.get(p, id);
-    const patch: Partial<NewRate> = {};
-    if (dto.per_minute !== undefined) patch.perMinute = dto.per_minute;
-    if (dto.first_increment_seconds !== undefined) patch.firstIncrementSeconds = dto.first_increment_seconds;
-    if (dto.connection_fee !== undefined) patch.connectionFee = dto.connection_fee;
-    const fields = changedFields(rate, patch);
-    if (fields.length === 0) return rate;
-    const saved = await this.rules.updateRate(rate, patch);
-    await this.audit.record({ ...auditBase(p, 'rate', id, meta), action: 'policy.rate.updated', details: { prefix: saved.prefix, fields } });
-    await this.runtime.changed(p.tenantId, id);
-    return saved;
+    return this.audit.change(async () => {
+      const rate = await this.get(p, id);
+      const patch: Partial<NewRate> = {};
+      if (dto.per_minute !== undefined) patch.perMinute = dto.per_minute;
+      if (dto.first_increment_seconds !== undefined) patch.firstIncrementSeconds = dto.first_increment_seconds;
+      if (dto.connection_fee !== undefined) patch.connectionFee = dto.connection_fee;
+      const fields = changedFields(rate, patch);
+      if (fields.length === 0) return rate;
+      const saved = await this.rules.updateRate(rate, patch);
+      await this.audit.record({ ...auditBase(p, 'rate', id, meta), action: 'policy.rate.updated', details: { prefix: saved.prefix, fields } });
+      await this.runtime.changed(p.tenantId, id);
+      return saved;
+    });
   }
 
   async remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const rate = await this.get(p, id);
-    await this.rules.deleteRate(p.tenantId, id);
-    await this.audit.record({ ...auditBase(p, 'rate', id, meta), action: 'policy.rate.deleted', details: { prefix: rate.prefix } });
-    await this.runtime.changed(p.tenantId, id);
+    return this.audit.change(async () => {
+      const rate = await this.get(p, id);
+      await this.rules.deleteRate(p.tenantId, id);
+      await this.audit.record({ ...auditBase(p, 'rate', id, meta), action: 'policy.rate.deleted', details: { prefix: rate.prefix } });
+      await this.runtime.changed(p.tenantId, id);
+    });
   }
 
   /** All or nothing: one bad line and no rate is written. */
   async import(p: Principal, body: unknown, meta: RequestMeta): Promise<ImportResult> {
-    if (typeof body !== 'string') {
-      throw unprocessable({ csv: ['The body must be CSV text (Content-Type: text/csv).'] });
-    }
-    const parsed = parseRatesCsv(body);
-    if ('errors' in parsed) throw unprocessable(parsed.errors);
-    const { created, updated } = await this.rules.upsertRates(p.tenantId, parsed.rates);
-    await this.audit.record({ ...auditBase(p, 'rate', null, meta), action: 'policy.rates.imported', details: { created, updated } });
-    await this.runtime.changed(p.tenantId);
-    return { created, updated, total: parsed.rates.length };
+    return this.audit.change(async () => {
+      if (typeof body !== 'string') {
+        throw unprocessable({ csv: ['The body must be CSV text (Content-Type: text/csv).'] });
+      }
+      const parsed = parseRatesCsv(body);
+      if ('errors' in parsed) throw unprocessable(parsed.errors);
+      const { created, updated } = await this.rules.upsertRates(p.tenantId, parsed.rates);
+      await this.audit.record({ ...auditBase(p, 'rate', null, meta), action: 'policy.rates.imported', details: { created, updated } });
+      await this.runtime.changed(p.tenantId);
+      return { created, updated, total: parsed.rates.length };
+    });
   }
 }

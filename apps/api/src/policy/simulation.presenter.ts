@@ -21,7 +21,14 @@ export class TraceStepResource {
 
 export class SimulationResource {
   @ApiProperty({ enum: ['allow', 'deny', 'step_up'] }) decision!: string;
-  @ApiProperty({ example: 'prefix:6f1c…', description: 'The step or rule that decided' }) rule_id!: string;
+  @ApiProperty({ example: 'country:FR', description: 'The step or rule that decided, as a readable label' }) rule_id!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The destination or source rule row that decided (the one to edit); null when no single row did',
+  })
+  deciding_rule_id!: string | null;
   @ApiProperty() reason!: string;
   @ApiProperty({ type: DecisionLimitsResource, nullable: true }) limits!: DecisionLimitsResource | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Set when a spend cap was crossed' }) escalate_lock_level!: number | null;
@@ -41,6 +48,7 @@ export function presentSimulation(e: Evaluation): SimulationResource {
   return {
     decision: d.decision,
     rule_id: d.ruleId,
+    deciding_rule_id: d.decidingRuleId ?? null,
     reason: d.reason,
     limits: d.limits
       ? { max_duration_seconds: d.limits.maxDurationSeconds ?? null, max_concurrent: d.limits.maxConcurrent ?? null }

@@ -3,8 +3,10 @@ import { createRedis } from '@pbx/common';
 import type Redis from 'ioredis';
 import { API_CONFIG, ApiConfig } from '../config/api-config';
 import { InvalidationBus } from './invalidation-bus.service';
+import { InvalidationService } from './invalidation.service';
+import { REDIS } from './redis.token';
 
-export const REDIS = Symbol('REDIS');
+export { REDIS };
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -24,7 +26,8 @@ class RedisCloser implements OnApplicationShutdown {
     },
     RedisCloser,
     InvalidationBus,
+    InvalidationService,
   ],
-  exports: [REDIS, InvalidationBus],
+  exports: [REDIS, InvalidationBus, InvalidationService],
 })
 export class RedisModule {}

@@ -34,6 +34,15 @@ const TENANT_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundExcept
 
 const LIST_RULES = { sortable: TENANT_SORTABLE, filterable: ['status', 'name'], defaultSort: 'name' };
 
+const ADMIN_META = {
+  type: 'object',
+  properties: {
+    admin: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, email: { type: 'string' } } },
+    admin_password: { type: 'string', description: 'Shown once; it is stored only as a bcrypt hash' },
+  },
+  description: 'Only when `admin` was given',
+};
+
 @ApiTags('tenants')
 @ApiBearerAuth()
 @UseFilters(DeniedAccessFilter)
@@ -67,15 +76,20 @@ export class TenantsController {
   @Post()
   @HttpCode(201)
   @RequirePermissions('tenants.manage')
-  @ApiOperation({ summary: 'Create a tenant (platform admins)' })
-  @ApiDataResponse(TenantResource, { status: 201 })
+  @ApiOperation({
+    summary: 'Create a tenant (platform admins); with `admin`, also its first tenant admin, whose password is shown once',
+  })
+  @ApiDataResponse(TenantResource, { status: 201, meta: ADMIN_META })
   @ApiErrors(401, 403, 422)
   async create(
     @CurrentPrincipal() p: Principal,
     @Body() dto: CreateTenantDto,
     @Meta() meta: RequestMeta,
-  ): Promise<{ data: TenantResource }> {
-    return { data: presentTenant(await this.tenants.create(p, dto, meta)) };
+  ): Promise<{ data: TenantResource; meta?: { admin: { id: string; email: string }; admin_password: string } }> {
+    const { tenant, admin } = await this.tenants.create(p, dto, meta);
+    const data = presentTenant(tenant);
+    if (!admin) return { data };
+    return { data, meta: { admin: { id: admin.user.id, email: admin.user.email }, admin_password: admin.password } };
   }
 
   @Get(':id')

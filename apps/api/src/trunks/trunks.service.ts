@@ -13,7 +13,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestMeta } from '../auth/principal';
-import { InvalidationService } from '../extensions/invalidation.service';
+import { InvalidationService } from '../redis/invalidation.service';
 import { unprocessable } from '../http/validation';
 import type { CreateTrunkDto, UpdateTrunkDto } from './dto/trunk.dto';
 import { SECRETS_KEYRING } from './keyring';
@@ -55,81 +55,87 @@ export class TrunksService {
   }
 
   async create(p: Principal, dto: CreateTrunkDto, meta: RequestMeta): Promise<TrunkEntity> {
-    if (await this.trunks.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
-    const id = randomUUID();
-    const transport = dto.transport ?? 'tls';
-    await this.trunks
-      .create({
+    return this.audit.change(async () => {
+      if (await this.trunks.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
+      const id = randomUUID();
+      const transport = dto.transport ?? 'tls';
+      await this.trunks
+        .create({
+          id,
+          tenantId: p.tenantId,
+          name: dto.name,
+          host: dto.host,
+          port: dto.port ?? (transport === 'tls' ? 5061 : 5060),
+          transport,
+          authUsername: dto.auth_username ?? null,
+          inboundCidrs: dto.inbound_cidrs ?? [],
+          maxChannels: dto.max_channels ?? null,
+          status: dto.status ?? 'active',
+          secret: this.seal(p.tenantId, id, dto.auth_password ?? null),
+        })
+        .catch(rethrowTaken);
+      const trunk = await this.get(p, id);
+      await this.record(
+        p,
         id,
-        tenantId: p.tenantId,
-        name: dto.name,
-        host: dto.host,
-        port: dto.port ?? (transport === 'tls' ? 5061 : 5060),
-        transport,
-        authUsername: dto.auth_username ?? null,
-        inboundCidrs: dto.inbound_cidrs ?? [],
-        maxChannels: dto.max_channels ?? null,
-        status: dto.status ?? 'active',
-        secret: this.seal(p.tenantId, id, dto.auth_password ?? null),
-      })
-      .catch(rethrowTaken);
-    const trunk = await this.get(p, id);
-    await this.record(
-      p,
-      id,
-      'trunk.created',
-      { name: trunk.name, has_auth_password: trunk.authSecretKeyVersion !== null },
-      meta,
-    );
-    await this.invalidation.publish('trunk', p.tenantId, id);
-    return trunk;
+        'trunk.created',
+        { name: trunk.name, has_auth_password: trunk.authSecretKeyVersion !== null },
+        meta,
+      );
+      await this.invalidation.publish('trunk', p.tenantId, id);
+      return trunk;
+    });
   }
 
   async update(p: Principal, id: string, dto: UpdateTrunkDto, meta: RequestMeta): Promise<TrunkEntity> {
-    const trunk = await this.get(p, id);
-    const patch: Partial<TrunkFields> = {};
-    const fields: string[] = [];
-    for (const [field, prop] of Object.entries(PLAIN_FIELDS) as Array<
-      [keyof typeof PLAIN_FIELDS, keyof TrunkFields]
-    >) {
-      const value = dto[field];
-      if (value === undefined || value === trunk[prop]) continue;
-      Object.assign(patch, { [prop]: value });
-      fields.push(field);
-    }
-    if (dto.inbound_cidrs !== undefined && dto.inbound_cidrs.join(',') !== trunk.inboundCidrs.join(',')) {
-      patch.inboundCidrs = dto.inbound_cidrs;
-      fields.push('inbound_cidrs');
-    }
-    // A password is never compared with the stored one: sending it counts as a change.
-    const clearsSecret = dto.auth_password === null && trunk.authSecretKeyVersion !== null;
-    const secret = dto.auth_password
-      ? this.seal(p.tenantId, id, dto.auth_password)
-      : clearsSecret
-        ? null
-        : undefined;
-    if (secret !== undefined) fields.push('auth_password');
-    if (fields.length === 0) return trunk;
-    if (patch.name && (await this.trunks.existsName(p.tenantId, patch.name, id)))
-      throw unprocessable({ name: [NAME_TAKEN] });
-    await this.trunks.update(id, patch, secret).catch(rethrowTaken);
-    await this.record(p, id, 'trunk.updated', { fields: fields.sort() }, meta);
-    await this.invalidation.publish('trunk', p.tenantId, id);
-    return this.get(p, id);
+    return this.audit.change(async () => {
+      const trunk = await this.get(p, id);
+      const patch: Partial<TrunkFields> = {};
+      const fields: string[] = [];
+      for (const [field, prop] of Object.entries(PLAIN_FIELDS) as Array<
+        [keyof typeof PLAIN_FIELDS, keyof TrunkFields]
+      >) {
+        const value = dto[field];
+        if (value === undefined || value === trunk[prop]) continue;
+        Object.assign(patch, { [prop]: value });
+        fields.push(field);
+      }
+      if (dto.inbound_cidrs !== undefined && dto.inbound_cidrs.join(',') !== trunk.inboundCidrs.join(',')) {
+        patch.inboundCidrs = dto.inbound_cidrs;
+        fields.push('inbound_cidrs');
+      }
+      // A password is never compared with the stored one: sending it counts as a change.
+      const clearsSecret = dto.auth_password === null && trunk.authSecretKeyVersion !== null;
+      const secret = dto.auth_password
+        ? this.seal(p.tenantId, id, dto.auth_password)
+        : clearsSecret
+          ? null
+          : undefined;
+      if (secret !== undefined) fields.push('auth_password');
+      if (fields.length === 0) return trunk;
+      if (patch.name && (await this.trunks.existsName(p.tenantId, patch.name, id)))
+        throw unprocessable({ name: [NAME_TAKEN] });
+      await this.trunks.update(id, patch, secret).catch(rethrowTaken);
+      await this.record(p, id, 'trunk.updated', { fields: fields.sort() }, meta);
+      await this.invalidation.publish('trunk', p.tenantId, id);
+      return this.get(p, id);
+    });
   }
 
   async delete(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const trunk = await this.get(p, id);
-    const refs = await this.trunks.countReferences(id);
-    if (refs.dids > 0 || refs.routes > 0) throw inUse(refs);
-    // DIDs would cascade, so they are counted above; a route added meanwhile trips its RESTRICT key.
-    await this.trunks.delete(p.tenantId, id).catch((err: unknown) => {
-      if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk')
-        throw inUse({ dids: refs.dids, routes: 1 });
-      throw err;
+    return this.audit.change(async () => {
+      const trunk = await this.get(p, id);
+      const refs = await this.trunks.countReferences(id);
+      if (refs.dids > 0 || refs.routes > 0) throw inUse(refs);
+      // DIDs would cascade, so they are counted above; a route added meanwhile trips its RESTRICT key.
+      await this.trunks.delete(p.tenantId, id).catch((err: unknown) => {
+        if (foreignKeyViolation(err) === 'fk_outbound_routes_trunk')
+          throw inUse({ dids: refs.dids, routes: 1 });
+        throw err;
+      });
+      await this.record(p, id, 'trunk.deleted', { name: trunk.name }, meta);
+      await this.invalidation.publish('trunk', p.tenantId, id);
     });
-    await this.record(p, id, 'trunk.deleted', { name: trunk.name }, meta);
-    await this.invalidation.publish('trunk', p.tenantId, id);
   }
 
   private seal(tenantId: string, trunkId: string, password: string | null): SealedSecret | null {

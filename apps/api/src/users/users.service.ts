@@ -64,76 +64,82 @@ export class UsersService {
     dto: CreateUserDto,
     meta: RequestMeta,
   ): Promise<WithGeneratedPassword<UserEntity>> {
-    await this.assertMayGrant(p, dto.roles, 'user.created', null, meta);
-    if (await this.users.existsByEmail(dto.email)) throw unprocessable({ email: [EMAIL_TAKEN] });
-    const password = dto.password ?? generatePassword();
-    const generatedPassword = dto.password === undefined ? password : null;
-    const passwordHash = await this.passwords.hash(password);
-    const user = await this.users
-      .create({ tenantId: p.tenantId, email: dto.email, name: dto.name, passwordHash, roles: dto.roles })
-      .catch((err: unknown) => {
-        if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
-        throw err;
+    return this.audit.change(async () => {
+      await this.assertMayGrant(p, dto.roles, 'user.created', null, meta);
+      if (await this.users.existsByEmail(dto.email)) throw unprocessable({ email: [EMAIL_TAKEN] });
+      const password = dto.password ?? generatePassword();
+      const generatedPassword = dto.password === undefined ? password : null;
+      const passwordHash = await this.passwords.hash(password);
+      const user = await this.users
+        .create({ tenantId: p.tenantId, email: dto.email, name: dto.name, passwordHash, roles: dto.roles })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
+          throw err;
+        });
+      await this.audit.record({
+        ...this.base(p, user.id, meta),
+        action: 'user.created',
+        result: 'success',
+        details: { roles: [...dto.roles].sort(), password_generated: generatedPassword !== null },
       });
-    await this.audit.record({
-      ...this.base(p, user.id, meta),
-      action: 'user.created',
-      result: 'success',
-      details: { roles: [...dto.roles].sort(), password_generated: generatedPassword !== null },
+      return { user: await this.get(p, user.id), generatedPassword };
     });
-    return { user: await this.get(p, user.id), generatedPassword };
   }
 
   async update(p: Principal, id: string, dto: UpdateUserDto, meta: RequestMeta): Promise<UserEntity> {
-    const user = await this.get(p, id);
-    await this.assertMayManage(p, user, 'user.updated', meta);
-    const currentRoles = user.roles.map((r) => r.key);
-    const patch: UpdateUserDto = {};
-    if (dto.name !== undefined && dto.name !== user.name) patch.name = dto.name;
-    if (dto.email !== undefined && dto.email !== user.email) patch.email = dto.email;
-    if (dto.roles !== undefined && !sameSet(dto.roles, currentRoles)) patch.roles = dto.roles;
-    if (Object.keys(patch).length === 0) return user;
+    return this.audit.change(async () => {
+      const user = await this.get(p, id);
+      await this.assertMayManage(p, user, 'user.updated', meta);
+      const currentRoles = user.roles.map((r) => r.key);
+      const patch: UpdateUserDto = {};
+      if (dto.name !== undefined && dto.name !== user.name) patch.name = dto.name;
+      if (dto.email !== undefined && dto.email !== user.email) patch.email = dto.email;
+      if (dto.roles !== undefined && !sameSet(dto.roles, currentRoles)) patch.roles = dto.roles;
+      if (Object.keys(patch).length === 0) return user;
 
-    if (patch.roles) await this.assertMayGrant(p, patch.roles, 'user.updated', user.id, meta);
-    if (patch.email && (await this.users.existsByEmail(patch.email, user.id)))
-      throw unprocessable({ email: [EMAIL_TAKEN] });
-    await this.users.update(user, patch).catch((err: unknown) => {
-      if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
-      throw err;
+      if (patch.roles) await this.assertMayGrant(p, patch.roles, 'user.updated', user.id, meta);
+      if (patch.email && (await this.users.existsByEmail(patch.email, user.id)))
+        throw unprocessable({ email: [EMAIL_TAKEN] });
+      await this.users.update(user, patch).catch((err: unknown) => {
+        if (isUniqueViolation(err, 'uq_users_email')) throw unprocessable({ email: [EMAIL_TAKEN] });
+        throw err;
+      });
+      await this.profiles.changed(user.tenantId, user.id);
+      // Access tokens carry the roles they were minted with: ending the sessions makes a demotion bite now, not at expiry.
+      const sessionsRevoked =
+        patch.roles || patch.email ? await this.sessions.revokeAllForUser(user.id, 'account_changed') : 0;
+      const details: Record<string, unknown> = {
+        fields: Object.keys(patch).sort(),
+        sessions_revoked: sessionsRevoked,
+      };
+      if (patch.roles) {
+        details.roles_added = patch.roles.filter((r) => !currentRoles.includes(r)).sort();
+        details.roles_removed = currentRoles.filter((r) => !patch.roles?.includes(r)).sort();
+      }
+      await this.audit.record({
+        ...this.base(p, user.id, meta),
+        action: 'user.updated',
+        result: 'success',
+        details,
+      });
+      return this.get(p, user.id);
     });
-    await this.profiles.changed(user.tenantId, user.id);
-    // Access tokens carry the roles they were minted with: ending the sessions makes a demotion bite now, not at expiry.
-    const sessionsRevoked =
-      patch.roles || patch.email ? await this.sessions.revokeAllForUser(user.id, 'account_changed') : 0;
-    const details: Record<string, unknown> = {
-      fields: Object.keys(patch).sort(),
-      sessions_revoked: sessionsRevoked,
-    };
-    if (patch.roles) {
-      details.roles_added = patch.roles.filter((r) => !currentRoles.includes(r)).sort();
-      details.roles_removed = currentRoles.filter((r) => !patch.roles?.includes(r)).sort();
-    }
-    await this.audit.record({
-      ...this.base(p, user.id, meta),
-      action: 'user.updated',
-      result: 'success',
-      details,
-    });
-    return this.get(p, user.id);
   }
 
   async deactivate(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const user = await this.get(p, id);
-    if (user.id === p.userId) throw unprocessable({ id: ['You may not deactivate your own account.'] });
-    await this.assertMayManage(p, user, 'user.deactivated', meta);
-    if (user.status !== 'deactivated') await this.users.update(user, { status: 'deactivated' });
-    await this.profiles.changed(user.tenantId, user.id);
-    const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'deactivated');
-    await this.audit.record({
-      ...this.base(p, user.id, meta),
-      action: 'user.deactivated',
-      result: 'success',
-      details: { sessions_revoked: sessionsRevoked },
+    return this.audit.change(async () => {
+      const user = await this.get(p, id);
+      if (user.id === p.userId) throw unprocessable({ id: ['You may not deactivate your own account.'] });
+      await this.assertMayManage(p, user, 'user.deactivated', meta);
+      if (user.status !== 'deactivated') await this.users.update(user, { status: 'deactivated' });
+      await this.profiles.changed(user.tenantId, user.id);
+      const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'deactivated');
+      await this.audit.record({
+        ...this.base(p, user.id, meta),
+        action: 'user.deactivated',
+        result: 'success',
+        details: { sessions_revoked: sessionsRevoked },
+      });
     });
   }
 
@@ -144,19 +150,21 @@ export class UsersService {
     password: string | undefined,
     meta: RequestMeta,
   ): Promise<WithGeneratedPassword<UserEntity>> {
-    const user = await this.get(p, id);
-    await this.assertMayManage(p, user, 'user.password_reset', meta);
-    const newPassword = password ?? generatePassword();
-    const generatedPassword = password === undefined ? newPassword : null;
-    await this.users.setPassword(user.id, await this.passwords.hash(newPassword));
-    const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'password_reset');
-    await this.audit.record({
-      ...this.base(p, user.id, meta),
-      action: 'user.password_reset',
-      result: 'success',
-      details: { password_generated: generatedPassword !== null, sessions_revoked: sessionsRevoked },
+    return this.audit.change(async () => {
+      const user = await this.get(p, id);
+      await this.assertMayManage(p, user, 'user.password_reset', meta);
+      const newPassword = password ?? generatePassword();
+      const generatedPassword = password === undefined ? newPassword : null;
+      await this.users.setPassword(user.id, await this.passwords.hash(newPassword));
+      const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'password_reset');
+      await this.audit.record({
+        ...this.base(p, user.id, meta),
+        action: 'user.password_reset',
+        result: 'success',
+        details: { password_generated: generatedPassword !== null, sessions_revoked: sessionsRevoked },
+      });
+      return { user: await this.get(p, user.id), generatedPassword };
     });
-    return { user: await this.get(p, user.id), generatedPassword };
   }
 
   /** Granting a role you could not hold yourself would be privilege escalation; platform_admin needs platform_admin. */

@@ -41,7 +41,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /**
  * The embedded drachtio-server: SIP from the transports goes through transactions and dialogs to the
  * apps on the admin connections, and app commands come back out as SIP. Implements the app side of the
- * wire protocol (see /work/shared/drachtio-wire-protocol.md).
+ * wire protocol: framing in ../wire/frame-decoder.ts, messages in ../wire/wire-format.ts, connections and
+ * commands in ../wire/app-connection.ts; apps/sip-edge/README.md lists where it differs from drachtio-server.
  */
 export class SipEdge implements AppConnectionHandler {
   readonly ctx: EdgeContext;

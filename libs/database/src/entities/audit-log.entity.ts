@@ -50,4 +50,12 @@ export class AuditLogEntity {
 
   @Column({ type: 'char', length: 64 })
   hash!: string;
+
+  /** HMAC of actor_email, ip and user_agent; the chain hashes it in their place (null on rows written before it existed). */
+  @Column({ name: 'personal_digest', type: 'char', length: 64, nullable: true })
+  personalDigest!: string | null;
+
+  /** When the personal fields were erased (GDPR); the digest still stands for them in the chain. */
+  @Column({ name: 'personal_erased_at', type: 'timestamptz', nullable: true })
+  personalErasedAt!: Date | null;
 }

@@ -13,7 +13,7 @@ import {
   SourceRuleEntity,
 } from './fraud-policy.entity';
 import { AlertEntity, BanEntity, CdrEntity } from './operations.entity';
-import { DidEntity, OutboundRouteEntity, TrunkEntity } from './trunk.entity';
+import { DidEntity, NumberAssignmentEntity, OutboundRouteEntity, TrunkEntity } from './trunk.entity';
 
 export * from './audit-log.entity';
 export * from './refresh-token.entity';
@@ -37,6 +37,7 @@ export const ALL_ENTITIES = [
   DeviceEntity,
   TrunkEntity,
   DidEntity,
+  NumberAssignmentEntity,
   OutboundRouteEntity,
   FraudPolicyEntity,
   DevicePolicyOverrideEntity,

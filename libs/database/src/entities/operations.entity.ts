@@ -27,6 +27,8 @@ export class CdrEntity {
   @Column({ type: 'numeric', precision: 14, scale: 6, transformer: numericTransformer }) cost!: number;
   @Column({ name: 'policy_decision', type: 'text', nullable: true }) policyDecision!: string | null;
   @Column({ name: 'policy_rule_id', type: 'text', nullable: true }) policyRuleId!: string | null;
+  /** The rule row that decided (PolicyDecision.decidingRuleId), beside the label in policy_rule_id. */
+  @Column({ name: 'deciding_rule_id', type: 'uuid', nullable: true }) decidingRuleId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 

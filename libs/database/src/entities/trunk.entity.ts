@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** A carrier. The outbound auth secret must be reversible, so it is AES-256-GCM ciphertext under a versioned KEK. */
 @Entity({ name: 'trunks' })
@@ -43,4 +43,14 @@ export class OutboundRouteEntity {
   @Column({ name: 'trunk_id', type: 'uuid' }) trunkId!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+/** A public number the platform gave a tenant; only that tenant's DIDs (and so its trunks) can use it. */
+@Entity({ name: 'number_assignments' })
+export class NumberAssignmentEntity {
+  /** E.164 with the leading '+'. */
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_number_assignments' }) number!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ name: 'assigned_by', type: 'uuid', nullable: true }) assignedBy!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

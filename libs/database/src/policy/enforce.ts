@@ -1,6 +1,5 @@
-import { publishInvalidation } from '@pbx/common';
+import type { InvalidationPublisher } from '@pbx/common';
 import type { PolicyDecision } from '@pbx/policy';
-import type Redis from 'ioredis';
 import type { AuditLogRepository } from '../repositories/audit-log.repository';
 import type { PolicyRepository } from '../repositories/policy.repository';
 import type { PolicyCache } from './policy-cache';
@@ -10,7 +9,7 @@ export interface EnforcementDeps {
   auditLog: AuditLogRepository;
   /** HMAC key of the audit chain. */
   auditKey: string;
-  redis: Redis;
+  invalidation: Pick<InvalidationPublisher, 'publish'>;
   /** The caller's own cache, dropped at once rather than when its invalidation message arrives. */
   cache?: PolicyCache;
 }
@@ -46,42 +45,48 @@ export async function enforceDecision(deps: EnforcementDeps, target: Enforcement
   if (level === undefined || level <= 0) return { raised: false, scope };
   const { decision, tenantId, deviceId } = target;
   const reason = `${decision.ruleId}: ${decision.reason}`.slice(0, 500);
-  const change =
-    scope === 'tenant'
-      ? await deps.policies.raiseTenantLock(tenantId, level, reason)
-      : await deps.policies.setDeviceLock(tenantId, deviceId, level, reason, true);
-  if (!change) return { raised: false, scope };
-
-  const details = {
-    rule_id: decision.ruleId,
-    reason: decision.reason,
-    scope,
-    device_id: deviceId,
-    previous_lock_level: change.previous,
-    lock_level: change.current,
-    estimated_cost: decision.estimatedCost ?? null,
-  };
-  const alert = await deps.policies.insertAlert({
-    tenantId,
-    deviceId: scope === 'device' ? deviceId : null,
-    kind: SPEND_CAP_ALERT,
-    severity: 'critical',
-    title: `Spend cap crossed: ${scope} locked at level ${change.current}`,
-    details,
+  // The lock, its alert and its audit entry commit together: a crash leaves all three or none.
+  const done = await deps.auditLog.withAudit(deps.auditKey, async (audit) => {
+    const change =
+      scope === 'tenant'
+        ? await deps.policies.raiseTenantLock(tenantId, level, reason)
+        : await deps.policies.setDeviceLock(tenantId, deviceId, level, reason, true);
+    if (!change) return null;
+    const details = {
+      rule_id: decision.ruleId,
+      deciding_rule_id: decision.decidingRuleId ?? null,
+      reason: decision.reason,
+      scope,
+      device_id: deviceId,
+      previous_lock_level: change.previous,
+      lock_level: change.current,
+      estimated_cost: decision.estimatedCost ?? null,
+    };
+    const alert = await deps.policies.insertAlert({
+      tenantId,
+      deviceId: scope === 'device' ? deviceId : null,
+      kind: SPEND_CAP_ALERT,
+      severity: 'critical',
+      title: `Spend cap crossed: ${scope} locked at level ${change.current}`,
+      details,
+    });
+    audit.record({
+      tenantId,
+      actorUserId: null,
+      actorEmail: null,
+      action: 'policy.lock_escalated',
+      targetType: scope,
+      targetId: scope === 'tenant' ? tenantId : deviceId,
+      ip: null,
+      userAgent: 'system',
+      result: 'success',
+      metadata: { ...details, alert_id: alert.id },
+    });
+    return { change, alert };
   });
-  await deps.auditLog.append(deps.auditKey, {
-    tenantId,
-    actorUserId: null,
-    actorEmail: null,
-    action: 'policy.lock_escalated',
-    targetType: scope,
-    targetId: scope === 'tenant' ? tenantId : deviceId,
-    ip: null,
-    userAgent: 'system',
-    result: 'success',
-    metadata: { ...details, alert_id: alert.id },
-  });
+  if (!done) return { raised: false, scope };
+  const { change, alert } = done;
   deps.cache?.drop(tenantId);
-  await publishInvalidation(deps.redis, 'policy', tenantId, scope === 'device' ? deviceId : null);
+  await deps.invalidation.publish('policy', tenantId, scope === 'device' ? deviceId : null);
   return { raised: true, scope, previousLevel: change.previous, level: change.current, alertId: alert.id };
 }

@@ -108,12 +108,13 @@ describe('policyDataFromRows', () => {
     expect(data.destinations).toMatchObject({
       prefixRules: [{ id: 'r1', prefix: '+44', action: 'allow' }],
       countries: { FR: 'deny' },
+      countryRuleIds: { FR: 'r2' },
     });
-    expect(data.source).toEqual({ allowedCidrs: ['192.0.2.0/24'], deniedCountries: ['RU'] });
+    expect(data.source).toEqual({ allowedCidrs: ['192.0.2.0/24'], deniedCountries: ['RU'], deniedCountryRuleIds: { RU: 's2' } });
     expect(data.devices).toEqual([
       {
         deviceId: 'd1',
-        destinations: { prefixRules: [{ id: 'r3', prefix: '+447', action: 'deny' }], countries: {} },
+        destinations: { prefixRules: [{ id: 'r3', prefix: '+447', action: 'deny' }], countries: {}, countryRuleIds: {} },
         source: { allowedCidrs: ['198.51.100.7/32'], allowedCountries: ['US'] },
       },
     ]);

@@ -58,13 +58,17 @@ function withoutUndefined<T extends object>(o: T): T | undefined {
 }
 
 function destinationsOf(rules: readonly DestinationRuleEntity[]): DestinationRules {
-  const out: { prefixRules: DestinationRules['prefixRules'] & object[]; countries: Record<string, 'allow' | 'deny'> } = {
-    prefixRules: [],
-    countries: {},
-  };
+  const out: {
+    prefixRules: DestinationRules['prefixRules'] & object[];
+    countries: Record<string, 'allow' | 'deny'>;
+    countryRuleIds: Record<string, string>;
+  } = { prefixRules: [], countries: {}, countryRuleIds: {} };
   for (const r of rules) {
     if (r.kind === 'prefix' && r.prefix) out.prefixRules.push({ id: r.id, prefix: r.prefix, action: r.action });
-    if (r.kind === 'country' && r.country) out.countries[r.country.toUpperCase()] = r.action;
+    if (r.kind === 'country' && r.country) {
+      out.countries[r.country.toUpperCase()] = r.action;
+      out.countryRuleIds[r.country.toUpperCase()] = r.id;
+    }
   }
   return out;
 }
@@ -76,10 +80,14 @@ function sourceOf(rules: readonly SourceRuleEntity[], extraCidrs: readonly strin
   const cidrs = [...pick('cidr_allow'), ...extraCidrs];
   const allowed = pick('country_allow');
   const denied = pick('country_deny');
+  const deniedIds = Object.fromEntries(
+    calls.filter((r) => r.kind === 'country_deny').map((r) => [r.value.toUpperCase(), r.id]),
+  );
   return withoutUndefined<SourceRules>({
     allowedCidrs: cidrs.length ? cidrs : undefined,
     allowedCountries: allowed.length ? allowed : undefined,
     deniedCountries: denied.length ? denied : undefined,
+    deniedCountryRuleIds: denied.length ? deniedIds : undefined,
   });
 }
 

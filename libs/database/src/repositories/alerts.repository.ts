@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { AlertEntity, AlertSeverity, AlertStatus } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = { created_at: 'createdAt', status: 'status', kind: 'kind' };
 
@@ -19,10 +20,10 @@ export type AlertTransition = 'acknowledged' | 'resolved';
 
 @Injectable()
 export class AlertsRepository {
-  private readonly repo: Repository<AlertEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(AlertEntity);
+  private get repo(): Repository<AlertEntity> {
+    return managerOf(this.ds).getRepository(AlertEntity);
   }
 
   /** For the fraud worker and the SIP app, which raise alerts. */
@@ -65,7 +66,7 @@ export class AlertsRepository {
       to === 'acknowledged'
         ? 'acknowledged_by = $4, acknowledged_at = now()'
         : 'resolved_by = $4, resolved_at = now()';
-    const [rows]: [Array<{ id: string }>, number] = await this.ds.query(
+    const [rows]: [Array<{ id: string }>, number] = await managerOf(this.ds).query(
       `UPDATE alerts SET status = $3, ${set} WHERE tenant_id = $1 AND id = $2 AND status = ANY($5) RETURNING id`,
       [tenantId, id, to, byUserId, [...from]],
     );

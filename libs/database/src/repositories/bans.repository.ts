@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, Repository } from 'typeorm';
 import { BanEntity, BanSource } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = { created_at: 'createdAt', expires_at: 'expiresAt', ip: 'ip' };
 
@@ -28,10 +29,10 @@ const ACTIVE = `b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > 
 
 @Injectable()
 export class BansRepository {
-  private readonly repo: Repository<BanEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(BanEntity);
+  private get repo(): Repository<BanEntity> {
+    return managerOf(this.ds).getRepository(BanEntity);
   }
 
   insert(row: BanInsert): Promise<BanEntity> {
@@ -70,7 +71,7 @@ export class BansRepository {
 
   /** Lifts a ban that is not lifted yet; null if it already was (or someone else just did). */
   async lift(id: string, byUserId: string): Promise<BanEntity | null> {
-    const [rows]: [Array<{ id: string }>, number] = await this.ds.query(
+    const [rows]: [Array<{ id: string }>, number] = await managerOf(this.ds).query(
       `UPDATE bans SET lifted_at = now(), lifted_by = $2 WHERE id = $1 AND lifted_at IS NULL RETURNING id`,
       [id, byUserId],
     );
@@ -84,7 +85,7 @@ export class BansRepository {
    */
   async platformBanStates(ips: readonly string[]): Promise<Map<string, boolean>> {
     if (ips.length === 0) return new Map();
-    const rows: Array<{ ip: string; active: boolean }> = await this.ds.query(
+    const rows: Array<{ ip: string; active: boolean }> = await managerOf(this.ds).query(
       `SELECT b.ip, bool_or(${ACTIVE}) AS active FROM bans b WHERE b.tenant_id IS NULL AND b.ip = ANY($1) GROUP BY b.ip`,
       [[...ips]],
     );
@@ -102,7 +103,7 @@ export class BansRepository {
 
   /** Every address under an active platform-wide ban: what the edge drop list must hold at least. */
   async activePlatformIps(): Promise<string[]> {
-    const rows: Array<{ ip: string }> = await this.ds.query(
+    const rows: Array<{ ip: string }> = await managerOf(this.ds).query(
       `SELECT DISTINCT b.ip FROM bans b WHERE b.tenant_id IS NULL AND ${ACTIVE} ORDER BY b.ip`,
     );
     return rows.map((r) => r.ip);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
 import { CdrDirection, CdrDisposition, CdrEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = {
   started_at: 'startedAt',
@@ -42,6 +43,7 @@ export type CdrInsert = Pick<
       | 'cost'
       | 'policyDecision'
       | 'policyRuleId'
+      | 'decidingRuleId'
     >
   >;
 
@@ -53,10 +55,10 @@ export interface CdrCursor {
 
 @Injectable()
 export class CdrsRepository {
-  private readonly repo: Repository<CdrEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(CdrEntity);
+  private get repo(): Repository<CdrEntity> {
+    return managerOf(this.ds).getRepository(CdrEntity);
   }
 
   /**
@@ -130,7 +132,7 @@ export class CdrsRepository {
    * DevicesRepository only to keep this change inside its own files; it touches no secret column.
    */
   async tenantDeviceIds(tenantId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.ds.query(
+    const rows: Array<{ id: string }> = await managerOf(this.ds).query(
       'SELECT id FROM devices WHERE tenant_id = $1 ORDER BY id',
       [tenantId],
     );

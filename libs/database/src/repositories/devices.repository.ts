@@ -4,6 +4,7 @@ import { DeviceEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
 import { pageOf } from './extensions.repository';
 import { escapeLike } from './tenants.repository';
+import { managerOf, transaction } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = {
   name: 'name',
@@ -48,10 +49,10 @@ export type DevicePatch = Partial<
 /** Reads never select the HA1 columns, except `findDigests`, which the SIP registrar needs. */
 @Injectable()
 export class DevicesRepository {
-  private readonly repo: Repository<DeviceEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(ds: DataSource) {
-    this.repo = ds.getRepository(DeviceEntity);
+  private get repo(): Repository<DeviceEntity> {
+    return managerOf(this.ds).getRepository(DeviceEntity);
   }
 
   findInTenant(tenantId: string, id: string): Promise<DeviceEntity | null> {
@@ -72,9 +73,12 @@ export class DevicesRepository {
     return pageOf(qb, q, SORTABLE);
   }
 
+  /** In a savepoint of its own, so a caller inside a transaction can retry after a name clash. */
   async create(data: DeviceInsert): Promise<string> {
-    const result = await this.repo.insert({ ...data, credentialsRotatedAt: new Date() });
-    return (result.identifiers[0] as { id: string }).id;
+    return transaction(this.ds, async (m) => {
+      const result = await m.getRepository(DeviceEntity).insert({ ...data, credentialsRotatedAt: new Date() });
+      return (result.identifiers[0] as { id: string }).id;
+    });
   }
 
   async update(id: string, patch: DevicePatch): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { DeviceEntity, ExtensionEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf } from '../unit-of-work';
 
 function violated(err: unknown, sqlState: string): string | null {
   const e = err as {
@@ -46,12 +47,14 @@ export type ExtensionPatch = Partial<Pick<ExtensionEntity, 'number' | 'name' | '
 
 @Injectable()
 export class ExtensionsRepository {
-  private readonly repo: Repository<ExtensionEntity>;
-  private readonly devices: Repository<DeviceEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(ds: DataSource) {
-    this.repo = ds.getRepository(ExtensionEntity);
-    this.devices = ds.getRepository(DeviceEntity);
+  private get repo(): Repository<ExtensionEntity> {
+    return managerOf(this.ds).getRepository(ExtensionEntity);
+  }
+
+  private get devices(): Repository<DeviceEntity> {
+    return managerOf(this.ds).getRepository(DeviceEntity);
   }
 
   findInTenant(tenantId: string, id: string): Promise<ExtensionEntity | null> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { DestinationRuleEntity, RateEntity, SourceRuleEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf, transaction } from '../unit-of-work';
 
 export type NewDestinationRule = Pick<DestinationRuleEntity, 'deviceId' | 'kind' | 'prefix' | 'country' | 'action' | 'note'>;
 export type NewSourceRule = Pick<SourceRuleEntity, 'deviceId' | 'kind' | 'value' | 'appliesTo' | 'note'>;
@@ -49,14 +50,18 @@ async function listPage<T extends ObjectLiteral>(
 /** Destination rules, source (IP and geo) rules and rates of a tenant; every query is tenant-scoped. */
 @Injectable()
 export class PolicyRulesRepository {
-  private readonly destinations: Repository<DestinationRuleEntity>;
-  private readonly sources: Repository<SourceRuleEntity>;
-  private readonly rates: Repository<RateEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.destinations = ds.getRepository(DestinationRuleEntity);
-    this.sources = ds.getRepository(SourceRuleEntity);
-    this.rates = ds.getRepository(RateEntity);
+  private get destinations(): Repository<DestinationRuleEntity> {
+    return managerOf(this.ds).getRepository(DestinationRuleEntity);
+  }
+
+  private get sources(): Repository<SourceRuleEntity> {
+    return managerOf(this.ds).getRepository(SourceRuleEntity);
+  }
+
+  private get rates(): Repository<RateEntity> {
+    return managerOf(this.ds).getRepository(RateEntity);
   }
 
   allDestinationRules(tenantId: string): Promise<DestinationRuleEntity[]> {
@@ -139,7 +144,7 @@ export class PolicyRulesRepository {
 
   /** Inserts or updates rates by prefix in one transaction (prefixes must be unique); answers how many were new. */
   async upsertRates(tenantId: string, rates: readonly NewRate[]): Promise<{ created: number; updated: number }> {
-    return this.ds.transaction(async (m) => {
+    return transaction(this.ds, async (m) => {
       let created = 0;
       for (let i = 0; i < rates.length; i += UPSERT_CHUNK) {
         const chunk = rates.slice(i, i + UPSERT_CHUNK);

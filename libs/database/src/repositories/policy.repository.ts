@@ -9,6 +9,7 @@ import {
   FraudPolicyEntity,
   TenantEntity,
 } from '../entities';
+import { managerOf } from '../unit-of-work';
 
 export type FraudPolicyPatch = Partial<Omit<FraudPolicyEntity, 'tenantId' | 'updatedAt'>>;
 export type DeviceOverridePatch = Partial<Omit<DevicePolicyOverrideEntity, 'deviceId' | 'tenantId' | 'updatedAt'>>;
@@ -53,25 +54,33 @@ const DEVICE_SELECT = Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, true])) a
 /** The tenant's fraud policy row, lock levels of tenants and devices, device overrides and policy alerts. */
 @Injectable()
 export class PolicyRepository {
-  private readonly policies: Repository<FraudPolicyEntity>;
-  private readonly overrides: Repository<DevicePolicyOverrideEntity>;
-  private readonly tenants: Repository<TenantEntity>;
-  private readonly devices: Repository<DeviceEntity>;
-  private readonly alerts: Repository<AlertEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.policies = ds.getRepository(FraudPolicyEntity);
-    this.overrides = ds.getRepository(DevicePolicyOverrideEntity);
-    this.tenants = ds.getRepository(TenantEntity);
-    this.devices = ds.getRepository(DeviceEntity);
-    this.alerts = ds.getRepository(AlertEntity);
+  private get policies(): Repository<FraudPolicyEntity> {
+    return managerOf(this.ds).getRepository(FraudPolicyEntity);
+  }
+
+  private get overrides(): Repository<DevicePolicyOverrideEntity> {
+    return managerOf(this.ds).getRepository(DevicePolicyOverrideEntity);
+  }
+
+  private get tenants(): Repository<TenantEntity> {
+    return managerOf(this.ds).getRepository(TenantEntity);
+  }
+
+  private get devices(): Repository<DeviceEntity> {
+    return managerOf(this.ds).getRepository(DeviceEntity);
+  }
+
+  private get alerts(): Repository<AlertEntity> {
+    return managerOf(this.ds).getRepository(AlertEntity);
   }
 
   /** Tenants get their row (with the column defaults) the first time anyone reads it. */
   async getOrCreatePolicy(tenantId: string): Promise<FraudPolicyEntity> {
     const existing = await this.policies.findOneBy({ tenantId });
     if (existing) return existing;
-    await this.ds.query(`INSERT INTO fraud_policies (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
+    await managerOf(this.ds).query(`INSERT INTO fraud_policies (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
     return this.policies.findOneByOrFail({ tenantId });
   }
 
@@ -93,7 +102,7 @@ export class PolicyRepository {
 
   /** Sets the tenant's lock level, up or down (an admin's decision). */
   async setTenantLock(tenantId: string, level: number, reason: string | null): Promise<LockChange | null> {
-    const [rows]: [Array<{ previous: number; current: number }>, number] = await this.ds.query(
+    const [rows]: [Array<{ previous: number; current: number }>, number] = await managerOf(this.ds).query(
       `UPDATE tenants t SET lock_level = $2, lock_reason = $3, updated_at = now()
          FROM (SELECT id, lock_level AS previous FROM tenants WHERE id = $1 FOR UPDATE) old
         WHERE t.id = old.id
@@ -105,7 +114,7 @@ export class PolicyRepository {
 
   /** Raises the tenant's lock level to `level`; never lowers it. Null when it already was at least that. */
   async raiseTenantLock(tenantId: string, level: number, reason: string): Promise<LockChange | null> {
-    const [rows]: [Array<{ previous: number; current: number }>, number] = await this.ds.query(
+    const [rows]: [Array<{ previous: number; current: number }>, number] = await managerOf(this.ds).query(
       `UPDATE tenants t SET lock_level = $2, lock_reason = $3, updated_at = now()
          FROM (SELECT id, lock_level AS previous FROM tenants WHERE id = $1 FOR UPDATE) old
         WHERE t.id = old.id AND old.previous < $2
@@ -142,7 +151,7 @@ export class PolicyRepository {
     reason: string | null,
     onlyRaise = false,
   ): Promise<LockChange | null> {
-    const [rows]: [Array<{ previous: number; current: number; status: DeviceStatus }>, number] = await this.ds.query(
+    const [rows]: [Array<{ previous: number; current: number; status: DeviceStatus }>, number] = await managerOf(this.ds).query(
       `UPDATE devices d SET lock_level = $3, lock_reason = $4, updated_at = now(),
               status = CASE WHEN $3 > 0 AND d.status = 'active' THEN 'locked'
                             WHEN $3 = 0 AND d.status = 'locked' THEN 'active'

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { RefreshTokenEntity } from '../entities';
+import { managerOf, transaction } from '../unit-of-work';
 
 export type ConsumeResult =
   | { kind: 'ok'; token: RefreshTokenEntity }
@@ -14,10 +15,10 @@ async function lockUserSessions(m: EntityManager, userId: string): Promise<void>
 
 @Injectable()
 export class RefreshTokensRepository {
-  private readonly repo: Repository<RefreshTokenEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(RefreshTokenEntity);
+  private get repo(): Repository<RefreshTokenEntity> {
+    return managerOf(this.ds).getRepository(RefreshTokenEntity);
   }
 
   /**
@@ -37,7 +38,7 @@ export class RefreshTokensRepository {
     },
     parentId?: string,
   ): Promise<RefreshTokenEntity | null> {
-    return this.ds.transaction(async (m) => {
+    return transaction(this.ds, async (m) => {
       await lockUserSessions(m, data.userId);
       if (parentId) {
         const rows: Array<{ revoked: boolean }> = await m.query(
@@ -81,7 +82,7 @@ export class RefreshTokensRepository {
 
   /** Revokes every live token of a family (under the user's session lock); returns how many. */
   async revokeFamily(familyId: string, reason: string): Promise<number> {
-    return this.ds.transaction(async (m) => {
+    return transaction(this.ds, async (m) => {
       const owner: Array<{ user_id: string }> = await m.query(
         `SELECT user_id FROM refresh_tokens WHERE family_id = $1 LIMIT 1`,
         [familyId],
@@ -99,7 +100,7 @@ export class RefreshTokensRepository {
 
   /** Revokes all of a user's sessions; returns the families that were still live. */
   async revokeAllForUser(userId: string, reason: string): Promise<string[]> {
-    return this.ds.transaction(async (m) => {
+    return transaction(this.ds, async (m) => {
       await lockUserSessions(m, userId);
       const [rows]: [Array<{ family_id: string }>, number] = await m.query(
         `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
@@ -112,7 +113,7 @@ export class RefreshTokensRepository {
   }
 
   async deleteExpired(olderThanDays = 7): Promise<number> {
-    const [, count]: [unknown[], number] = await this.ds.query(
+    const [, count]: [unknown[], number] = await managerOf(this.ds).query(
       `DELETE FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1) RETURNING id`,
       [olderThanDays],
     );

@@ -2,15 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { TenantEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
+import { managerOf } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = { name: 'name', slug: 'slug', created_at: 'createdAt', status: 'status' };
 
 @Injectable()
 export class TenantsRepository {
-  private readonly repo: Repository<TenantEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(ds: DataSource) {
-    this.repo = ds.getRepository(TenantEntity);
+  private get repo(): Repository<TenantEntity> {
+    return managerOf(this.ds).getRepository(TenantEntity);
   }
 
   findById(id: string): Promise<TenantEntity | null> {

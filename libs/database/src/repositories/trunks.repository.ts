@@ -4,6 +4,7 @@ import { DidEntity, OutboundRouteEntity, TrunkEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
 import { pageOf } from './extensions.repository';
 import { escapeLike } from './tenants.repository';
+import { managerOf } from '../unit-of-work';
 
 const TRUNK_SORT: Record<string, string> = {
   name: 'name',
@@ -38,10 +39,10 @@ export interface StoredTrunkSecret extends SealedSecret {
 /** Trunks with their secret columns; only `findSecret` and the rewrap methods read the ciphertext. */
 @Injectable()
 export class TrunksRepository {
-  private readonly repo: Repository<TrunkEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(TrunkEntity);
+  private get repo(): Repository<TrunkEntity> {
+    return managerOf(this.ds).getRepository(TrunkEntity);
   }
 
   findInTenant(tenantId: string, id: string): Promise<TrunkEntity | null> {
@@ -86,7 +87,7 @@ export class TrunksRepository {
   }
 
   async findSecret(tenantId: string, id: string): Promise<StoredTrunkSecret | null> {
-    const rows: Array<{ id: string; tenant_id: string; c: string; v: number }> = await this.ds.query(
+    const rows: Array<{ id: string; tenant_id: string; c: string; v: number }> = await managerOf(this.ds).query(
       `SELECT id, tenant_id, auth_secret_ciphertext AS c, auth_secret_key_version AS v
          FROM trunks WHERE tenant_id = $1 AND id = $2 AND auth_secret_ciphertext IS NOT NULL`,
       [tenantId, id],
@@ -102,7 +103,7 @@ export class TrunksRepository {
     limit: number,
     afterId = '00000000-0000-0000-0000-000000000000',
   ) {
-    const rows: Array<{ id: string; tenant_id: string; c: string; v: number }> = await this.ds.query(
+    const rows: Array<{ id: string; tenant_id: string; c: string; v: number }> = await managerOf(this.ds).query(
       `SELECT id, tenant_id, auth_secret_ciphertext AS c, auth_secret_key_version AS v FROM trunks
         WHERE auth_secret_ciphertext IS NOT NULL AND auth_secret_key_version <> $1 AND id > $2
         ORDER BY id LIMIT $3`,
@@ -118,7 +119,7 @@ export class TrunksRepository {
 
   /** Compare-and-swap, so a secret changed through the API meanwhile is never overwritten. */
   async replaceSecret(id: string, previous: string, next: SealedSecret): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.ds.query(
+    const [, count]: [unknown, number] = await managerOf(this.ds).query(
       `UPDATE trunks SET auth_secret_ciphertext = $3, auth_secret_key_version = $4
         WHERE id = $1 AND auth_secret_ciphertext = $2`,
       [id, previous, next.ciphertext, next.keyVersion],
@@ -128,8 +129,8 @@ export class TrunksRepository {
 
   async countReferences(id: string): Promise<{ dids: number; routes: number }> {
     const [dids, routes] = await Promise.all([
-      this.ds.getRepository(DidEntity).countBy({ trunkId: id }),
-      this.ds.getRepository(OutboundRouteEntity).countBy({ trunkId: id }),
+      managerOf(this.ds).getRepository(DidEntity).countBy({ trunkId: id }),
+      managerOf(this.ds).getRepository(OutboundRouteEntity).countBy({ trunkId: id }),
     ]);
     return { dids, routes };
   }
@@ -143,10 +144,10 @@ export type DidFields = Pick<DidEntity, 'number' | 'trunkId' | 'extensionId'>;
 
 @Injectable()
 export class DidsRepository {
-  private readonly repo: Repository<DidEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(ds: DataSource) {
-    this.repo = ds.getRepository(DidEntity);
+  private get repo(): Repository<DidEntity> {
+    return managerOf(this.ds).getRepository(DidEntity);
   }
 
   findInTenant(tenantId: string, id: string): Promise<DidEntity | null> {
@@ -188,10 +189,10 @@ export type OutboundRouteFields = Pick<OutboundRouteEntity, 'name' | 'prefix' | 
 
 @Injectable()
 export class OutboundRoutesRepository {
-  private readonly repo: Repository<OutboundRouteEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(ds: DataSource) {
-    this.repo = ds.getRepository(OutboundRouteEntity);
+  private get repo(): Repository<OutboundRouteEntity> {
+    return managerOf(this.ds).getRepository(OutboundRouteEntity);
   }
 
   findInTenant(tenantId: string, id: string): Promise<OutboundRouteEntity | null> {

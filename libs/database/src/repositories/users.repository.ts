@@ -3,6 +3,7 @@ import { DataSource, In, Repository } from 'typeorm';
 import { RoleEntity, UserEntity } from '../entities';
 import { ListQuery, Page } from '../list-query';
 import { escapeLike } from './tenants.repository';
+import { managerOf, transaction } from '../unit-of-work';
 
 const SORTABLE: Record<string, string> = {
   name: 'name',
@@ -20,12 +21,14 @@ export interface UserWithSecret {
 
 @Injectable()
 export class UsersRepository {
-  private readonly repo: Repository<UserEntity>;
-  private readonly roles: Repository<RoleEntity>;
+  constructor(private readonly ds: DataSource) {}
 
-  constructor(private readonly ds: DataSource) {
-    this.repo = ds.getRepository(UserEntity);
-    this.roles = ds.getRepository(RoleEntity);
+  private get repo(): Repository<UserEntity> {
+    return managerOf(this.ds).getRepository(UserEntity);
+  }
+
+  private get roles(): Repository<RoleEntity> {
+    return managerOf(this.ds).getRepository(RoleEntity);
   }
 
   /** For login only: the one place that reads the password hash. */
@@ -90,7 +93,7 @@ export class UsersRepository {
     passwordHash: string;
     roles: string[];
   }): Promise<UserEntity> {
-    return this.ds.transaction(async (m) => {
+    return transaction(this.ds, async (m) => {
       const roles = await m.getRepository(RoleEntity).findBy({ key: In(data.roles) });
       const user = m.getRepository(UserEntity).create({ ...data, roles, passwordChangedAt: new Date() });
       const saved = await m.getRepository(UserEntity).save(user);
@@ -115,7 +118,7 @@ export class UsersRepository {
   /** Counts a failed login atomically; locks the account when the count reaches maxFailures. */
   async recordLoginFailure(id: string, maxFailures: number, lockSeconds: number): Promise<{ attempts: number; lockedUntil: Date | null }> {
     // For UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
-    const [rows]: [Array<{ failed_login_attempts: number; locked_until: Date | null }>, number] = await this.ds.query(
+    const [rows]: [Array<{ failed_login_attempts: number; locked_until: Date | null }>, number] = await managerOf(this.ds).query(
       `UPDATE users SET
          failed_login_attempts = failed_login_attempts + 1,
          locked_until = CASE WHEN failed_login_attempts + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
@@ -133,7 +136,7 @@ export class UsersRepository {
 
   /** Once a lock has run out, the next attempt starts a fresh count. */
   async clearExpiredLock(id: string): Promise<void> {
-    await this.ds.query(
+    await managerOf(this.ds).query(
       `UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1 AND locked_until IS NOT NULL AND locked_until <= now()`,
       [id],
     );

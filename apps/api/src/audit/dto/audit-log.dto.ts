@@ -15,9 +15,10 @@ export class AuditVerificationResource {
   @ApiProperty({
     type: String,
     nullable: true,
-    enum: ['hash_mismatch', 'prev_hash_mismatch'],
+    enum: ['hash_mismatch', 'prev_hash_mismatch', 'personal_mismatch'],
     description:
-      'hash_mismatch: the entry was edited; prev_hash_mismatch: an entry before it was removed or reordered',
+      'hash_mismatch: the entry was edited; prev_hash_mismatch: an entry before it was removed or reordered; ' +
+      'personal_mismatch: its actor email, IP or user agent was edited (erased ones are not checked)',
   })
   reason!: string | null;
 }

@@ -25,7 +25,6 @@ export class RefreshDto {
   @ApiProperty({ description: 'The opaque refresh token from login or the previous refresh' })
   @IsString({ message: 'The refresh_token field must be a string.' })
   @IsNotEmpty({ message: 'The refresh_token field is required.' })
-  @MaxLength(200, { message: 'The refresh_token field must not be greater than 200 characters.' })
   refresh_token!: string;
 }
 

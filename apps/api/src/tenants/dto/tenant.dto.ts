@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { Email, Name as UserName } from '../../users/dto/user.dto';
 import { canonicalTimeZone, IsCountryCode, IsTimeZone } from './tenant-validators';
 
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
@@ -49,6 +50,17 @@ function TimeZone() {
   };
 }
 
+/** The tenant's first admin; the password is generated and shown once, in the creation response. */
+export class TenantAdminDto {
+  @ApiProperty({ example: 'admin@acme.example', maxLength: 254 })
+  @Email()
+  email!: string;
+
+  @ApiProperty({ example: 'Ada Admin', maxLength: 255 })
+  @UserName()
+  name!: string;
+}
+
 export class CreateTenantDto {
   @ApiProperty({ example: 'Acme Telecom', maxLength: 255 })
   @Name()
@@ -84,6 +96,16 @@ export class CreateTenantDto {
   @ApiPropertyOptional({ example: 'Europe/London', default: 'UTC', description: 'IANA time zone' })
   @TimeZone()
   timezone?: string;
+
+  @ApiPropertyOptional({
+    type: TenantAdminDto,
+    description: "Creates the tenant's first tenant_admin with it; the response's meta.admin_password shows the password once",
+  })
+  @Present()
+  @IsObject({ message: 'The admin field must be an object.' })
+  @ValidateNested()
+  @Type(() => TenantAdminDto)
+  admin?: TenantAdminDto;
 }
 
 /** PATCH and PUT alike. The slug is permanent, so it is not accepted here. */

@@ -26,7 +26,7 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 /** Skips validation only when the field is absent: an explicit null is an error, not "leave unchanged". */
 const Present = () => ValidateIf((_: object, v: unknown) => v !== undefined);
 
-function Email() {
+export function Email() {
   return (target: object, key: string) => {
     Transform(lower)(target, key);
     IsNotEmpty({ message: 'The email field is required.' })(target, key);
@@ -35,7 +35,7 @@ function Email() {
   };
 }
 
-function Name() {
+export function Name() {
   return (target: object, key: string) => {
     Transform(trim)(target, key);
     IsString({ message: 'The name field must be a string.' })(target, key);
