@@ -110,6 +110,21 @@ describe('sip calls: device to extension through the B2BUA', () => {
     expect((await cdr(call.callId)).disposition).toBe('busy');
   });
 
+  it('answers a caller who cancels with 487, cancels the callee, and records a cancelled call', async () => {
+    const [alice, bob] = [await phone(0), await phone(1)];
+    await alice.register();
+    await bob.register();
+    bob.answerMode = { kind: 'ring' };
+    const pending = alice.call('1002');
+    await bob.next((m) => m.method === 'INVITE', 'INVITE at the callee');
+    const ringing = await alice.next((m) => m.status === 180, '180 at the caller');
+    const callId = ringing.header('Call-ID') as string;
+    alice.lastInvite(callId).cancel();
+    expect((await pending).final?.status).toBe(487);
+    await bob.next((m) => m.method === 'CANCEL', 'CANCEL at the callee');
+    expect((await cdr(callId)).disposition).toBe('cancelled');
+  });
+
   it('refuses with 404 an extension that does not exist and 480 one with no phone registered', async () => {
     const alice = await phone(0);
     await alice.register();

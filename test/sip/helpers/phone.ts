@@ -52,6 +52,9 @@ export class Phone {
   /** Dialogs this phone answered, by Call-ID: what it needs to send BYE. */
   readonly answered = new Map<string, { invite: SipMessage; toTag: string }>();
   private cseq = 1;
+  /** INVITEs received, by Call-ID (the inbox may have been consumed by a test). */
+  private readonly invites = new Map<string, SipMessage>();
+  private readonly cancelled = new Set<string>();
   /** Calls this phone placed, by Call-ID, from the moment their INVITE is sent. */
   readonly outgoing = new Map<string, OutgoingCall>();
 
@@ -223,12 +226,16 @@ export class Phone {
 
   private onMessage(m: SipMessage): void {
     this.inbox.push(m);
-    if (m.method === 'INVITE') void this.onInvite(m);
+    if (m.method === 'INVITE') {
+      this.invites.set(m.header('Call-ID') ?? '', m);
+      void this.onInvite(m);
+    }
     else if (m.method === 'BYE' || m.method === 'OPTIONS') this.reply(m, '200 OK');
     else if (m.method === 'CANCEL') {
+      this.cancelled.add(m.header('Call-ID') ?? '');
       this.reply(m, '200 OK');
-      const inv = this.inbox.find((x) => x.method === 'INVITE' && x.header('Call-ID') === m.header('Call-ID'));
-      if (inv) this.reply(inv, '487 Request Terminated', [], '', `t${this.port}`);
+      const inv = this.invites.get(m.header('Call-ID') ?? '');
+      if (inv && !this.answered.has(m.header('Call-ID') ?? '')) this.reply(inv, '487 Request Terminated', [], '', `t${this.port}`);
     }
   }
 
@@ -240,7 +247,7 @@ export class Phone {
     this.reply(inv, '180 Ringing', [], '', tag);
     if (mode.kind === 'ring') return;
     await new Promise((r) => setTimeout(r, mode.afterMs ?? 50));
-    if (this.inbox.some((x) => x.method === 'CANCEL' && x.header('Call-ID') === inv.header('Call-ID'))) return;
+    if (this.cancelled.has(inv.header('Call-ID') ?? '')) return;
     this.answered.set(inv.header('Call-ID') as string, { invite: inv, toTag: tag });
     this.reply(inv, '200 OK', [`Contact: ${this.contact}`], OFFER(42000 + (this.port % 1000) * 2), tag);
   }
