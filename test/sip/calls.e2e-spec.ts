@@ -75,8 +75,13 @@ describe('sip calls: device to extension through the B2BUA', () => {
     // The desk phone rang too, and was cancelled when the softphone answered.
     await bobDesk.next((m) => m.method === 'INVITE', 'INVITE at the desk phone');
     await bobDesk.next((m) => m.method === 'CANCEL', 'CANCEL at the desk phone');
-    const live = await redis.hget(RedisKeys.tenantCalls(tenant.id), call.callId);
-    expect(JSON.parse(live as string)).toMatchObject({ state: 'answered', direction: 'internal', to_number: '1002' });
+    // The live record is written beside the call, not before the 200: poll for it.
+    let live: { state?: string } = {};
+    for (const deadline = Date.now() + 3000; live.state !== 'answered' && Date.now() < deadline; ) {
+      live = JSON.parse((await redis.hget(RedisKeys.tenantCalls(tenant.id), call.callId)) ?? '{}') as { state?: string };
+      if (live.state !== 'answered') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(live).toMatchObject({ state: 'answered', direction: 'internal', to_number: '1002' });
 
     await new Promise((r) => setTimeout(r, 1100));
     call.hangUp();
