@@ -53,7 +53,7 @@ describe('sip-edge: two srf apps connected at once', () => {
     );
     expect(r.code).toBe(0);
     expect(order.filter((o) => o.startsWith('invite:')).sort()).toEqual(['invite:a', 'invite:a', 'invite:b', 'invite:b']);
-    await waitUntil(() => byes.length === 4, 2000, 'four BYEs');
+    await waitUntil(() => byes.length === 4, 10_000, 'four BYEs');
     expect(byes.sort()).toEqual(['a', 'a', 'b', 'b']);
   });
 
