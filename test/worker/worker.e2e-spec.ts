@@ -38,6 +38,7 @@ describe('worker: call-events queue', () => {
 
   it('completes a well-formed event', async () => {
     const job = await queue.add('call.started', {
+      eventId: randomUUID(),
       type: 'call.started',
       tenantId: randomUUID(),
       callId: `${randomUUID()}@test`,
@@ -51,7 +52,7 @@ describe('worker: call-events queue', () => {
     expect(await settled(job)).toBe('failed');
     const failed = await Job.fromId(queue, job.id as string);
     expect(failed?.attemptsMade).toBe(1);
-    expect(failed?.failedReason).toMatch(/invalid call-events payload: type must be one of .*tenantId must be a UUID/);
+    expect(failed?.failedReason).toMatch(/invalid call-events payload: eventId must be 1-300 characters; type must be one of .*tenantId must be a UUID/);
   });
 
   it('reports ready on its ops port and counts jobs in /metrics', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { QUEUES, type CallEventJob, type CallEventType } from '@pbx/common';
+import { QUEUES, type CallEventJob } from '@pbx/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
@@ -27,11 +27,13 @@ export class CallEventsPublisher implements OnApplicationShutdown {
     this.queue.on('error', (err) => this.logger.warn({ err }, 'call-events queue error'));
   }
 
-  publish(type: CallEventType, tenantId: string, callId: string, at: number): void {
-    const job: CallEventJob = { type, tenantId, callId, occurredAt: new Date(at).toISOString() };
+  /** Queues one event; its id is the tenant, the call and the event type, so a retry is the same job. */
+  publish(event: Omit<CallEventJob, 'eventId' | 'occurredAt'>, at: number): void {
+    const eventId = `${event.tenantId}:${event.callId ?? event.deviceId ?? ''}:${event.type}`.replace(/[^A-Za-z0-9@._:-]/g, '_').slice(0, 300);
+    const job: CallEventJob = { ...event, eventId, occurredAt: new Date(at).toISOString() };
     this.queue
-      .add(type, job, { jobId: `${tenantId}:${callId}:${type}`.replace(/[^A-Za-z0-9@._:-]/g, '_') })
-      .catch((err: unknown) => this.logger.warn({ err, callId, type }, 'call event not queued'));
+      .add(event.type, job, { jobId: eventId })
+      .catch((err: unknown) => this.logger.warn({ err, callId: event.callId, type: event.type }, 'call event not queued'));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { bestFailure, dispositionOf, durations, type CallPlan, type Disposition, type Leg } from '@pbx/call-control';
-import { putCall, removeCall, type LiveCall } from '@pbx/common';
+import { putCall, removeCall, type CallEventJob, type CallEventType, type LiveCall } from '@pbx/common';
 import type { CdrsRepository } from '@pbx/database';
 import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
@@ -61,7 +61,7 @@ export class CallSession implements ActiveCall {
 
   async run(): Promise<void> {
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
-    this.deps.events.publish('call.started', this.tenantId, this.callId, this.startedAt);
+    this.publish('call.started', this.startedAt);
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
@@ -86,7 +86,7 @@ export class CallSession implements ActiveCall {
     }
     this.answeredAt = Date.now();
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
-    this.deps.events.publish('call.answered', this.tenantId, this.callId, this.answeredAt);
+    this.publish('call.answered', this.answeredAt);
     if (this.ended) return this.hangUp(this.endCause);
     this.uas.on('destroy', () => {
       this.uac?.destroy();
@@ -195,6 +195,27 @@ export class CallSession implements ActiveCall {
     };
   }
 
+  /** A call event with what fraud scoring reads: who, from where, to what, how long. */
+  private publish(type: CallEventType, at: number, extra: Partial<CallEventJob> = {}): void {
+    this.deps.events.publish(
+      {
+        type,
+        tenantId: this.tenantId,
+        callId: this.callId,
+        deviceId: this.plan.caller.deviceId,
+        direction: this.plan.direction,
+        fromNumber: this.plan.caller.username,
+        toNumber: this.plan.dialed,
+        sourceIp: this.plan.sourceIp,
+        sourceCountry: this.plan.sourceCountry,
+        startedAt: new Date(this.startedAt).toISOString(),
+        answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
+        ...extra,
+      },
+      at,
+    );
+  }
+
   private finishing?: Promise<void>;
 
   /** Once per call, however it ends: the CDR, the live record, the event. */
@@ -229,6 +250,6 @@ export class CallSession implements ActiveCall {
       this.log.error({ err }, 'CDR not written');
     }
     await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
-    this.deps.events.publish('call.ended', this.tenantId, this.callId, endedAt);
+    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: d.billableSeconds, disposition });
   }
 }

@@ -43,6 +43,7 @@ export interface CallPlan {
   dialed: string;
   target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
   sourceIp: string;
+  sourceCountry: string | null;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -134,6 +135,7 @@ export class PlaceCallUseCase {
         dialed,
         target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
         sourceIp: cmd.sourceIp,
+        sourceCountry: cmd.sourceCountry ?? null,
       },
     };
   }
