@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client';
 import { SIP_CONFIG, SipConfig } from './config/sip-config';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { CallEventsPublisher } from './call/call-events.publisher';
+import { CallJournal } from './call/call-journal';
+import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
@@ -51,6 +53,8 @@ export class SipModule {
         RegisterMiddleware,
         CallRegistry,
         CallEventsPublisher,
+        CallJournal,
+        SipCommandsService,
         InviteMiddleware,
         OptionsMiddleware,
         ErrorMiddleware,

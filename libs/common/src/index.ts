@@ -19,3 +19,4 @@ export * from './live';
 export * from './invalidation-subscriber';
 export * from './ids';
 export * from './ban-list';
+export * from './sip-commands';

@@ -11,6 +11,12 @@ export const RedisKeys = {
   deviceRegistrations: (tenantId: string, deviceId: string) => `${REDIS_PREFIX}reg:${tenantId}:${deviceId}`,
   /** HASH callId → JSON live call, per tenant; filled by the SIP app. */
   tenantCalls: (tenantId: string) => `${REDIS_PREFIX}calls:${tenantId}`,
+  /** STRING with a TTL: a SIP app instance is alive while it keeps renewing this. */
+  sipInstance: (instanceId: string) => `${REDIS_PREFIX}sip:instance:${instanceId}`,
+  /** HASH `tenantId:callId` → JSON CDR draft of each call a SIP app instance carries (crash recovery). */
+  sipJournal: (instanceId: string) => `${REDIS_PREFIX}sip:journal:${instanceId}`,
+  /** Pattern matching every instance's journal. */
+  sipJournalPattern: `${REDIS_PREFIX}sip:journal:*`,
 } as const;
 
 export const RedisChannels = {
@@ -34,4 +40,10 @@ export interface InvalidationMessage {
   at: number;
 }
 
-export type SipCommand = { op: 'hangup'; tenantId: string; callId: string; requestedBy: string };
+/**
+ * What the API and the fraud worker ask of the SIP app, on `sipCommands`: end one call, or every
+ * call a device is on. `requestedBy` is a user id or `fraud:<alert id>`, for the logs.
+ */
+export type SipCommand =
+  | { op: 'hangup'; tenantId: string; callId: string; requestedBy: string; reason?: string }
+  | { op: 'hangup-device'; tenantId: string; deviceId: string; requestedBy: string; reason?: string };

@@ -64,5 +64,8 @@ export async function createTenant(ds: DataSource, specs: DeviceSpec[]): Promise
 
 export async function dropTenant(ds: DataSource, id: string): Promise<void> {
   await ds.query(`DELETE FROM devices WHERE tenant_id = $1`, [id]);
+  await ds.query(`DELETE FROM extensions WHERE tenant_id = $1`, [id]);
+  // Users (e.g. an admin a test logged in with) hold the tenant with ON DELETE RESTRICT.
+  await ds.query(`DELETE FROM users WHERE tenant_id = $1`, [id]);
   await ds.query(`DELETE FROM tenants WHERE id = $1`, [id]);
 }

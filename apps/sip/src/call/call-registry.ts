@@ -6,6 +6,8 @@ export interface ActiveCall {
   readonly tenantId: string;
   /** Ends the call on both legs (BYE, or CANCEL and a final answer while ringing). */
   end(reason: string): void;
+  /** Whether the device is the caller or the phone that answered. */
+  involves(deviceId: string): boolean;
   readonly finished: Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export class CallRegistry {
   find(tenantId: string, callId: string): ActiveCall | undefined {
     const c = this.calls.get(callId);
     return c?.tenantId === tenantId ? c : undefined;
+  }
+
+  ofDevice(tenantId: string, deviceId: string): ActiveCall[] {
+    return [...this.calls.values()].filter((c) => c.tenantId === tenantId && c.involves(deviceId));
   }
 
   /**

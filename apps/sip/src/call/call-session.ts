@@ -1,10 +1,11 @@
 import { bestFailure, dispositionOf, durations, type CallPlan, type Disposition, type Leg } from '@pbx/call-control';
 import { putCall, removeCall, type CallEventJob, type CallEventType, type LiveCall } from '@pbx/common';
-import type { CdrsRepository } from '@pbx/database';
+import type { CdrInsert, CdrsRepository } from '@pbx/database';
 import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEventsPublisher } from './call-events.publisher';
+import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
 
 export interface CallSessionDeps {
@@ -12,6 +13,7 @@ export interface CallSessionDeps {
   redis: Redis;
   cdrs: CdrsRepository;
   events: CallEventsPublisher;
+  journal: CallJournal;
   logger: Logger;
   ringTimeoutMs: number;
   onFinished: (disposition: Disposition) => void;
@@ -42,6 +44,7 @@ export class CallSession implements ActiveCall {
   private readonly branches: Branch[] = [];
   private uas?: Srf.Dialog;
   private uac?: Srf.Dialog;
+  private answeredBy?: string;
   private ringingSent = false;
   private cancelled = false;
   private ended = false;
@@ -60,6 +63,7 @@ export class CallSession implements ActiveCall {
   }
 
   async run(): Promise<void> {
+    void this.deps.journal.record(this.cdr('failed', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
     this.req.on('cancel', () => {
@@ -85,6 +89,7 @@ export class CallSession implements ActiveCall {
       return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
     }
     this.answeredAt = Date.now();
+    void this.deps.journal.record(this.cdr('answered', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.answered', this.answeredAt);
     if (this.ended) return this.hangUp(this.endCause);
@@ -96,6 +101,10 @@ export class CallSession implements ActiveCall {
       this.uas?.destroy();
       void this.finish('answered', 200, 'callee hung up');
     });
+  }
+
+  involves(deviceId: string): boolean {
+    return this.plan.caller.deviceId === deviceId || this.answeredBy === deviceId;
   }
 
   end(reason: string): void {
@@ -151,6 +160,7 @@ export class CallSession implements ActiveCall {
               return settle();
             }
             winner = dialog;
+            this.answeredBy = leg.deviceId;
             this.cancelBranches(b);
             resolve({ dialog });
           })
@@ -224,32 +234,41 @@ export class CallSession implements ActiveCall {
     return this.finishing;
   }
 
+  /** The call's CDR row as it stands; `endedAt` null while the call goes on (the journal's draft). */
+  private cdr(disposition: Disposition, endedAt: number | null, cause: string): CdrInsert {
+    const d = endedAt === null ? {} : durations({ startedAt: this.startedAt, answeredAt: this.answeredAt, endedAt });
+    return {
+      tenantId: this.tenantId,
+      callId: this.callId,
+      direction: this.plan.direction,
+      deviceId: this.plan.caller.deviceId,
+      extensionId: this.plan.caller.extensionId,
+      fromNumber: this.plan.caller.username,
+      toNumber: this.plan.dialed,
+      sourceIp: this.plan.sourceIp,
+      startedAt: new Date(this.startedAt),
+      answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
+      endedAt: endedAt === null ? null : new Date(endedAt),
+      ...d,
+      disposition,
+      hangupCause: cause.slice(0, 200),
+    };
+  }
+
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
-    const d = durations({ startedAt: this.startedAt, answeredAt: this.answeredAt, endedAt });
-    this.log.info({ disposition, status, cause, ...d }, 'call ended');
+    const row = this.cdr(disposition, endedAt, `${status} ${cause}`);
+    this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');
     this.deps.onFinished(disposition);
+    // Ended, not yet in Postgres: if this process dies now, another instance writes this very row.
+    await this.deps.journal.record(row);
     try {
-      await this.deps.cdrs.insert({
-        tenantId: this.tenantId,
-        callId: this.callId,
-        direction: this.plan.direction,
-        deviceId: this.plan.caller.deviceId,
-        extensionId: this.plan.caller.extensionId,
-        fromNumber: this.plan.caller.username,
-        toNumber: this.plan.dialed,
-        sourceIp: this.plan.sourceIp,
-        startedAt: new Date(this.startedAt),
-        answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
-        endedAt: new Date(endedAt),
-        ...d,
-        disposition,
-        hangupCause: `${status} ${cause}`.slice(0, 200),
-      });
+      await this.deps.cdrs.insert(row);
+      await this.deps.journal.forget(this.tenantId, this.callId);
     } catch (err) {
-      this.log.error({ err }, 'CDR not written');
+      this.log.error({ err }, 'CDR not written (kept in the call journal for recovery)');
     }
     await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
-    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: d.billableSeconds, disposition });
+    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition });
   }
 }

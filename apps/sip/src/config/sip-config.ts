@@ -38,6 +38,11 @@ export const sipConfigSchema = z.object({
   SIP_RING_TIMEOUT_SECONDS: env.int(60, 5, 600),
   /** On SIGTERM, how long calls in progress may go on before they are ended on both legs. */
   SIP_DRAIN_SECONDS: env.int(30, 0, 3600),
+  /**
+   * Crash recovery: an instance renews a liveness key every third of this; once it has lapsed, other
+   * instances write the CDRs of the calls it carried.
+   */
+  SIP_INSTANCE_TTL_SECONDS: env.int(15, 3, 300),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

@@ -6,6 +6,7 @@ import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { CallEventsPublisher } from '../call/call-events.publisher';
+import { CallJournal } from '../call/call-journal';
 import { CallRegistry } from '../call/call-registry';
 import { CallSession } from '../call/call-session';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
@@ -20,6 +21,7 @@ export class InviteMiddleware {
     private readonly placeCall: PlaceCallUseCase,
     private readonly registry: CallRegistry,
     private readonly events: CallEventsPublisher,
+    private readonly journal: CallJournal,
     private readonly cdrs: CdrsRepository,
     private readonly metrics: SipMetrics,
     @Inject(SRF) private readonly srf: Srf,
@@ -65,6 +67,7 @@ export class InviteMiddleware {
       redis: this.redis,
       cdrs: this.cdrs,
       events: this.events,
+      journal: this.journal,
       logger: this.logger,
       ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
