@@ -1,6 +1,6 @@
 /** @type {import('jest').Config} */
 const swcrc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-const libs = ['common', 'config', 'database', 'policy', 'call-control'];
+const libs = ['common', 'config', 'database', 'policy', 'call-control', 'fraud'];
 // swc rewrites the @pbx/* aliases at compile time, which also covers globalSetup (outside moduleNameMapper's reach).
 const paths = Object.fromEntries(libs.flatMap((l) => [[`@pbx/${l}`, [`libs/${l}/src`]], [`@pbx/${l}/*`, [`libs/${l}/src/*`]]]));
 const swc = ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname, paths } }];
