@@ -11,6 +11,7 @@ import { CallEventsPublisher } from './call/call-events.publisher';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { trunkProviders } from './call/trunk.providers';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
@@ -46,6 +47,7 @@ export class SipModule {
         { provide: SRF, useFactory: () => new Srf() },
         RedisCloser,
         ...registrarProviders,
+        ...trunkProviders,
         AccountInvalidationService,
         FloodWatchService,
         BanListService,

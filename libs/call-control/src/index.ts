@@ -18,3 +18,6 @@ export * from './flood/source-rate-guard';
 export * from './call/call-record';
 export * from './call/place-call.use-case';
 export * from './route/classify';
+export * from './route/trunks';
+export * from './stores/trunk-directory';
+export * from './stores/trunk-channels';

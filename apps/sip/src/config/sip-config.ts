@@ -43,6 +43,17 @@ export const sipConfigSchema = z.object({
    * instances write the CDRs of the calls it carried.
    */
   SIP_INSTANCE_TTL_SECONDS: env.int(15, 3, 300),
+  /**
+   * The API's key-encryption keys (same value): they open trunk secrets to answer a carrier's 401/407.
+   * Unset, calls go out only through trunks that do not challenge.
+   */
+  SECRETS_KEKS: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
+      'must be comma-separated version:base64 pairs of 32-byte keys',
+    ),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

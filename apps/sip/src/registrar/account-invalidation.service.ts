@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CachedAccountDirectory } from '@pbx/call-control';
+import { CachedAccountDirectory, CachedTrunkDirectory } from '@pbx/call-control';
 import { InvalidationSubscriber, type InvalidationMessage } from '@pbx/common';
 import type { Logger } from 'pino';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
@@ -12,6 +12,7 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
 
   constructor(
     private readonly directory: CachedAccountDirectory,
+    private readonly trunks: CachedTrunkDirectory,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
   ) {}
@@ -21,8 +22,16 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
     this.subscriber = await InvalidationSubscriber.start({
       redisUrl: this.config.REDIS_URL,
       connectionName: 'pbx-sip-invalidate',
-      handlers: { credentials: drop, device: drop, tenant: drop, policy: drop, ban: drop },
-      onResync: () => this.directory.drop(null),
+      handlers: {
+        credentials: drop,
+        device: drop,
+        policy: drop,
+        ban: drop,
+        tenant: (m) => (drop(m), this.trunks.drop(m.tenantId)),
+        trunk: (m) => this.trunks.drop(m.tenantId),
+        route: (m) => this.trunks.drop(m.tenantId),
+      },
+      onResync: () => (this.directory.drop(null), this.trunks.drop(null)),
       logger: this.logger,
     });
   }

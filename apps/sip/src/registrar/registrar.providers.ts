@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import {
   CachedAccountDirectory,
+  CachedTrunkDirectory,
   DEFAULT_BAN_POLICY,
   DigestAuthenticator,
   NonceCodec,
@@ -124,8 +125,8 @@ export const registrarProviders: Provider[] = [
   },
   {
     provide: PlaceCallUseCase,
-    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator) =>
-      new PlaceCallUseCase(directory, locations, digest),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator],
+    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator, trunks: CachedTrunkDirectory) =>
+      new PlaceCallUseCase(directory, locations, digest, trunks),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, CachedTrunkDirectory],
   },
 ];

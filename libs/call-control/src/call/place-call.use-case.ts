@@ -4,11 +4,17 @@ import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
 import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
+import { routeInbound } from '../route/inbound-router';
+import { legsOfExtension } from '../route/legs';
+import { routeOutbound } from '../route/outbound-router';
+import type { TrunkDirectory } from '../route/trunks';
 
 /** An INVITE as plain data. */
 export interface InviteCommand {
   requestUri: string;
   from?: string;
+  /** The To header (an inbound call's DID when the Request-URI does not carry it). */
+  to?: string;
   callId: string;
   proxyAuthorization?: string;
   sourceIp: string;
@@ -87,12 +93,7 @@ const reply = (status: number, reason: string, why: string, extra: Partial<Invit
   reply: { status, reason, headers: {}, why, ...extra },
 });
 
-/** Where a registered contact is reached: its source address, over its transport (RFC 3261 §18.2.2). */
-export function legOf(deviceId: string, b: { contact: string; sourceIp: string; sourcePort: number; transport: string }): Leg {
-  const host = b.sourceIp.includes(':') ? `[${b.sourceIp}]` : b.sourceIp;
-  const transport = b.transport === 'wss' || b.transport === 'ws' ? b.transport : b.transport.toLowerCase();
-  return { deviceId, uri: b.contact, proxy: `sip:${host}:${b.sourcePort};transport=${transport}` };
-}
+export { legOf } from '../route/legs';
 
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
@@ -104,9 +105,17 @@ export class PlaceCallUseCase {
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly trunks?: TrunkDirectory,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
+    // 0. A carrier: its source address is one of a trunk's inbound CIDRs.
+    if (this.trunks) {
+      const fromTrunks = await this.trunks.trunksBySource(cmd.sourceIp);
+      if (fromTrunks.length > 0)
+        return routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+    }
+
     // 1. Identify.
     const caller = parseAddress(cmd.from);
     const called = parseAddress(`<${cmd.requestUri}>`);
@@ -149,26 +158,24 @@ export class PlaceCallUseCase {
       });
 
     // 5. Route.
-    const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
+    const defaultCountry = tenant.defaultCountry ?? 'US';
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
     if (destination.kind === 'extension' && ext) return this.routeToExtension(route, ext);
     return this.routeOutbound(route);
   }
 
-  /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
-  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
-    const ids = { tenantId: route.tenantId, deviceId: route.device.id };
-    return reply(404, 'Not Found', 'no outbound route', { ...ids, headers: { Warning: warningOf('no outbound route for this number') } });
+  /** An external number: the trunks of the tenant's outbound routes, tried in order. */
+  private routeOutbound(route: RouteContext): Promise<InviteDecision> {
+    const { destination } = route;
+    if (destination.kind !== 'external' && destination.kind !== 'emergency')
+      return Promise.resolve(reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id }));
+    return routeOutbound(this.trunks, { ...route, destination });
   }
 
   private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
     const { cmd, tenantId, realm, device, dialed } = route;
     const ids = { tenantId, deviceId: device.id };
-    const legs: Leg[] = [];
-    for (const deviceId of ext.deviceIds) {
-      if (deviceId === device.id) continue;
-      for (const b of await this.locations.bindings(tenantId, deviceId))
-        if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
-    }
+    const legs = await legsOfExtension(this.locations, tenantId, ext.deviceIds, cmd.now, device.id);
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
     return {
       kind: 'call',
@@ -192,6 +199,7 @@ interface RouteContext {
   cmd: InviteCommand;
   tenantId: string;
   realm: string;
+  defaultCountry: string;
   device: DeviceAccount;
   dialed: string;
   destination: DialedDestination;
