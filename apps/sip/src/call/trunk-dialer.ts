@@ -66,6 +66,7 @@ export class TrunkDialer {
         this.deps.logger.warn({ callId: call.callId, trunkId: attempt.trunkId }, 'trunk at max_channels, trying the next');
         continue;
       }
+      this.deps.logger.debug({ callId: call.callId, trunkId: attempt.trunkId, uri: attempt.uri }, 'calling trunk');
       try {
         const dialog = await this.deps.srf.createUAC(
           attempt.uri,
