@@ -23,7 +23,8 @@ const ROUTE_SORT: Record<string, string> = {
 export type TrunkFields = Pick<
   TrunkEntity,
   'name' | 'host' | 'port' | 'transport' | 'authUsername' | 'inboundCidrs' | 'maxChannels' | 'status'
->;
+> &
+  Partial<Pick<TrunkEntity, 'register' | 'registerExpires'>>;
 
 /** A trunk's sealed outbound secret: `v<version>.<iv>.<tag>.<ciphertext>` and its key version. */
 export interface SealedSecret {
@@ -139,6 +140,11 @@ export class TrunksRepository {
       .where("t.status = 'active' AND cardinality(t.inboundCidrs) > 0")
       .orderBy('t.id')
       .getMany();
+  }
+
+  /** Active trunks of every tenant that register upstream. */
+  allRegistering(): Promise<TrunkEntity[]> {
+    return this.repo.find({ where: { status: 'active', register: true }, order: { id: 'ASC' } });
   }
 
   async countReferences(id: string): Promise<{ dids: number; routes: number }> {
