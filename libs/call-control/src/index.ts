@@ -21,3 +21,5 @@ export * from './route/classify';
 export * from './route/trunks';
 export * from './stores/trunk-directory';
 export * from './stores/trunk-channels';
+export * from './route/trunk-registration';
+export * from './stores/redis-lock';

@@ -74,7 +74,7 @@ export class TrunkDialer {
             proxy: attempt.proxy,
             localSdp: call.localSdp,
             headers: { From: `<sip:${call.callerNumber}@${call.realm}>`, To: `<${attempt.uri}>` },
-            ...(attempt.authUsername ? { auth: this.credentials(call.tenantId, attempt) } : {}),
+            ...(attempt.authUsername ? { auth: this.credentialsFor(call.tenantId, attempt.trunkId, attempt.authUsername) } : {}),
           } as Srf.CreateUACOptions,
           {
             // srf calls it as (err, request), whatever its typings say.
@@ -95,13 +95,13 @@ export class TrunkDialer {
     return { status: last };
   }
 
-  /** drachtio's digest client asks for credentials when challenged, once per call. */
-  private credentials(tenantId: string, attempt: TrunkAttempt) {
+  /** drachtio's digest client asks for credentials when challenged (once per request). */
+  credentialsFor(tenantId: string, trunkId: string, username: string) {
     return (_req: unknown, _res: unknown, cb: AuthCallback): void => {
-      this.secret(tenantId, attempt.trunkId).then(
-        (password) => (password === null ? cb(new Error('trunk has no usable secret')) : cb(null, attempt.authUsername ?? '', password)),
+      this.secret(tenantId, trunkId).then(
+        (password) => (password === null ? cb(new Error('trunk has no usable secret')) : cb(null, username, password)),
         (err: Error) => {
-          this.deps.logger.error({ trunkId: attempt.trunkId, err: { message: err.message } }, 'trunk secret not opened');
+          this.deps.logger.error({ trunkId, err: { message: err.message } }, 'trunk secret not opened');
           cb(new Error('trunk secret not opened'));
         },
       );

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { SIP_LOGGER, SIP_METRICS, SIP_REDIS, SRF } from '../sip.tokens';
 import { TrunkDialer } from './trunk-dialer';
+import { TrunkRegistrarService } from './trunk-registrar.service';
 
 /** Trunks, routes and DIDs for calls to and from carriers. */
 export const trunkProviders: Provider[] = [
@@ -25,4 +26,6 @@ export const trunkProviders: Provider[] = [
       new TrunkDialer({ srf, trunks, channels, keyring: c.SECRETS_KEKS ? parseKeyring(c.SECRETS_KEKS) : null, logger, registry }),
     inject: [SIP_CONFIG, SRF, TrunksRepository, TrunkChannels, SIP_LOGGER, SIP_METRICS],
   },
+
+  TrunkRegistrarService,
 ];

@@ -54,6 +54,8 @@ export const sipConfigSchema = z.object({
       (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
       'must be comma-separated version:base64 pairs of 32-byte keys',
     ),
+  /** How often trunks that register upstream are checked (lock renewed, REGISTER sent when due). */
+  SIP_TRUNK_REGISTER_TICK_MS: env.int(5000, 100, 60_000),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),
