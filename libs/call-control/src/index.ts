@@ -17,3 +17,4 @@ export * from './stores/ttl-cache';
 export * from './flood/source-rate-guard';
 export * from './call/call-record';
 export * from './call/place-call.use-case';
+export * from './media/sdp-rules';

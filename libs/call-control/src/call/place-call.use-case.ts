@@ -1,4 +1,5 @@
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, LocationStore } from '../register/register.ports';
@@ -13,6 +14,8 @@ export interface InviteCommand {
   sourceIp: string;
   transport: string;
   sourceCountry?: string;
+  /** The INVITE's body: its SDP offer, if any. */
+  sdp?: string;
   now: number;
 }
 
@@ -44,6 +47,8 @@ export interface CallPlan {
   target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
   sourceIp: string;
   sourceCountry: string | null;
+  /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
+  offer?: string;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -104,8 +109,14 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Route.
-    return this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+    // 4. Media rules on the offer: SRTP on device legs, the codec allow-list.
+    const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
+    if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
+
+    // 5. Route.
+    const routed = await this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+    if (routed.kind === 'call') routed.plan.offer = media.sdp;
+    return routed;
   }
 
   private async routeToExtension(

@@ -132,6 +132,7 @@ export class CachedAccountDirectory implements AccountDirectory {
           realm: t.sipRealm,
           status: t.status,
           rules: registrationRules(rules.filter((r) => r.deviceId === null)),
+          media: { srtpRequired: t.srtpRequired, codecs: t.codecAllowList },
         },
         deviceRules: new Map([...byDevice].map(([k, v]) => [k, registrationRules(v)])),
         bannedIps: new Set(bans),
