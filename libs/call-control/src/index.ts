@@ -18,3 +18,4 @@ export * from './flood/source-rate-guard';
 export * from './call/call-record';
 export * from './call/place-call.use-case';
 export * from './media/sdp-rules';
+export * from './route/classify';

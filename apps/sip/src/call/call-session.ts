@@ -130,7 +130,10 @@ export class CallSession implements ActiveCall {
       const settle = () => {
         if (!winner && this.branches.every((b) => b.settled)) resolve({ status: bestFailure(failures) });
       };
-      for (const leg of this.plan.target.legs) {
+      const target = this.plan.target;
+      const legs = target.kind === 'extension' ? target.legs : [];
+      const to = target.kind === 'extension' ? target.number : target.e164;
+      for (const leg of legs) {
         const b: Branch = { leg, cancelWanted: false, settled: false };
         this.branches.push(b);
         this.deps.srf
@@ -141,7 +144,7 @@ export class CallSession implements ActiveCall {
               localSdp: this.plan.offer ?? this.req.body,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
-                To: `<sip:${this.plan.target.number}@${this.plan.realm}>`,
+                To: `<sip:${to}@${this.plan.realm}>`,
               },
             },
             {

@@ -2,8 +2,9 @@ import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
-import type { AccountDirectory, DeviceAccount, LocationStore } from '../register/register.ports';
+import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
+import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
 
 /** An INVITE as plain data. */
 export interface InviteCommand {
@@ -38,13 +39,46 @@ export interface Leg {
   proxy: string;
 }
 
+export type CallDirection = 'internal' | 'outbound' | 'inbound';
+
+/** Who calls: a device of the tenant, or (inbound) a trunk's caller, which has no device. */
+export interface CallParty {
+  deviceId: string | null;
+  extensionId: string | null;
+  /** The device's SIP username, or the calling number an inbound call presented. */
+  username: string;
+  /** The calling number the far end sees: the first DID of the caller's extension, else its number. */
+  number?: string;
+  /** The trunk an inbound call came from. */
+  trunkId?: string;
+}
+
+/** One carrier to try for an outbound call; the next one is tried on 408, 5xx or a failed authentication. */
+export interface TrunkAttempt {
+  trunkId: string;
+  routeId: string;
+  name: string;
+  /** Request-URI: the E.164 number at the trunk. */
+  uri: string;
+  /** Next hop with its transport. */
+  proxy: string;
+  authUsername: string | null;
+  maxChannels: number | null;
+}
+
+export type CallTarget =
+  | { kind: 'extension'; extensionId: string; number: string; legs: Leg[] }
+  | { kind: 'trunk'; e164: string; country: string | null; attempts: TrunkAttempt[] };
+
 export interface CallPlan {
   tenantId: string;
   realm: string;
-  direction: 'internal';
-  caller: { deviceId: string; extensionId: string; username: string };
+  direction: CallDirection;
+  caller: CallParty;
   dialed: string;
-  target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
+  /** What was dialed, classified (extension, E.164 with its country, emergency). */
+  destination?: DialedDestination;
+  target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
   /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
@@ -113,22 +147,32 @@ export class PlaceCallUseCase {
     const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
     if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
 
-    // 5. Route.
-    const routed = await this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+    // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    const dialed = called.user;
+    const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
+    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    if (destination.kind === 'invalid')
+      return reply(destination.status, destination.status === 484 ? 'Address Incomplete' : 'Not Found', destination.why, {
+        ...ids,
+        headers: { Warning: warningOf(destination.reason) },
+      });
+
+    // 6. Route.
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
+    const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
     if (routed.kind === 'call') routed.plan.offer = media.sdp;
     return routed;
   }
 
-  private async routeToExtension(
-    cmd: InviteCommand,
-    tenantId: string,
-    realm: string,
-    device: DeviceAccount,
-    dialed: string,
-  ): Promise<InviteDecision> {
+  /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
+  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
+    const ids = { tenantId: route.tenantId, deviceId: route.device.id };
+    return reply(404, 'Not Found', 'no outbound route', { ...ids, headers: { Warning: warningOf('no outbound route for this number') } });
+  }
+
+  private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
+    const { cmd, tenantId, realm, device, dialed } = route;
     const ids = { tenantId, deviceId: device.id };
-    const ext = /^[0-9]{2,10}$/.test(dialed) ? await this.directory.extension(tenantId, dialed) : null;
-    if (!ext) return reply(404, 'Not Found', `no extension ${dialed.slice(0, 32)} in the tenant`, ids);
     const legs: Leg[] = [];
     for (const deviceId of ext.deviceIds) {
       if (deviceId === device.id) continue;
@@ -144,10 +188,21 @@ export class PlaceCallUseCase {
         direction: 'internal',
         caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
         dialed,
+        destination: route.destination,
         target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
         sourceIp: cmd.sourceIp,
         sourceCountry: cmd.sourceCountry ?? null,
       },
     };
   }
+}
+
+/** What routing works from: the authenticated caller and the classified destination. */
+interface RouteContext {
+  cmd: InviteCommand;
+  tenantId: string;
+  realm: string;
+  device: DeviceAccount;
+  dialed: string;
+  destination: DialedDestination;
 }

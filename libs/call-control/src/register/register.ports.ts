@@ -12,6 +12,8 @@ export interface TenantAccount {
   rules: RegistrationSourceRules;
   /** What device offers must meet (issue 9 item 4); absent means the safe default, SRTP required. */
   media?: MediaRules;
+  /** ISO 3166 alpha-2 whose national dialling rules apply to what its users dial. */
+  defaultCountry?: string;
 }
 
 export interface DeviceAccount extends AccountProfile {

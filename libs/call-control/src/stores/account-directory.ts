@@ -131,6 +131,7 @@ export class CachedAccountDirectory implements AccountDirectory {
           id: t.id,
           realm: t.sipRealm,
           status: t.status,
+          defaultCountry: t.defaultCountry,
           rules: registrationRules(rules.filter((r) => r.deviceId === null)),
           media: { srtpRequired: t.srtpRequired, codecs: t.codecAllowList },
         },
