@@ -12,6 +12,7 @@ import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
@@ -54,6 +55,7 @@ export class SipModule {
         ScreeningMiddleware,
         RegisterMiddleware,
         CallRegistry,
+        RtpengineService,
         CallEventsPublisher,
         CallJournal,
         SipCommandsService,

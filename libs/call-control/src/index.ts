@@ -17,6 +17,7 @@ export * from './stores/ttl-cache';
 export * from './flood/source-rate-guard';
 export * from './call/call-record';
 export * from './call/place-call.use-case';
+export * from './media/sdp-rules';
 export * from './route/classify';
 export * from './authorise/policy-cache';
 export * from './authorise/evaluate';

@@ -149,7 +149,7 @@ export class CallSession implements ActiveCall {
             leg.uri,
             {
               proxy: leg.proxy,
-              localSdp: this.req.body,
+              localSdp: this.plan.offer ?? this.req.body,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
                 To: `<sip:${to}@${this.plan.realm}>`,

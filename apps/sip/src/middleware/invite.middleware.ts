@@ -52,6 +52,7 @@ export class InviteMiddleware {
       sourceIp: src.ip,
       transport: src.transport,
       sourceCountry: countryOfIp(src.ip),
+      sdp: typeof req.body === 'string' ? req.body : undefined,
       now: Date.now(),
     });
     if (decision.kind === 'reply') {

@@ -1,6 +1,7 @@
 import { policyWarning, type PolicyDecision } from '@pbx/policy';
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
@@ -16,6 +17,8 @@ export interface InviteCommand {
   sourceIp: string;
   transport: string;
   sourceCountry?: string;
+  /** The INVITE's body: its SDP offer, if any. */
+  sdp?: string;
   now: number;
 }
 
@@ -96,6 +99,8 @@ export interface CallPlan {
   sourceCountry: string | null;
   /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
   authorisation?: Authorisation;
+  /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
+  offer?: string;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -157,7 +162,11 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    // 4. Media rules on the offer: SRTP on device legs, the codec allow-list.
+    const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
+    if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
+
+    // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
     const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
@@ -167,10 +176,11 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 5. Route.
+    // 6. Route.
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
-    if (destination.kind === 'extension' && ext) return this.routeToExtension(route, ext);
-    return this.routeOutbound(route);
+    const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
+    if (routed.kind === 'call') routed.plan.offer = media.sdp;
+    return routed;
   }
 
   /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
