@@ -5,6 +5,7 @@ import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEventsPublisher } from './call-events.publisher';
+import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
 import type { TrunkDialer } from './trunk-dialer';
@@ -19,6 +20,8 @@ export interface CallSessionDeps {
   ringTimeoutMs: number;
   /** Places outbound calls on trunks (plans whose target is a trunk). */
   trunkDialer?: TrunkDialer;
+  /** The fraud gate's side of a running call (leases, max duration, spend); absent without a gate. */
+  gate?: CallGuardDeps;
   onFinished: (disposition: Disposition) => void;
 }
 
@@ -56,6 +59,7 @@ export class CallSession implements ActiveCall {
   private trunkRequest?: Srf.SrfRequest;
   private trunkId: string | null = null;
   private releaseChannel?: () => Promise<void>;
+  private readonly guard?: CallGuard;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -67,12 +71,15 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
+    if (plan.authorisation && plan.caller.deviceId && deps.gate)
+      this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
 
   async run(): Promise<void> {
     void this.deps.journal.record(this.cdr('failed', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
+    this.guard?.start();
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
@@ -96,6 +103,7 @@ export class CallSession implements ActiveCall {
       return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
     }
     this.answeredAt = Date.now();
+    this.guard?.answered(this.answeredAt);
     void this.deps.journal.record(this.cdr('answered', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.answered', this.answeredAt);
@@ -148,7 +156,7 @@ export class CallSession implements ActiveCall {
             leg.uri,
             {
               proxy: leg.proxy,
-              localSdp: this.req.body,
+              localSdp: this.plan.offer ?? this.req.body,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
                 To: `<sip:${to}@${this.plan.realm}>`,
@@ -194,7 +202,7 @@ export class CallSession implements ActiveCall {
         e164: target.e164,
         callerNumber: this.plan.caller.number ?? this.plan.caller.username,
         realm: this.plan.realm,
-        localSdp: this.req.body,
+        localSdp: this.plan.offer ?? this.req.body,
         attempts: target.attempts,
       },
       {
@@ -264,6 +272,7 @@ export class CallSession implements ActiveCall {
         toNumber: this.plan.dialed,
         sourceIp: this.plan.sourceIp,
         sourceCountry: this.plan.sourceCountry,
+        remoteCountry: this.policyFields().destinationCountry ?? null,
         startedAt: new Date(this.startedAt).toISOString(),
         answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
         ...extra,
@@ -300,6 +309,19 @@ export class CallSession implements ActiveCall {
       ...d,
       disposition,
       hangupCause: cause.slice(0, 200),
+      ...this.policyFields(),
+    };
+  }
+
+  /** What the fraud gate decided, for the CDR: the destination's country, the decision and its rule. */
+  private policyFields(): Partial<CdrInsert> {
+    const d = this.plan.authorisation?.decision;
+    if (!d) return {};
+    return {
+      destinationCountry: d.scope === 'national' || d.scope === 'international' ? (d.country ?? null) : null,
+      policyDecision: d.decision,
+      policyRuleId: d.ruleId.slice(0, 200),
+      decidingRuleId: d.decidingRuleId ?? null,
     };
   }
 
@@ -311,7 +333,8 @@ export class CallSession implements ActiveCall {
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
     await this.releaseChannel?.().catch((err) => this.log.warn({ err }, 'trunk channel not released'));
-    const row = this.cdr(disposition, endedAt, `${status} ${cause}`);
+    const cost = (await this.guard?.stop(endedAt)) ?? 0;
+    const row = { ...this.cdr(disposition, endedAt, `${status} ${cause}`), cost };
     this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');
     this.deps.onFinished(disposition);
     // Ended, not yet in Postgres: if this process dies now, another instance writes this very row.
@@ -323,6 +346,6 @@ export class CallSession implements ActiveCall {
       this.log.error({ err }, 'CDR not written (kept in the call journal for recovery)');
     }
     await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
-    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition });
+    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition, cost });
   }
 }

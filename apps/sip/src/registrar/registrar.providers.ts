@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import {
+  AuthoriseCallUseCase,
   CachedAccountDirectory,
   CachedTrunkDirectory,
   DEFAULT_BAN_POLICY,
@@ -125,8 +126,13 @@ export const registrarProviders: Provider[] = [
   },
   {
     provide: PlaceCallUseCase,
-    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator, trunks: CachedTrunkDirectory) =>
-      new PlaceCallUseCase(directory, locations, digest, trunks),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, CachedTrunkDirectory],
+    useFactory: (
+      directory: CachedAccountDirectory,
+      locations: RedisLocationStore,
+      digest: DigestAuthenticator,
+      authorise: AuthoriseCallUseCase,
+      trunks: CachedTrunkDirectory,
+    ) => new PlaceCallUseCase(directory, locations, digest, authorise, trunks),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, AuthoriseCallUseCase, CachedTrunkDirectory],
   },
 ];

@@ -1,4 +1,7 @@
+import { policyWarning, type PolicyDecision } from '@pbx/policy';
+import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
@@ -20,6 +23,8 @@ export interface InviteCommand {
   sourceIp: string;
   transport: string;
   sourceCountry?: string;
+  /** The INVITE's body: its SDP offer, if any. */
+  sdp?: string;
   now: number;
 }
 
@@ -32,6 +37,20 @@ export interface InviteReply {
   why: string;
   tenantId?: string;
   deviceId?: string;
+  /** Set when the fraud gate refused the call: what its CDR records. */
+  denial?: CallDenial;
+}
+
+/** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
+export interface CallDenial {
+  tenantId: string;
+  caller: CallPlan['caller'];
+  dialed: string;
+  /** E.164 for numbers, the digits otherwise. */
+  destination: string;
+  decision: PolicyDecision;
+  sourceIp: string;
+  sourceCountry: string | null;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -84,6 +103,10 @@ export interface CallPlan {
   target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
+  /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
+  offer?: string;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -105,6 +128,7 @@ export class PlaceCallUseCase {
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly authorise?: AuthoriseCallUseCase,
     private readonly trunks?: TrunkDirectory,
   ) {}
 
@@ -147,7 +171,11 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    // 4. Media rules on the offer: SRTP on device legs, the codec allow-list.
+    const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
+    if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
+
+    // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
     const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
@@ -157,19 +185,21 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 5. Route.
+    // 6. Route.
     const defaultCountry = tenant.defaultCountry ?? 'US';
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
-    if (destination.kind === 'extension' && ext) return this.routeToExtension(route, ext);
-    return this.routeOutbound(route);
+    const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
+    if (routed.kind === 'call') routed.plan.offer = media.sdp;
+    return routed;
   }
 
-  /** An external number: the trunks of the tenant's outbound routes, tried in order. */
-  private routeOutbound(route: RouteContext): Promise<InviteDecision> {
+  /** An external number: the trunks of the tenant's outbound routes, tried in order, once the fraud gate allows it. */
+  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
     const { destination } = route;
     if (destination.kind !== 'external' && destination.kind !== 'emergency')
-      return Promise.resolve(reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id }));
-    return routeOutbound(this.trunks, { ...route, destination });
+      return reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id });
+    const routed = await routeOutbound(this.trunks, { ...route, destination });
+    return routed.kind === 'call' ? this.gate(route.cmd, routed.plan) : routed;
   }
 
   private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
@@ -177,20 +207,55 @@ export class PlaceCallUseCase {
     const ids = { tenantId, deviceId: device.id };
     const legs = await legsOfExtension(this.locations, tenantId, ext.deviceIds, cmd.now, device.id);
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
-    return {
-      kind: 'call',
-      plan: {
-        tenantId,
-        realm,
-        direction: 'internal',
-        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-        dialed,
-        destination: route.destination,
-        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
-        sourceIp: cmd.sourceIp,
-        sourceCountry: cmd.sourceCountry ?? null,
-      },
+    const plan: CallPlan = {
+      tenantId,
+      realm,
+      direction: 'internal',
+      caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+      dialed,
+      destination: route.destination,
+      target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+      sourceIp: cmd.sourceIp,
+      sourceCountry: cmd.sourceCountry ?? null,
     };
+    return this.gate(cmd, plan);
+  }
+
+  /**
+   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
+   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
+   * the rule (what `POST /policy/simulate` would name), and carries what the denied call's CDR needs.
+   */
+  private async gate(cmd: InviteCommand, plan: CallPlan): Promise<InviteDecision> {
+    // Inbound calls from a trunk have no device of ours to hold to a policy.
+    const deviceId = plan.caller.deviceId;
+    if (!this.authorise || !deviceId) return { kind: 'call', plan };
+    const authorisation = await this.authorise.execute({
+      tenantId: plan.tenantId,
+      deviceId,
+      dialed: plan.dialed,
+      sourceIp: cmd.sourceIp,
+      timestamp: cmd.now,
+      callId: cmd.callId,
+      mode: 'reserve',
+    });
+    const { decision } = authorisation;
+    if (decision.decision !== 'deny') return { kind: 'call', plan: { ...plan, authorisation } };
+    const destination = authorisation.attempt?.destination ?? plan.dialed;
+    return reply(403, 'Forbidden', `policy: ${decision.ruleId}: ${decision.reason}`, {
+      tenantId: plan.tenantId,
+      deviceId,
+      headers: { Warning: policyWarning(decision, plan.realm) },
+      denial: {
+        tenantId: plan.tenantId,
+        caller: plan.caller,
+        dialed: plan.dialed,
+        destination,
+        decision,
+        sourceIp: plan.sourceIp,
+        sourceCountry: plan.sourceCountry,
+      },
+    });
   }
 }
 
