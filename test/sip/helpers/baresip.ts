@@ -11,6 +11,12 @@ export interface BaresipAccount {
   proxyPort: number;
   /** A CA file for sip_cafile. */
   caFile?: string;
+  /** More modules to load (e.g. g711, srtp, aubridge, menu to run commands), config lines and account parameters. */
+  modules?: string[];
+  config?: string[];
+  accountParams?: string;
+  /** Extra command-line arguments (e.g. -e '/dial …', -t seconds). */
+  args?: string[];
 }
 
 /**
@@ -41,13 +47,15 @@ export class Baresip {
       ...(account.caFile ? [`sip_cafile ${account.caFile}`] : []),
       'module_path /usr/lib/baresip/modules',
       'module_tmp account.so',
+      ...(account.modules ?? []).map((m) => `module ${m}.so`),
+      ...(account.config ?? []),
     ];
     writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
     const { user, realm, password, proxyPort } = account;
-    const line = `<sip:${user}@${realm};transport=tls>;auth_pass=${password};outbound="sip:127.0.0.1:${proxyPort};transport=tls";regint=60`;
+    const line = `<sip:${user}@${realm};transport=tls>;auth_pass=${password};outbound="sip:127.0.0.1:${proxyPort};transport=tls";regint=60${account.accountParams ?? ''}`;
     writeFileSync(join(dir, 'accounts'), `${line}\n`);
     // -s: SIP trace, so the test can read the responses baresip got.
-    const child = spawn('baresip', ['-f', dir, '-s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('baresip', ['-f', dir, '-s', ...(account.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Baresip(child, dir);
   }
 
