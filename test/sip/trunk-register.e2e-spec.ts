@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -31,7 +33,7 @@ describe('sip trunks that register upstream', () => {
     await redis.quit();
   });
 
-  it("registers the trunk's account with the carrier, answering its 401 with the sealed password", async () => {
+  it("registers the trunk's account with the carrier, answering its 401 with the sealed password, and unregisters at shutdown", async () => {
     const port = await freeUdpPort();
     const id = randomUUID();
     const ring = parseKeyring(KEKS);
@@ -40,11 +42,23 @@ describe('sip trunks that register upstream', () => {
        VALUES ($1, $2, 'carrier-reg', '127.0.0.1', $3, 'udp', 'acct-test', $4, $5, '{}', 'active', true, 300)`,
       [id, tenant.id, port, encrypt('carrier-secret-1', ring, trunkSecretAad(tenant.id, id)), ring.current],
     );
-    const carrier = runSipp(['-sf', join(__dirname, 'scenarios', 'trunk-registrar.xml'), '-i', '127.0.0.1', '-p', String(port)], { timeoutS: 15 });
+    // Two registrations (each a 401 answered with the password): the one at start-up and the removal at shutdown.
+    const trace = join(mkdtempSync(join(tmpdir(), 'trunk-reg-')), 'messages.log');
+    const carrier = runSipp(
+      ['-sf', join(__dirname, 'scenarios', 'trunk-registrar.xml'), '-i', '127.0.0.1', '-p', String(port), '-trace_msg', '-message_file', trace],
+      { calls: 2, timeoutS: 20 },
+    );
     pbx = await startPbx({ env: { SECRETS_KEKS: KEKS, SIP_TRUNK_REGISTER_TICK_MS: '200' } });
-    expect((await carrier).code).toBe(0);
+    const sent = () => (existsSync(trace) ? readFileSync(trace, 'utf8') : '');
+    for (const deadline = Date.now() + 10_000; !/SIP\/2\.0 200 OK/.test(sent()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     // The instance that registered holds the trunk's lock.
     expect(await redis.get(`pbx:trunk:register-lock:${id}`)).not.toBeNull();
+    expect(sent()).toMatch(/^Expires: 300\r?$/m);
+    await pbx.close();
+    pbx = undefined;
+    expect((await carrier).code).toBe(0);
+    expect(sent()).toMatch(/^Expires: 0\r?$/m);
+    expect(await redis.get(`pbx:trunk:register-lock:${id}`)).toBeNull();
   });
 
   it('lets one instance hold a trunk, and another take it once the holder stops renewing', async () => {

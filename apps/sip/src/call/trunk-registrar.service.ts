@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { grantedSeconds, RedisLock, refreshDelayMs, retryDelayMs, upstreamRegister } from '@pbx/call-control';
 import { REDIS_PREFIX } from '@pbx/common';
 import { TrunksRepository, type TrunkEntity } from '@pbx/database';
@@ -12,6 +12,7 @@ import { SIP_LOGGER, SIP_METRICS, SIP_REDIS, SRF } from '../sip.tokens';
 import { TrunkDialer } from './trunk-dialer';
 
 interface Upstream {
+  trunk: TrunkEntity;
   /** When the next REGISTER is due (epoch ms). */
   dueAt: number;
   failures: number;
@@ -28,7 +29,7 @@ export const trunkRegisterLockKey = (trunkId: string): string => `${REDIS_PREFIX
  * Failures back off exponentially; a refused or unreachable carrier is logged and counted.
  */
 @Injectable()
-export class TrunkRegistrarService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly owner = randomUUID();
   private readonly lock: RedisLock;
   private readonly upstreams = new Map<string, Upstream>();
@@ -71,10 +72,27 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, OnApplicat
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Unregisters (Expires: 0) what this instance holds, so carriers stop sending calls here; another instance takes over. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    const held = [...this.upstreams.values()].filter((u) => u.registered);
+    await Promise.all(
+      held.map(async ({ trunk }) => {
+        const reg = upstreamRegister({ ...trunk, registerExpires: 0 }, this.localHostports);
+        if (!reg) return;
+        const timeout = new Promise<void>((r) => setTimeout(r, 2000).unref());
+        await Promise.race([this.send(trunk, reg).then(() => undefined, () => undefined), timeout]);
+      }),
+    );
+    if (held.length) this.logger.info({ trunks: held.length }, 'trunk registrations removed at shutdown');
+    // Before Redis closes (onApplicationShutdown): another instance may take the trunks at once.
     for (const trunkId of this.upstreams.keys()) await this.lock.release(trunkRegisterLockKey(trunkId), this.owner).catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+    clearInterval(this.timer);
   }
 
   /** One pass: renew or take the lock of every registering trunk, and register those that are due. */
@@ -89,7 +107,8 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, OnApplicat
         this.upstreams.delete(trunk.id);
         continue;
       }
-      const state = this.upstreams.get(trunk.id) ?? { dueAt: now, failures: 0, registered: false, inFlight: false };
+      const state = this.upstreams.get(trunk.id) ?? { trunk, dueAt: now, failures: 0, registered: false, inFlight: false };
+      state.trunk = trunk;
       this.upstreams.set(trunk.id, state);
       if (state.dueAt <= now && !state.inFlight) void this.register(trunk, state);
     }
