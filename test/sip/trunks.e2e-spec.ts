@@ -207,6 +207,22 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     expect(call.final?.header('Warning')).toContain('no DID');
   });
 
+  it("refuses a carrier's call with 503 while its trunk's channels are all taken", async () => {
+    const bob = await phone(1);
+    expect(await bob.register()).toBe(200);
+    const key = `pbx:trunk:channels:${trunk.auth}`;
+    for (let i = 0; i < 5; i++) await redis.zadd(key, Date.now() + 60_000, `busy-${i}`);
+    try {
+      const sbc = await phone(0, CARRIER_IP);
+      const call = await sbc.call(did);
+      expect(call.final?.status).toBe(503);
+      expect(call.final?.header('Warning')).toContain('max_channels');
+      expect(await cdr(call.callId)).toMatchObject({ direction: 'inbound', disposition: 'failed', trunk_id: trunk.auth, to_number: did });
+    } finally {
+      await redis.del(key);
+    }
+  });
+
   it('never lets simultaneous calls take more channels of a trunk than it has', async () => {
     const channels = new TrunkChannels(redis, 60_000);
     const trunkId = randomUUID();

@@ -80,6 +80,10 @@ export class CallSession implements ActiveCall {
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
     this.guard?.start();
+    if (!(await this.holdInboundChannel())) {
+      this.res.send(503, 'Service Unavailable', { headers: { Warning: '399 pbx "trunk at max_channels"' } });
+      return this.finish('failed', 503, 'trunk at max_channels');
+    }
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
@@ -189,6 +193,16 @@ export class CallSession implements ActiveCall {
           });
       }
     });
+  }
+
+  /** A call from a carrier takes one of its trunk's channels, like calls out through it. */
+  private async holdInboundChannel(): Promise<boolean> {
+    const { trunkId, trunkMaxChannels } = this.plan.caller;
+    if (this.plan.direction !== 'inbound' || !trunkId || !this.deps.trunkDialer) return true;
+    const lease = await this.deps.trunkDialer.holdChannel(trunkId, trunkMaxChannels ?? null, this.callId);
+    if (!lease) return false;
+    this.releaseChannel = () => lease.release();
+    return true;
   }
 
   /** An outbound call: the trunks of its route, one after the other (TrunkDialer). */

@@ -95,6 +95,11 @@ export class TrunkDialer {
     return { status: last };
   }
 
+  /** A channel of the trunk an inbound call came in on, or null when the trunk is full. */
+  holdChannel(trunkId: string, maxChannels: number | null, callId: string): Promise<ChannelLease | null> {
+    return this.deps.channels.acquire(trunkId, maxChannels, callId);
+  }
+
   /** drachtio's digest client asks for credentials when challenged (once per request). */
   credentialsFor(tenantId: string, trunkId: string, username: string) {
     return (_req: unknown, _res: unknown, cb: AuthCallback): void => {

@@ -71,8 +71,9 @@ export interface CallParty {
   username: string;
   /** The calling number the far end sees: the first DID of the caller's extension, else its number. */
   number?: string;
-  /** The trunk an inbound call came from. */
+  /** The trunk an inbound call came from, and its channel limit (calls both ways count). */
   trunkId?: string;
+  trunkMaxChannels?: number | null;
 }
 
 /** One carrier to try for an outbound call; the next one is tried on 408, 5xx or a failed authentication. */
