@@ -23,3 +23,4 @@ export * from './authorise/enforce';
 export * from './authorise/call-counters';
 export * from './authorise/call-cost';
 export * from './authorise/authorise-call.use-case';
+export * from './route/classify';

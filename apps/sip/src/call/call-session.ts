@@ -64,7 +64,7 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
-    if (plan.authorisation && deps.gate)
+    if (plan.authorisation && deps.gate && plan.caller.deviceId)
       this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
 
@@ -138,7 +138,10 @@ export class CallSession implements ActiveCall {
       const settle = () => {
         if (!winner && this.branches.every((b) => b.settled)) resolve({ status: bestFailure(failures) });
       };
-      for (const leg of this.plan.target.legs) {
+      const target = this.plan.target;
+      const legs = target.kind === 'extension' ? target.legs : [];
+      const to = target.kind === 'extension' ? target.number : target.e164;
+      for (const leg of legs) {
         const b: Branch = { leg, cancelWanted: false, settled: false };
         this.branches.push(b);
         this.deps.srf
@@ -149,7 +152,7 @@ export class CallSession implements ActiveCall {
               localSdp: this.req.body,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
-                To: `<sip:${this.plan.target.number}@${this.plan.realm}>`,
+                To: `<sip:${to}@${this.plan.realm}>`,
               },
             },
             {
