@@ -64,7 +64,7 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
-    if (plan.authorisation && deps.gate && plan.caller.deviceId)
+    if (plan.authorisation && plan.caller.deviceId && deps.gate)
       this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
 
