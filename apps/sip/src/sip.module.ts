@@ -11,6 +11,7 @@ import { CallEventsPublisher } from './call/call-events.publisher';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { MediaSessions } from './call/media-sessions';
 import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
@@ -54,6 +55,7 @@ export class SipModule {
         RegisterMiddleware,
         CallRegistry,
         RtpengineService,
+        MediaSessions,
         CallEventsPublisher,
         CallJournal,
         SipCommandsService,

@@ -19,3 +19,5 @@ export * from './call/call-record';
 export * from './call/place-call.use-case';
 export * from './media/sdp-rules';
 export * from './route/classify';
+export * from './media/anchor';
+export * from './media/media-quality';

@@ -1,4 +1,5 @@
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
@@ -37,6 +38,8 @@ export interface Leg {
   uri: string;
   /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
   proxy: string;
+  /** How rtpengine speaks to this leg; unset for a device, whose registered transport decides (trunks: 'rtp'). */
+  media?: LegMedia;
 }
 
 export type CallDirection = 'internal' | 'outbound' | 'inbound';
@@ -64,6 +67,8 @@ export interface TrunkAttempt {
   proxy: string;
   authUsername: string | null;
   maxChannels: number | null;
+  /** The trunk's allow_unanchored_media: its calls may go on end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export type CallTarget =
@@ -83,6 +88,11 @@ export interface CallPlan {
   sourceCountry: string | null;
   /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
   offer?: string;
+  /**
+   * Media anchoring: SRTP on device legs, and whether the call may go on unanchored when rtpengine is
+   * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
+   */
+  media?: { srtpRequired: boolean; allowUnanchored: boolean };
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -160,7 +170,13 @@ export class PlaceCallUseCase {
     // 6. Route.
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
     const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
-    if (routed.kind === 'call') routed.plan.offer = media.sdp;
+    if (routed.kind === 'call') {
+      const plan = routed.plan;
+      plan.offer = media.sdp;
+      // Unanchored media only where every trunk the call may take allows it; never device to device.
+      const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
+      plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+    }
     return routed;
   }
 
