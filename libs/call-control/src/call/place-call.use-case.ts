@@ -1,3 +1,5 @@
+import { policyWarning, type PolicyDecision } from '@pbx/policy';
+import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
@@ -30,6 +32,20 @@ export interface InviteReply {
   why: string;
   tenantId?: string;
   deviceId?: string;
+  /** Set when the fraud gate refused the call: what its CDR records. */
+  denial?: CallDenial;
+}
+
+/** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
+export interface CallDenial {
+  tenantId: string;
+  caller: CallPlan['caller'];
+  dialed: string;
+  /** E.164 for numbers, the digits otherwise. */
+  destination: string;
+  decision: PolicyDecision;
+  sourceIp: string;
+  sourceCountry: string | null;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -93,6 +109,8 @@ export interface CallPlan {
    * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
    */
   media?: { srtpRequired: boolean; allowUnanchored: boolean };
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -119,6 +137,7 @@ export class PlaceCallUseCase {
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly authorise?: AuthoriseCallUseCase,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
@@ -196,20 +215,55 @@ export class PlaceCallUseCase {
         if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
     }
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
-    return {
-      kind: 'call',
-      plan: {
-        tenantId,
-        realm,
-        direction: 'internal',
-        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-        dialed,
-        destination: route.destination,
-        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
-        sourceIp: cmd.sourceIp,
-        sourceCountry: cmd.sourceCountry ?? null,
-      },
+    const plan: CallPlan = {
+      tenantId,
+      realm,
+      direction: 'internal',
+      caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+      dialed,
+      destination: route.destination,
+      target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+      sourceIp: cmd.sourceIp,
+      sourceCountry: cmd.sourceCountry ?? null,
     };
+    return this.gate(cmd, plan);
+  }
+
+  /**
+   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
+   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
+   * the rule (what `POST /policy/simulate` would name), and carries what the denied call's CDR needs.
+   */
+  private async gate(cmd: InviteCommand, plan: CallPlan): Promise<InviteDecision> {
+    // Inbound calls from a trunk have no device of ours to hold to a policy.
+    const deviceId = plan.caller.deviceId;
+    if (!this.authorise || !deviceId) return { kind: 'call', plan };
+    const authorisation = await this.authorise.execute({
+      tenantId: plan.tenantId,
+      deviceId,
+      dialed: plan.dialed,
+      sourceIp: cmd.sourceIp,
+      timestamp: cmd.now,
+      callId: cmd.callId,
+      mode: 'reserve',
+    });
+    const { decision } = authorisation;
+    if (decision.decision !== 'deny') return { kind: 'call', plan: { ...plan, authorisation } };
+    const destination = authorisation.attempt?.destination ?? plan.dialed;
+    return reply(403, 'Forbidden', `policy: ${decision.ruleId}: ${decision.reason}`, {
+      tenantId: plan.tenantId,
+      deviceId,
+      headers: { Warning: policyWarning(decision, plan.realm) },
+      denial: {
+        tenantId: plan.tenantId,
+        caller: plan.caller,
+        dialed: plan.dialed,
+        destination,
+        decision,
+        sourceIp: plan.sourceIp,
+        sourceCountry: plan.sourceCountry,
+      },
+    });
   }
 }
 
