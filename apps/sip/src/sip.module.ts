@@ -12,6 +12,7 @@ import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { MediaSessions } from './call/media-sessions';
 import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
@@ -56,6 +57,7 @@ export class SipModule {
         RegisterMiddleware,
         CallRegistry,
         RtpengineService,
+        MediaSessions,
         CallEventsPublisher,
         CallJournal,
         SipCommandsService,

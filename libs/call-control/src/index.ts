@@ -19,6 +19,8 @@ export * from './call/call-record';
 export * from './call/place-call.use-case';
 export * from './media/sdp-rules';
 export * from './route/classify';
+export * from './media/anchor';
+export * from './media/media-quality';
 export * from './authorise/policy-cache';
 export * from './authorise/evaluate';
 export * from './authorise/enforce';

@@ -29,6 +29,7 @@ const PLAIN_FIELDS = {
   auth_username: 'authUsername',
   max_channels: 'maxChannels',
   status: 'status',
+  allow_unanchored_media: 'allowUnanchoredMedia',
 } as const satisfies Record<string, keyof TrunkFields>;
 
 /**
@@ -71,6 +72,7 @@ export class TrunksService {
           inboundCidrs: dto.inbound_cidrs ?? [],
           maxChannels: dto.max_channels ?? null,
           status: dto.status ?? 'active',
+          allowUnanchoredMedia: dto.allow_unanchored_media ?? false,
           secret: this.seal(p.tenantId, id, dto.auth_password ?? null),
         })
         .catch(rethrowTaken);

@@ -11,6 +11,7 @@ import type { CallGuardDeps } from '../call/call-guard';
 import { CallJournal } from '../call/call-journal';
 import { CallRegistry } from '../call/call-registry';
 import { CallSession } from '../call/call-session';
+import { MediaSessions } from '../call/media-sessions';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
@@ -26,6 +27,7 @@ export class InviteMiddleware {
     private readonly journal: CallJournal,
     private readonly cdrs: CdrsRepository,
     private readonly metrics: SipMetrics,
+    private readonly media: MediaSessions,
     @Inject(SRF) private readonly srf: Srf,
     @Inject(SIP_REDIS) private readonly redis: Redis,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
@@ -77,6 +79,7 @@ export class InviteMiddleware {
       ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
       gate: this.gate,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
+      media: this.media.create(req.get('Call-ID'), decision.plan),
     });
     this.registry.add(call);
     this.metrics.activeCalls.inc();

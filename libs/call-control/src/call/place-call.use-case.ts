@@ -1,6 +1,7 @@
 import { policyWarning, type PolicyDecision } from '@pbx/policy';
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
@@ -53,6 +54,8 @@ export interface Leg {
   uri: string;
   /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
   proxy: string;
+  /** How rtpengine speaks to this leg; unset for a device, whose registered transport decides (trunks: 'rtp'). */
+  media?: LegMedia;
 }
 
 export type CallDirection = 'internal' | 'outbound' | 'inbound';
@@ -80,6 +83,8 @@ export interface TrunkAttempt {
   proxy: string;
   authUsername: string | null;
   maxChannels: number | null;
+  /** The trunk's allow_unanchored_media: its calls may go on end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export type CallTarget =
@@ -97,10 +102,15 @@ export interface CallPlan {
   target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
-  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
-  authorisation?: Authorisation;
   /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
   offer?: string;
+  /**
+   * Media anchoring: SRTP on device legs, and whether the call may go on unanchored when rtpengine is
+   * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
+   */
+  media?: { srtpRequired: boolean; allowUnanchored: boolean };
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -184,7 +194,13 @@ export class PlaceCallUseCase {
 
     // 7. Route.
     const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
-    if (decision.kind === 'call') return { kind: 'call', plan: { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp } };
+    if (decision.kind === 'call') {
+      const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
+      // Unanchored media only where every trunk the call may take allows it; never device to device.
+      const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
+      plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+      return { kind: 'call', plan };
+    }
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
     return decision;
   }
