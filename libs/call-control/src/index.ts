@@ -24,6 +24,8 @@ export * from './stores/trunk-directory';
 export * from './stores/trunk-channels';
 export * from './route/trunk-registration';
 export * from './stores/redis-lock';
+export * from './media/anchor';
+export * from './media/media-quality';
 export * from './authorise/policy-cache';
 export * from './authorise/evaluate';
 export * from './authorise/enforce';

@@ -1,6 +1,7 @@
 import { policyWarning, type PolicyDecision } from '@pbx/policy';
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
@@ -44,7 +45,7 @@ export interface InviteReply {
 /** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
 export interface CallDenial {
   tenantId: string;
-  caller: CallPlan['caller'];
+  caller: CallParty;
   dialed: string;
   /** E.164 for numbers, the digits otherwise. */
   destination: string;
@@ -59,6 +60,8 @@ export interface Leg {
   uri: string;
   /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
   proxy: string;
+  /** How rtpengine speaks to this leg; unset for a device, whose registered transport decides (trunks: 'rtp'). */
+  media?: LegMedia;
 }
 
 export type CallDirection = 'internal' | 'outbound' | 'inbound';
@@ -87,6 +90,8 @@ export interface TrunkAttempt {
   proxy: string;
   authUsername: string | null;
   maxChannels: number | null;
+  /** The trunk's allow_unanchored_media: its calls may go on end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export type CallTarget =
@@ -104,10 +109,15 @@ export interface CallPlan {
   target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
-  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
-  authorisation?: Authorisation;
   /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
   offer?: string;
+  /**
+   * Media anchoring: SRTP on device legs, and whether the call may go on unanchored when rtpengine is
+   * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
+   */
+  media?: { srtpRequired: boolean; allowUnanchored: boolean };
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -121,8 +131,9 @@ export { legOf } from '../route/legs';
 
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
- * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → route (the
- * dialed extension's devices, every live binding) → a call plan for the CallSession to carry out.
+ * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → classify →
+ * authorise (the fraud gate: 403 naming the rule, or counters taken) → route (the dialed extension's
+ * devices, every live binding; a trunk) → a call plan for the CallSession to carry out.
  */
 export class PlaceCallUseCase {
   constructor(
@@ -186,21 +197,73 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 6. Route.
+    // 6. Authorise: what POST /policy/simulate would say, with the call's counters taken atomically.
     const defaultCountry = tenant.defaultCountry ?? 'US';
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
-    const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
-    if (routed.kind === 'call') routed.plan.offer = media.sdp;
-    return routed;
+    const gate = await this.gate(route);
+    if (gate.kind === 'reply') return gate;
+
+    // 7. Route.
+    const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
+    if (decision.kind === 'call') {
+      const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
+      // Unanchored media only where every trunk the call may take allows it; never device to device.
+      const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
+      plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+      return { kind: 'call', plan };
+    }
+    if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
+    return decision;
   }
 
-  /** An external number: the trunks of the tenant's outbound routes, tried in order, once the fraud gate allows it. */
+  /**
+   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
+   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
+   * the rule, and carries what the denied call's CDR needs.
+   */
+  private async gate(route: RouteContext): Promise<{ kind: 'reply'; reply: InviteReply } | { kind: 'pass'; authorisation?: Authorisation }> {
+    if (!this.authorise) return { kind: 'pass' };
+    const { cmd, tenantId, device, destination } = route;
+    const dialed = destination.kind === 'external' ? destination.e164 : destination.kind === 'invalid' ? route.dialed : destination.number;
+    const authorisation = await this.authorise.execute({
+      tenantId,
+      deviceId: device.id,
+      dialed,
+      sourceIp: cmd.sourceIp,
+      timestamp: cmd.now,
+      callId: cmd.callId,
+      mode: 'reserve',
+    });
+    const { decision } = authorisation;
+    if (decision.decision !== 'deny') return { kind: 'pass', authorisation };
+    return {
+      kind: 'reply',
+      reply: {
+        status: 403,
+        reason: 'Forbidden',
+        why: `policy: ${decision.ruleId}: ${decision.reason}`,
+        tenantId,
+        deviceId: device.id,
+        headers: { Warning: policyWarning(decision, route.realm) },
+        denial: {
+          tenantId,
+          caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+          dialed: route.dialed,
+          destination: authorisation.attempt?.destination ?? dialed,
+          decision,
+          sourceIp: cmd.sourceIp,
+          sourceCountry: cmd.sourceCountry ?? null,
+        },
+      },
+    };
+  }
+
+  /** An external number: the trunks of the tenant's outbound routes, tried in order. */
   private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
     const { destination } = route;
     if (destination.kind !== 'external' && destination.kind !== 'emergency')
       return reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id });
-    const routed = await routeOutbound(this.trunks, { ...route, destination });
-    return routed.kind === 'call' ? this.gate(route.cmd, routed.plan) : routed;
+    return routeOutbound(this.trunks, { ...route, destination });
   }
 
   private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
@@ -208,55 +271,20 @@ export class PlaceCallUseCase {
     const ids = { tenantId, deviceId: device.id };
     const legs = await legsOfExtension(this.locations, tenantId, ext.deviceIds, cmd.now, device.id);
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
-    const plan: CallPlan = {
-      tenantId,
-      realm,
-      direction: 'internal',
-      caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-      dialed,
-      destination: route.destination,
-      target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
-      sourceIp: cmd.sourceIp,
-      sourceCountry: cmd.sourceCountry ?? null,
-    };
-    return this.gate(cmd, plan);
-  }
-
-  /**
-   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
-   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
-   * the rule (what `POST /policy/simulate` would name), and carries what the denied call's CDR needs.
-   */
-  private async gate(cmd: InviteCommand, plan: CallPlan): Promise<InviteDecision> {
-    // Inbound calls from a trunk have no device of ours to hold to a policy.
-    const deviceId = plan.caller.deviceId;
-    if (!this.authorise || !deviceId) return { kind: 'call', plan };
-    const authorisation = await this.authorise.execute({
-      tenantId: plan.tenantId,
-      deviceId,
-      dialed: plan.dialed,
-      sourceIp: cmd.sourceIp,
-      timestamp: cmd.now,
-      callId: cmd.callId,
-      mode: 'reserve',
-    });
-    const { decision } = authorisation;
-    if (decision.decision !== 'deny') return { kind: 'call', plan: { ...plan, authorisation } };
-    const destination = authorisation.attempt?.destination ?? plan.dialed;
-    return reply(403, 'Forbidden', `policy: ${decision.ruleId}: ${decision.reason}`, {
-      tenantId: plan.tenantId,
-      deviceId,
-      headers: { Warning: policyWarning(decision, plan.realm) },
-      denial: {
-        tenantId: plan.tenantId,
-        caller: plan.caller,
-        dialed: plan.dialed,
-        destination,
-        decision,
-        sourceIp: plan.sourceIp,
-        sourceCountry: plan.sourceCountry,
+    return {
+      kind: 'call',
+      plan: {
+        tenantId,
+        realm,
+        direction: 'internal',
+        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+        dialed,
+        destination: route.destination,
+        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+        sourceIp: cmd.sourceIp,
+        sourceCountry: cmd.sourceCountry ?? null,
       },
-    });
+    };
   }
 }
 

@@ -14,6 +14,8 @@ export interface TrunkInfo {
   inboundCidrs: readonly string[];
   maxChannels: number | null;
   status: 'active' | 'disabled';
+  /** Calls through it may go on with media end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export interface OutboundRouteInfo {
@@ -70,6 +72,7 @@ export function trunkAttempts(routes: readonly OutboundRouteInfo[], trunks: read
       ...trunkAddress(trunk, e164),
       authUsername: trunk.authUsername,
       maxChannels: trunk.maxChannels,
+      allowUnanchoredMedia: trunk.allowUnanchoredMedia ?? false,
     });
   }
   return attempts;

@@ -13,6 +13,7 @@ const info = (t: TrunkEntity): TrunkInfo => ({
   inboundCidrs: t.inboundCidrs ?? [],
   maxChannels: t.maxChannels,
   status: t.status,
+  allowUnanchoredMedia: t.allowUnanchoredMedia,
 });
 
 /**
