@@ -74,10 +74,15 @@ describe('a call between real softphones: baresip over TLS calls sip.js over WSS
     const r = await answering.result;
     expect([r.error, r.inviteReceived, r.answered, r.byeReceived]).toEqual(['', true, true, true]);
     let rows: Array<Record<string, string>> = [];
-    for (const deadline = Date.now() + 5000; rows.length === 0 && Date.now() < deadline; ) {
-      rows = (await db.query(`SELECT disposition, from_number, to_number, direction FROM cdrs WHERE tenant_id = $1`, [tenant.id])) as typeof rows;
+    for (const deadline = Date.now() + 5000; rows.length === 0 && Date.now() < deadline;) {
+      rows = (await db.query(
+        `SELECT disposition, from_number, to_number, direction FROM cdrs WHERE tenant_id = $1`,
+        [tenant.id],
+      )) as typeof rows;
       if (rows.length === 0) await new Promise((res) => setTimeout(res, 50));
     }
-    expect(rows).toEqual([{ disposition: 'answered', from_number: 'desk', to_number: '1001', direction: 'internal' }]);
+    expect(rows).toEqual([
+      { disposition: 'answered', from_number: 'desk', to_number: '1001', direction: 'internal' },
+    ]);
   });
 });

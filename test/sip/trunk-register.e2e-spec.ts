@@ -45,12 +45,23 @@ describe('sip trunks that register upstream', () => {
     // Two registrations (each a 401 answered with the password): the one at start-up and the removal at shutdown.
     const trace = join(mkdtempSync(join(tmpdir(), 'trunk-reg-')), 'messages.log');
     const carrier = runSipp(
-      ['-sf', join(__dirname, 'scenarios', 'trunk-registrar.xml'), '-i', '127.0.0.1', '-p', String(port), '-trace_msg', '-message_file', trace],
-      { calls: 2, timeoutS: 20 },
+      [
+        '-sf',
+        join(__dirname, 'scenarios', 'trunk-registrar.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-trace_msg',
+        '-message_file',
+        trace,
+      ],
+      { calls: 2, timeoutS: 45 },
     );
     pbx = await startPbx({ env: { SECRETS_KEKS: KEKS, SIP_TRUNK_REGISTER_TICK_MS: '200' } });
     const sent = () => (existsSync(trace) ? readFileSync(trace, 'utf8') : '');
-    for (const deadline = Date.now() + 10_000; !/SIP\/2\.0 200 OK/.test(sent()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; !/SIP\/2\.0 200 OK/.test(sent()) && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 50));
     // The instance that registered holds the trunk's lock.
     expect(await redis.get(`pbx:trunk:register-lock:${id}`)).not.toBeNull();
     expect(sent()).toMatch(/^Expires: 300\r?$/m);

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { grantedSeconds, RedisLock, refreshDelayMs, retryDelayMs, upstreamRegister } from '@pbx/call-control';
 import { REDIS_PREFIX } from '@pbx/common';
 import { TrunksRepository, type TrunkEntity } from '@pbx/database';
@@ -20,7 +26,8 @@ interface Upstream {
   inFlight: boolean;
 }
 
-export const trunkRegisterLockKey = (trunkId: string): string => `${REDIS_PREFIX}trunk:register-lock:${trunkId}`;
+export const trunkRegisterLockKey = (trunkId: string): string =>
+  `${REDIS_PREFIX}trunk:register-lock:${trunkId}`;
 
 /**
  * Keeps trunks that need it registered with their carrier (RFC 3261 §10): one app instance per trunk
@@ -29,7 +36,9 @@ export const trunkRegisterLockKey = (trunkId: string): string => `${REDIS_PREFIX
  * Failures back off exponentially; a refused or unreachable carrier is logged and counted.
  */
 @Injectable()
-export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class TrunkRegistrarService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly owner = randomUUID();
   private readonly lock: RedisLock;
   private readonly upstreams = new Map<string, Upstream>();
@@ -62,13 +71,17 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeAppl
       name: 'sip_trunks_registered',
       help: 'Trunks this instance holds registered with their carrier',
       registers: [registry],
-      collect: () => this.registeredGauge.set([...this.upstreams.values()].filter((u) => u.registered).length),
+      collect: () =>
+        this.registeredGauge.set([...this.upstreams.values()].filter((u) => u.registered).length),
     });
   }
 
   onApplicationBootstrap(): void {
     const every = this.config.SIP_TRUNK_REGISTER_TICK_MS;
-    this.timer = setInterval(() => void this.pass().catch((err) => this.logger.warn({ err }, 'trunk registration pass failed')), every);
+    this.timer = setInterval(
+      () => void this.pass().catch((err) => this.logger.warn({ err }, 'trunk registration pass failed')),
+      every,
+    );
     this.timer.unref();
   }
 
@@ -82,12 +95,19 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeAppl
         const reg = upstreamRegister({ ...trunk, registerExpires: 0 }, this.localHostports);
         if (!reg) return;
         const timeout = new Promise<void>((r) => setTimeout(r, 2000).unref());
-        await Promise.race([this.send(trunk, reg).then(() => undefined, () => undefined), timeout]);
+        await Promise.race([
+          this.send(trunk, reg).then(
+            () => undefined,
+            () => undefined,
+          ),
+          timeout,
+        ]);
       }),
     );
     if (held.length) this.logger.info({ trunks: held.length }, 'trunk registrations removed at shutdown');
     // Before Redis closes (onApplicationShutdown): another instance may take the trunks at once.
-    for (const trunkId of this.upstreams.keys()) await this.lock.release(trunkRegisterLockKey(trunkId), this.owner).catch(() => undefined);
+    for (const trunkId of this.upstreams.keys())
+      await this.lock.release(trunkRegisterLockKey(trunkId), this.owner).catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
@@ -102,12 +122,22 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeAppl
     const seen = new Set<string>();
     for (const trunk of trunks) {
       seen.add(trunk.id);
-      const held = await this.lock.hold(trunkRegisterLockKey(trunk.id), this.owner, this.config.SIP_TRUNK_REGISTER_TICK_MS * 3);
+      const held = await this.lock.hold(
+        trunkRegisterLockKey(trunk.id),
+        this.owner,
+        this.config.SIP_TRUNK_REGISTER_TICK_MS * 3,
+      );
       if (!held) {
         this.upstreams.delete(trunk.id);
         continue;
       }
-      const state = this.upstreams.get(trunk.id) ?? { trunk, dueAt: now, failures: 0, registered: false, inFlight: false };
+      const state = this.upstreams.get(trunk.id) ?? {
+        trunk,
+        dueAt: now,
+        failures: 0,
+        registered: false,
+        inFlight: false,
+      };
       state.trunk = trunk;
       this.upstreams.set(trunk.id, state);
       if (state.dueAt <= now && !state.inFlight) void this.register(trunk, state);
@@ -131,11 +161,17 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeAppl
         log.info({ granted }, 'trunk registered upstream');
       } else {
         this.failed(state, 'refused');
-        log.warn({ status: status.code, retryInMs: state.dueAt - Date.now() }, 'carrier refused the trunk registration');
+        log.warn(
+          { status: status.code, retryInMs: state.dueAt - Date.now() },
+          'carrier refused the trunk registration',
+        );
       }
     } catch (err) {
       this.failed(state, 'error');
-      log.warn({ err: { message: (err as Error).message }, retryInMs: state.dueAt - Date.now() }, 'trunk registration failed');
+      log.warn(
+        { err: { message: (err as Error).message }, retryInMs: state.dueAt - Date.now() },
+        'trunk registration failed',
+      );
     } finally {
       state.inFlight = false;
     }
@@ -154,11 +190,19 @@ export class TrunkRegistrarService implements OnApplicationBootstrap, BeforeAppl
     reg: NonNullable<ReturnType<typeof upstreamRegister>>,
   ): Promise<{ code: number; contact?: string; expires?: string }> {
     // srf.request(uri, opts) resolves with the request sent; its typings name another overload.
-    const request = this.srf.request.bind(this.srf) as unknown as (uri: string, opts: object) => Promise<Srf.SrfRequest>;
+    const request = this.srf.request.bind(this.srf) as unknown as (
+      uri: string,
+      opts: object,
+    ) => Promise<Srf.SrfRequest>;
     const req = await request(reg.uri, {
       method: 'REGISTER',
       proxy: reg.proxy,
-      headers: { From: `<${reg.aor}>`, To: `<${reg.aor}>`, Contact: reg.contact, Expires: String(reg.expires) },
+      headers: {
+        From: `<${reg.aor}>`,
+        To: `<${reg.aor}>`,
+        Contact: reg.contact,
+        Expires: String(reg.expires),
+      },
       auth: this.dialer.credentialsFor(trunk.tenantId, trunk.id, trunk.authUsername ?? ''),
     });
     return new Promise((resolve, reject) => {

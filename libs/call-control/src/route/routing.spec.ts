@@ -33,14 +33,33 @@ const trunk = (id: string, over: Partial<TrunkInfo> = {}): TrunkInfo => ({
   ...over,
 });
 const binding = (deviceId: string): Binding =>
-  ({ key: deviceId, contact: `sip:${deviceId}@198.51.100.9:5070`, sourceIp: '198.51.100.9', sourcePort: 5070, transport: 'udp', expiresAt: Number.MAX_SAFE_INTEGER }) as unknown as Binding;
+  ({
+    key: deviceId,
+    contact: `sip:${deviceId}@198.51.100.9:5070`,
+    sourceIp: '198.51.100.9',
+    sourcePort: 5070,
+    transport: 'udp',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+  }) as unknown as Binding;
 
 function world() {
   const directory: AccountDirectory = {
-    tenantByRealm: async (r) => (r === REALM ? { id: 't1', realm: REALM, status: 'active', rules: alice.rules, defaultCountry: 'GB', media: { srtpRequired: false, codecs: [] } } : null),
-    tenantById: async (id) => (id === 't1' ? { id: 't1', realm: REALM, status: 'active', rules: alice.rules } : null),
+    tenantByRealm: async (r) =>
+      r === REALM
+        ? {
+            id: 't1',
+            realm: REALM,
+            status: 'active',
+            rules: alice.rules,
+            defaultCountry: 'GB',
+            media: { srtpRequired: false, codecs: [] },
+          }
+        : null,
+    tenantById: async (id) =>
+      id === 't1' ? { id: 't1', realm: REALM, status: 'active', rules: alice.rules } : null,
     device: async (_t, u) => (u === 'alice' ? alice : null),
-    extension: async (_t, n) => (n === '1002' ? { id: 'ext-bob', number: '1002', deviceIds: ['dev-bob'] } : null),
+    extension: async (_t, n) =>
+      n === '1002' ? { id: 'ext-bob', number: '1002', deviceIds: ['dev-bob'] } : null,
     isBannedInTenant: async () => false,
   };
   const locations: LocationStore = {
@@ -55,7 +74,10 @@ function world() {
     ],
     trunks: async () => [trunk('a'), trunk('b')],
     trunksBySource: async (ip) => (ip.startsWith('192.0.2.') ? [trunk('a')] : []),
-    did: async (n) => (n === '+442079460018' ? { tenantId: 't1', trunkId: 'a', extensionId: 'ext-bob', extensionNumber: '1002' } : null),
+    did: async (n) =>
+      n === '+442079460018'
+        ? { tenantId: 't1', trunkId: 'a', extensionId: 'ext-bob', extensionNumber: '1002' }
+        : null,
     callerId: async () => '+442079460099',
   };
   const digest = { authenticate: async () => ({ kind: 'ok' }) } as unknown as DigestAuthenticator;
@@ -76,7 +98,10 @@ const invite = (to: string, extra: Partial<InviteCommand> = {}): InviteCommand =
 describe('PlaceCallUseCase routing', () => {
   it('routes an extension to its registered phones (internal)', async () => {
     const d = await world().execute(invite('1002'));
-    expect(d.kind === 'call' && d.plan).toMatchObject({ direction: 'internal', target: { kind: 'extension', number: '1002' } });
+    expect(d.kind === 'call' && d.plan).toMatchObject({
+      direction: 'internal',
+      target: { kind: 'extension', number: '1002' },
+    });
   });
 
   it('routes a national number out through the trunks of its routes, in order, with the caller ID', async () => {
@@ -94,14 +119,21 @@ describe('PlaceCallUseCase routing', () => {
 
   it('refuses a number no route covers with 404 and a Warning, and an incomplete one with 484', async () => {
     const none = await world().execute(invite('+33142685300'));
-    expect(none.kind === 'reply' && [none.reply.status, none.reply.headers.Warning]).toEqual([404, '399 pbx "no outbound route for +33142685300"']);
+    expect(none.kind === 'reply' && [none.reply.status, none.reply.headers.Warning]).toEqual([
+      404,
+      '399 pbx "no outbound route for +33142685300"',
+    ]);
     const short = await world().execute(invite('02079'));
     expect(short.kind === 'reply' && short.reply.status).toBe(484);
   });
 
   it("sends a carrier's INVITE to the DID's extension without a challenge, the DID read from To when the Request-URI lacks it", async () => {
     const d = await world().execute(
-      invite('acct', { sourceIp: '192.0.2.10', from: '<sip:+33142685300@192.0.2.10>;tag=9', to: '<sip:+442079460018@pbx>' }),
+      invite('acct', {
+        sourceIp: '192.0.2.10',
+        from: '<sip:+33142685300@192.0.2.10>;tag=9',
+        to: '<sip:+442079460018@pbx>',
+      }),
     );
     expect(d.kind === 'call' && d.plan).toMatchObject({
       direction: 'inbound',

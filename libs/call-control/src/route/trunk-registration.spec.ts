@@ -1,7 +1,13 @@
 import { grantedSeconds, refreshDelayMs, retryDelayMs, upstreamRegister } from './trunk-registration';
 
 describe('upstreamRegister', () => {
-  const trunk = { host: 'sip.carrier.example', port: 5060, transport: 'udp' as const, authUsername: 'acct 1', registerExpires: 600 };
+  const trunk = {
+    host: 'sip.carrier.example',
+    port: 5060,
+    transport: 'udp' as const,
+    authUsername: 'acct 1',
+    registerExpires: 600,
+  };
 
   it("registers the auth username at the carrier, with our address for the trunk's transport as Contact", () => {
     expect(upstreamRegister(trunk, 'udp/203.0.113.5:5060,tcp/203.0.113.5:5060')).toEqual({
@@ -11,14 +17,21 @@ describe('upstreamRegister', () => {
       contact: '<sip:acct%201@203.0.113.5:5060>',
       expires: 600,
     });
-    expect(upstreamRegister({ ...trunk, transport: 'tls', port: 5061 }, 'udp/203.0.113.5:5060,tls/203.0.113.5:5061')).toMatchObject({
+    expect(
+      upstreamRegister(
+        { ...trunk, transport: 'tls', port: 5061 },
+        'udp/203.0.113.5:5060,tls/203.0.113.5:5061',
+      ),
+    ).toMatchObject({
       uri: 'sips:sip.carrier.example:5061',
       contact: '<sip:acct%201@203.0.113.5:5061;transport=tls>',
     });
   });
 
   it('falls back to the first local address, and needs a username and an address', () => {
-    expect(upstreamRegister({ ...trunk, transport: 'tcp' }, 'udp/10.0.0.1:5060')?.contact).toBe('<sip:acct%201@10.0.0.1:5060>');
+    expect(upstreamRegister({ ...trunk, transport: 'tcp' }, 'udp/10.0.0.1:5060')?.contact).toBe(
+      '<sip:acct%201@10.0.0.1:5060>',
+    );
     expect(upstreamRegister({ ...trunk, authUsername: null }, 'udp/10.0.0.1:5060')).toBeNull();
     expect(upstreamRegister(trunk, '')).toBeNull();
   });

@@ -40,7 +40,11 @@ export function upstreamRegister(
 }
 
 /** The lifetime the registrar granted: our Contact's expires parameter, else Expires, else what we asked. */
-export function grantedSeconds(contact: string | undefined, expires: string | undefined, asked: number): number {
+export function grantedSeconds(
+  contact: string | undefined,
+  expires: string | undefined,
+  asked: number,
+): number {
   const fromContact = /;\s*expires\s*=\s*(\d+)/i.exec(contact ?? '')?.[1];
   const value = Number(fromContact ?? expires ?? asked);
   return Number.isFinite(value) && value >= 0 ? value : asked;
