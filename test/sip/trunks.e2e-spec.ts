@@ -48,6 +48,16 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     phones.push(p);
     return p;
   };
+  /** A carrier's SBC as a raw phone at the trunk's address: From is the calling number at the carrier. */
+  const carrierPhone = async () => {
+    const p = await Phone.open(
+      { host: pbx.host, port: pbx.port('udp') },
+      { username: '+33142685300', password: 'unused', realm: CARRIER_IP },
+      CARRIER_IP,
+    );
+    phones.push(p);
+    return p;
+  };
   const cdr = async (callId: string): Promise<CdrRow> => {
     for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
       const rows = (await db.query(`SELECT * FROM cdrs WHERE tenant_id = $1 AND call_id = $2`, [
@@ -258,7 +268,7 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
   });
 
   it('answers 404 to a carrier calling a number that is not a DID here, without a challenge', async () => {
-    const sbc = await phone(0, CARRIER_IP);
+    const sbc = await carrierPhone();
     const call = await sbc.call('+442079469999');
     expect(call.final?.status).toBe(404);
     expect(call.final?.header('Warning')).toContain('no DID');
@@ -270,7 +280,7 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     const key = `pbx:trunk:channels:${trunk.auth}`;
     for (let i = 0; i < 5; i++) await redis.zadd(key, Date.now() + 60_000, `busy-${i}`);
     try {
-      const sbc = await phone(0, CARRIER_IP);
+      const sbc = await carrierPhone();
       const call = await sbc.call(did);
       expect(call.final?.status).toBe(503);
       expect(call.final?.header('Warning')).toContain('max_channels');
@@ -283,6 +293,15 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     } finally {
       await redis.del(key);
     }
+  });
+
+  it("lets a phone call from inside a trunk's CIDR: a call for no DID whose From is the tenant's domain is a device's", async () => {
+    const alice = await phone(0, CARRIER_IP);
+    expect(await alice.register()).toBe(200);
+    const call = await alice.call('+4930123456');
+    // Challenged and authenticated as alice (not answered 404 as a carrier's call for an unknown DID), then routed.
+    expect(call.final?.status).toBe(404);
+    expect(call.final?.header('Warning')).toContain('no outbound route');
   });
 
   it('never lets simultaneous calls take more channels of a trunk than it has', async () => {

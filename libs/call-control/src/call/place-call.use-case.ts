@@ -145,11 +145,16 @@ export class PlaceCallUseCase {
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
-    // 0. A carrier: its source address is one of a trunk's inbound CIDRs.
+    // 0. A carrier: its source address is one of a trunk's inbound CIDRs. One tenant's too-wide CIDR must not
+    // capture other tenants' phones: a call for no DID whose From names a tenant's domain goes the device way.
     if (this.trunks) {
       const fromTrunks = await this.trunks.trunksBySource(cmd.sourceIp);
-      if (fromTrunks.length > 0)
-        return routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+      if (fromTrunks.length > 0) {
+        const inbound = await routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+        const fromHost = parseAddress(cmd.from)?.host;
+        const devicesCall = inbound.kind === 'reply' && inbound.reply.status === 404 && !!fromHost && !!(await this.directory.tenantByRealm(fromHost));
+        if (!devicesCall) return inbound;
+      }
     }
 
     // 1. Identify.

@@ -143,8 +143,18 @@ describe('PlaceCallUseCase routing', () => {
     });
   });
 
+  it("does not let a trunk's CIDR capture a phone's call: no DID and a From of a tenant's domain go the device way", async () => {
+    const d = await world().execute(invite('1002', { sourceIp: '192.0.2.20' }));
+    expect(d.kind === 'call' && d.plan).toMatchObject({
+      direction: 'internal',
+      caller: { deviceId: 'dev-alice' },
+    });
+  });
+
   it("answers 404 to a carrier calling a number that is not one of the tenant's DIDs", async () => {
-    const d = await world().execute(invite('+442079469999', { sourceIp: '192.0.2.10' }));
+    const d = await world().execute(
+      invite('+442079469999', { sourceIp: '192.0.2.10', from: '<sip:+33142685300@192.0.2.10>;tag=9' }),
+    );
     expect(d.kind === 'reply' && d.reply.status).toBe(404);
   });
 });
