@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { CallEventsProcessor } from './call-events.processor';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
+import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -31,6 +32,7 @@ export class WorkerModule {
         { provide: WORKER_REDIS, useFactory: () => createRedis(config.REDIS_URL, 'pbx-worker-cmd') },
         RedisCloser,
         CallEventsProcessor,
+        ...FRAUD_RESPONSE_PROVIDERS,
       ],
     };
   }

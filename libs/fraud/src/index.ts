@@ -1,1 +1,4 @@
 export * from './finding';
+export * from './finding-sink';
+export * from './playbook';
+export * from './webhook-signature';
