@@ -19,6 +19,11 @@ export const workerConfigSchema = z.object({
   FRAUD_WEBHOOK_TIMEOUT_MS: env.int(5000, 100, 60_000),
   /** Attempts per webhook (exponential backoff from 1 s) before notify is recorded as failed. */
   FRAUD_WEBHOOK_ATTEMPTS: env.int(6, 1, 20),
+  /**
+   * How long a fraud-action job's lock lives without renewal: a worker killed mid-job has its job
+   * picked up again about this long (plus one stall check of the same period) later.
+   */
+  FRAUD_JOB_LOCK_MS: env.int(30_000, 1000, 600_000),
   /** Run the scheduled jobs (token expiry, stale alerts, spend roll-ups) from this worker. */
   MAINTENANCE_ENABLED: env.bool(true),
 });

@@ -9,13 +9,32 @@ export interface ActionResult {
   outcome: 'done' | 'skipped';
   details: Record<string, unknown>;
   undo?: Record<string, unknown>;
-  /** Published after the commit: cache invalidations and SIP commands. */
-  after: Array<{ kind: 'invalidate'; what: 'policy' | 'device' | 'credentials' } | { kind: 'hangup-device' }>;
+}
+
+export type AfterStep = { kind: 'invalidate'; what: 'policy' | 'device' | 'credentials' } | { kind: 'hangup-device' };
+
+/**
+ * What goes out after a done action commits: cache invalidations and the hang-up command. All are
+ * idempotent, so a retry of a job that died after the commit sends them again rather than never.
+ */
+export function afterSteps(action: Exclude<FraudAction, 'notify'>, hasDevice: boolean): AfterStep[] {
+  switch (action) {
+    case 'raise-lock':
+      return hasDevice ? [{ kind: 'invalidate', what: 'policy' }, { kind: 'invalidate', what: 'device' }] : [{ kind: 'invalidate', what: 'policy' }];
+    case 'suspend-device':
+      return [{ kind: 'invalidate', what: 'device' }, { kind: 'invalidate', what: 'credentials' }];
+    case 'rotate-credentials':
+      return [{ kind: 'invalidate', what: 'credentials' }];
+    case 'hangup-calls':
+      return [{ kind: 'hangup-device' }];
+    case 'revoke-sessions':
+      return [];
+  }
 }
 
 /**
  * The database side of each containment action, run inside the caller's audited transaction.
- * Nothing here publishes: the caller does that after the commit, from `after`.
+ * Nothing here publishes: the caller does that after the commit (afterSteps).
  */
 @Injectable()
 export class Containment {
@@ -31,24 +50,23 @@ export class Containment {
     const reason = `fraud alert ${alert.id}: ${alert.title}`.slice(0, 500);
     if (action === 'raise-lock') return this.raiseLock(alert, playbook.lockLevel, reason);
     const device = alert.deviceId ? await this.devices.findInTenant(alert.tenantId, alert.deviceId) : null;
-    if (!device) return { outcome: 'skipped', details: { reason: 'the device no longer exists' }, after: [] };
+    if (!device) return { outcome: 'skipped', details: { reason: 'the device no longer exists' } };
     switch (action) {
       case 'suspend-device': {
-        if (device.status === 'suspended') return { outcome: 'skipped', details: { reason: 'already suspended' }, after: [] };
+        if (device.status === 'suspended') return { outcome: 'skipped', details: { reason: 'already suspended' } };
         await this.devices.update(device.id, { status: 'suspended' });
         return {
           outcome: 'done',
           details: { previous_status: device.status, status: 'suspended' },
           undo: { previousStatus: device.status },
-          after: [{ kind: 'invalidate', what: 'device' }, { kind: 'invalidate', what: 'credentials' }],
         };
       }
       case 'hangup-calls':
-        return { outcome: 'done', details: { command: 'hangup-device' }, after: [{ kind: 'hangup-device' }] };
+        return { outcome: 'done', details: { command: 'hangup-device' } };
       case 'rotate-credentials': {
         const old = await this.devices.findDigests(device.tenantId, device.sipUsername);
         const tenant = await this.tenants.findById(device.tenantId);
-        if (!old || !tenant) return { outcome: 'skipped', details: { reason: 'the device no longer exists' }, after: [] };
+        if (!old || !tenant) return { outcome: 'skipped', details: { reason: 'the device no longer exists' } };
         // A password no one is shown: the device is out until an admin issues new credentials or undoes this.
         const password = randomBytes(24).toString('base64url');
         const rotatedAt = new Date();
@@ -61,18 +79,16 @@ export class Containment {
           outcome: 'done',
           details: { sip_username: device.sipUsername },
           undo: { ha1Md5: old.ha1Md5, ha1Sha256: old.ha1Sha256, rotatedAt: (now?.credentialsRotatedAt ?? rotatedAt).toISOString() },
-          after: [{ kind: 'invalidate', what: 'credentials' }],
         };
       }
       case 'revoke-sessions': {
         const ext = await this.extensions.findInTenant(device.tenantId, device.extensionId);
-        if (!ext?.userId) return { outcome: 'skipped', details: { reason: "the device's extension has no user" }, after: [] };
+        if (!ext?.userId) return { outcome: 'skipped', details: { reason: "the device's extension has no user" } };
         const families = await this.refreshTokens.revokeAllForUser(ext.userId, `fraud:${alert.id}`);
         return {
           outcome: 'done',
           details: { user_id: ext.userId, families_revoked: families.length },
           undo: { userId: ext.userId, families },
-          after: [],
         };
       }
     }
@@ -83,13 +99,12 @@ export class Containment {
     const change = alert.deviceId
       ? await this.policies.setDeviceLock(alert.tenantId, alert.deviceId, level, reason, true)
       : await this.policies.raiseTenantLock(alert.tenantId, level, reason);
-    if (!change) return { outcome: 'skipped', details: { reason: `lock level already at least ${level}` }, after: [] };
+    if (!change) return { outcome: 'skipped', details: { reason: `lock level already at least ${level}` } };
     const scope = alert.deviceId ? 'device' : 'tenant';
     return {
       outcome: 'done',
       details: { scope, previous_lock_level: change.previous, lock_level: change.current },
       undo: { scope, previousLevel: change.previous, level: change.current },
-      after: [{ kind: 'invalidate', what: 'policy' }, ...(alert.deviceId ? [{ kind: 'invalidate' as const, what: 'device' as const }] : [])],
     };
   }
 }

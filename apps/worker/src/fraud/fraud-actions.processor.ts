@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from '../worker.tokens';
-import { ActionResult, Containment } from './containment';
+import { afterSteps, Containment } from './containment';
 import { FraudMetrics } from './fraud-metrics';
 import { PlaybookSource } from './playbook-source';
 import { WebhookNotifier } from './webhook-notifier';
@@ -70,10 +70,13 @@ export class FraudActionsProcessor implements OnModuleInit, OnApplicationShutdow
       audit.record(this.entry(alert, action, r.outcome, { ...r.details, action_id: id }));
       return r;
     });
-    if (!result) return;
-    this.metrics.actions.inc({ action, outcome: result.outcome });
-    this.logger.warn({ alertId: alert.id, tenantId: alert.tenantId, deviceId: alert.deviceId, action, outcome: result.outcome }, 'fraud action');
-    await this.publish(alert, result);
+    if (result) {
+      this.metrics.actions.inc({ action, outcome: result.outcome });
+      this.logger.warn({ alertId: alert.id, tenantId: alert.tenantId, deviceId: alert.deviceId, action, outcome: result.outcome }, 'fraud action');
+    }
+    // Taken by an earlier run of this job that may have died before publishing: publish again.
+    const outcome = result?.outcome ?? (await this.actions.outcomeOf(alert.id, action));
+    if (outcome === 'done') await this.publish(alert, action);
   }
 
   private async notify(alert: AlertEntity, job: Job): Promise<void> {
@@ -118,8 +121,8 @@ export class FraudActionsProcessor implements OnModuleInit, OnApplicationShutdow
     };
   }
 
-  private async publish(alert: AlertEntity, result: ActionResult): Promise<void> {
-    for (const step of result.after) {
+  private async publish(alert: AlertEntity, action: Exclude<FraudAction, 'notify'>): Promise<void> {
+    for (const step of afterSteps(action, alert.deviceId !== null)) {
       if (step.kind === 'invalidate') await this.invalidation.publish(step.what, alert.tenantId, step.what === 'policy' && !alert.deviceId ? null : alert.deviceId);
       else if (alert.deviceId) {
         const command: SipCommand = {
@@ -140,6 +143,8 @@ export class FraudActionsProcessor implements OnModuleInit, OnApplicationShutdow
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency: 5,
+      lockDuration: this.config.FRAUD_JOB_LOCK_MS,
+      stalledInterval: this.config.FRAUD_JOB_LOCK_MS,
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 5000 },
     });

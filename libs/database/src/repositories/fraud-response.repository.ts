@@ -87,6 +87,10 @@ export class FraudActionsRepository {
     return rows.map((r) => r.kind);
   }
 
+  async outcomeOf(alertId: string, kind: string): Promise<FraudActionOutcome | null> {
+    return (await this.repo.findOne({ select: { outcome: true }, where: { alertId, kind } }))?.outcome ?? null;
+  }
+
   listForAlert(tenantId: string, alertId: string): Promise<FraudActionEntity[]> {
     return this.repo.find({ where: { tenantId, alertId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
