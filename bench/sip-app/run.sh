@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SIP app registrar load test (not run in CI): builds, then drives the bare registrar of bench/sip-edge and the
+# SIP app load tests (not run in CI). `run.sh`: registrations; `run.sh calls`: call setups (calls.ts): builds, then drives the bare registrar of bench/sip-edge and the
 # full SIP app (Postgres + Redis) with sipp on loopback only, in one run, and prints them side by side.
 # Knobs (env): RATES=1000,1500,2000,3000,4000 STEP_SECONDS=10 P99_RATE=2000 DEVICES=5000 BASE_APPS=1 SETTLE_S=45
 #              DIGEST_ALGORITHMS=MD5 APP_LOG_LEVEL=info APP_NODE_FLAGS PHASES=base,app (more in README.md)
@@ -13,4 +13,4 @@ npx tsc-alias -p tsconfig.build.json
 . scripts/stack-lib.sh
 EDGE_NODE_FLAGS="${STACK_NODE_FLAGS[sip-edge]:-} ${EDGE_NODE_FLAGS:-}" \
   APP_NODE_FLAGS="${STACK_NODE_FLAGS[sip]:-} ${APP_NODE_FLAGS:-}" \
-  node dist/bench/sip-app/bench.js
+  node "dist/bench/sip-app/$([ "${1:-}" = calls ] && echo calls || echo bench).js"

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freeTcpPort, freeUdpPort } from '../sip-edge/helpers/edge-harness';
+import { Phone } from '../sip/helpers/phone';
 import { registerWith, type SoftphoneSettings } from './helpers/sip-register-client';
 import {
   filesUnder,
@@ -189,6 +190,37 @@ describe('npm run up: a fresh stack prints what a softphone needs, and phones re
       outcomes.push(`${p.username} ${p.transport}: ${r.statuses.join(' ')} ${r.finalReason}`);
     }
     expect(outcomes).toEqual(phones.map((p) => `${p.username} ${p.transport}: 401 200 OK`));
+  });
+
+  it('calls 1002 from 1001 over TLS with the printed settings: it rings, is answered, reaches BYE and leaves an answered CDR', async () => {
+    const tls = ['1001', '1002'].map((u) => phones.find((p) => p.username === u && p.transport === 'tls'));
+    const [alice, bob] = await Promise.all(
+      tls.map((p) => {
+        if (!p) throw new Error('no TLS settings printed');
+        const creds = { username: p.username, password: p.password, realm: p.domain };
+        return Phone.open({ host: p.host, port: p.port }, creds, '127.0.0.1', 'tls', { ca: readFileSync(p.ca) });
+      }),
+    );
+    try {
+      expect([await alice.register(), await bob.register()]).toEqual([200, 200]);
+      const call = await alice.call('1002');
+      expect(call.final?.status).toBe(200);
+      // A B2BUA: 1002's leg is a dialog of its own, with its own Call-ID.
+      const leg = (await bob.next((m) => m.method === 'INVITE', 'the INVITE to 1002')).header('Call-ID');
+      expect((await bob.next((m) => m.method === 'ACK', 'the ACK of the answered call')).header('Call-ID')).toBe(leg);
+      call.hangUp();
+      await bob.next((m) => m.method === 'BYE', 'the BYE relayed to 1002');
+      await alice.next((m) => m.status === 200 && /BYE$/.test(m.header('CSeq') ?? ''), '200 to the BYE');
+      let cdr: Array<{ disposition: string; from_number: string; to_number: string }> = [];
+      for (const deadline = Date.now() + 5000; cdr.length === 0 && Date.now() < deadline; ) {
+        cdr = await sql(DB_URL, `SELECT disposition, from_number, to_number FROM cdrs WHERE call_id = $1`, [call.callId]);
+        if (cdr.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(cdr).toEqual([{ disposition: 'answered', from_number: expect.any(String), to_number: '1002' }]);
+    } finally {
+      alice.close();
+      bob.close();
+    }
   });
 
   it('npm run demo:passwords prints new passwords once and the old ones stop matching', async () => {

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { SIP_CONFIG, SipConfig } from './config/sip-config';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { CallEventsPublisher } from './call/call-events.publisher';
+import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
@@ -46,6 +47,7 @@ export class SipModule {
         { provide: SRF, useFactory: () => new Srf() },
         RedisCloser,
         ...registrarProviders,
+        ...callGateProviders,
         AccountInvalidationService,
         FloodWatchService,
         BanListService,

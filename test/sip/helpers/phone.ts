@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { computeDigestResponse, computeHa1, type SipDigestAlgorithm } from '../../../libs/common/src';
 import type { Credentials } from './register-client';
+import { openWire, type ClientTransport, type Wire } from './wire';
 
 export interface SipMessage {
   raw: string;
@@ -42,9 +42,10 @@ export const OFFER = (port: number, profile = 'RTP/SAVP', extra = 'a=crypto:1 AE
 export type AnswerMode = { kind: 'answer'; afterMs?: number } | { kind: 'busy' } | { kind: 'ignore' } | { kind: 'ring' };
 
 /**
- * A SIP phone over UDP on loopback, enough for call tests: registers with digest, answers INVITEs as
- * told (ring then 200 with SDP, 486, or ring for ever), places calls answering 407, sends ACK and BYE,
- * and records every message it gets.
+ * A SIP phone on loopback over UDP, TCP or TLS, enough for call tests: registers with digest, answers
+ * INVITEs as told (ring then 200 with SDP, 486, or ring for ever), places calls answering 407, sends ACK
+ * and BYE, and records every message it gets. Over TCP and TLS it keeps one connection, which is the
+ * one the PBX reaches it on (RFC 5626's flow).
  */
 export class Phone {
   readonly inbox: SipMessage[] = [];
@@ -58,32 +59,42 @@ export class Phone {
   /** Calls this phone placed, by Call-ID, from the moment their INVITE is sent. */
   readonly outgoing = new Map<string, OutgoingCall>();
 
+  private wire!: Wire;
+
   private constructor(
-    private readonly socket: Socket,
     readonly address: string,
     private readonly server: { host: string; port: number },
     readonly creds: Credentials,
-  ) {
-    socket.on('message', (m) => this.onMessage(parseSip(m.toString())));
-  }
+  ) {}
 
-  static async open(server: { host: string; port: number }, creds: Credentials, address = '127.0.0.1'): Promise<Phone> {
-    const s = createSocket('udp4');
-    await new Promise<void>((resolve) => s.bind(0, address, () => resolve()));
-    return new Phone(s, address, server, creds);
+  static async open(
+    server: { host: string; port: number },
+    creds: Credentials,
+    address = '127.0.0.1',
+    transport: ClientTransport = 'udp',
+    tls: { ca?: Buffer; servername?: string } = {},
+  ): Promise<Phone> {
+    const p = new Phone(address, server, creds);
+    p.wire = await openWire(server, address, transport, (text) => p.onMessage(parseSip(text)), tls);
+    return p;
   }
 
   get port(): number {
-    return this.socket.address().port;
+    return this.wire.port;
+  }
+
+  get transport(): ClientTransport {
+    return this.wire.transport;
   }
 
   get contact(): string {
-    return `<sip:${this.creds.username}@${this.address}:${this.port}>`;
+    const params = this.transport === 'udp' ? '' : `;transport=${this.transport}`;
+    return `<sip:${this.creds.username}@${this.address}:${this.port}${params}>`;
   }
 
   send(lines: string[], body = ''): void {
     const text = [...lines, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
-    this.socket.send(text, this.server.port, this.server.host);
+    this.wire.send(text);
   }
 
   /** Waits for, removes and returns the first message matching `pred`. */
@@ -97,8 +108,8 @@ export class Phone {
     }
   }
 
-  private via(branch: string): string {
-    return `Via: SIP/2.0/UDP ${this.address}:${this.port};branch=${branch};rport`;
+  via(branch: string): string {
+    return `Via: SIP/2.0/${this.transport.toUpperCase()} ${this.address}:${this.port};branch=${branch};rport`;
   }
 
   private authorization(header: string, method: string, uri: string): string {
@@ -204,7 +215,7 @@ export class Phone {
   }
 
   close(): void {
-    this.socket.close();
+    this.wire.close();
   }
 
   private reply(req: SipMessage, status: string, extra: string[] = [], body = '', toTag?: string): void {
@@ -272,7 +283,7 @@ export class OutgoingCall {
     const target = twoxx ? (/<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri) : this.uri;
     this.phone.send([
       `ACK ${target} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=${twoxx ? `z9hG4bK${randomBytes(6).toString('hex')}` : this.branch};rport`,
+      this.phone.via(twoxx ? `z9hG4bK${randomBytes(6).toString('hex')}` : this.branch),
       `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
       `To: ${r.header('To')}`,
       `Call-ID: ${this.callId}`,
@@ -288,7 +299,7 @@ export class OutgoingCall {
     const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
     this.phone.send([
       `BYE ${target} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      this.phone.via(`z9hG4bK${randomBytes(6).toString('hex')}`),
       `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
       `To: ${r.header('To')}`,
       `Call-ID: ${this.callId}`,
@@ -302,7 +313,7 @@ export class OutgoingCall {
   cancel(): void {
     this.phone.send([
       `CANCEL ${this.uri} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=${this.branch};rport`,
+      this.phone.via(this.branch),
       `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
       `To: <${this.uri}>`,
       `Call-ID: ${this.callId}`,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { connect as tcpConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { computeDigestResponse, computeHa1, type SipDigestAlgorithm } from '../../../libs/common/src';
+import { openWire, type ClientTransport, type Wire } from './wire';
+
+export type { ClientTransport } from './wire';
 
 export interface SipResponse {
   status: number;
@@ -67,14 +67,6 @@ export function authorization(
  * A phone's REGISTER side over UDP from a chosen loopback address (127.0.0.66 and the like, so tests
  * can be banned without banning the stack). Sends exactly what a test asks for.
  */
-export type ClientTransport = 'udp' | 'tcp' | 'tls';
-
-interface Wire {
-  port: number;
-  send(text: string): void;
-  close(): void;
-}
-
 export class RegisterClient {
   private readonly inbox: string[] = [];
   private cseq = 0;
@@ -92,34 +84,7 @@ export class RegisterClient {
     transport: ClientTransport = 'udp',
   ): Promise<RegisterClient> {
     const c = new RegisterClient(address, transport);
-    if (transport === 'udp') {
-      const s = createSocket('udp4');
-      await new Promise<void>((resolve) => s.bind(0, address, () => resolve()));
-      s.on('message', (m) => c.inbox.push(m.toString()));
-      c.wire = { port: s.address().port, send: (t) => s.send(t, server.port, server.host), close: () => s.close() };
-      return c;
-    }
-    const opts = { host: server.host, port: server.port, localAddress: address };
-    const sock =
-      transport === 'tls'
-        ? tlsConnect({ ...opts, rejectUnauthorized: false })
-        : tcpConnect(opts);
-    await new Promise<void>((resolve, reject) => {
-      sock.once(transport === 'tls' ? 'secureConnect' : 'connect', () => resolve());
-      sock.once('error', reject);
-    });
-    let buf = '';
-    sock.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
-        const len = Number(/\r\nContent-Length:\s*(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-        if (buf.length < end + 4 + len) break;
-        c.inbox.push(buf.slice(0, end + 4 + len));
-        buf = buf.slice(end + 4 + len);
-      }
-    });
-    sock.on('error', () => undefined);
-    c.wire = { port: sock.localPort ?? 0, send: (t) => sock.write(t), close: () => sock.destroy() };
+    c.wire = await openWire(server, address, transport, (text) => c.inbox.push(text));
     return c;
   }
 

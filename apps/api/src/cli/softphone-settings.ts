@@ -111,6 +111,10 @@ export function formatSoftphoneSettings(input: SoftphoneSettingsInput): string[]
       `  baresip         one line per phone in ~/.baresip/accounts${caFile ? `, and \`sip_cafile ${caFile}\` in ~/.baresip/config` : ''}:`,
     );
     for (const d of withPasswords) out.push(`                    ${baresipLine(d, realm, stream)}`);
+    out.push(
+      `                  (baresip 1.0, as in Debian 12, computes MD5 only and gives up when SHA-256 is offered too: for it,`,
+      `                   PATCH /api/v1/devices/{id} with {"digest_algorithms":["MD5"]}; newer baresip answers SHA-256)`,
+    );
   }
   const ws = servers.find((s) => s.url !== undefined);
   if (ws) {

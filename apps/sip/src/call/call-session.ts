@@ -5,6 +5,7 @@ import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEventsPublisher } from './call-events.publisher';
+import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
 
@@ -16,6 +17,8 @@ export interface CallSessionDeps {
   journal: CallJournal;
   logger: Logger;
   ringTimeoutMs: number;
+  /** The fraud gate's side of a running call (leases, max duration, spend); absent without a gate. */
+  gate?: CallGuardDeps;
   onFinished: (disposition: Disposition) => void;
 }
 
@@ -49,6 +52,7 @@ export class CallSession implements ActiveCall {
   private cancelled = false;
   private ended = false;
   private endCause = '';
+  private readonly guard?: CallGuard;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -60,12 +64,15 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
+    if (plan.authorisation && plan.caller.deviceId && deps.gate)
+      this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
 
   async run(): Promise<void> {
     void this.deps.journal.record(this.cdr('failed', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
+    this.guard?.start();
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
@@ -89,6 +96,7 @@ export class CallSession implements ActiveCall {
       return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
     }
     this.answeredAt = Date.now();
+    this.guard?.answered(this.answeredAt);
     void this.deps.journal.record(this.cdr('answered', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.answered', this.answeredAt);
@@ -130,7 +138,10 @@ export class CallSession implements ActiveCall {
       const settle = () => {
         if (!winner && this.branches.every((b) => b.settled)) resolve({ status: bestFailure(failures) });
       };
-      for (const leg of this.plan.target.legs) {
+      const target = this.plan.target;
+      const legs = target.kind === 'extension' ? target.legs : [];
+      const to = target.kind === 'extension' ? target.number : target.e164;
+      for (const leg of legs) {
         const b: Branch = { leg, cancelWanted: false, settled: false };
         this.branches.push(b);
         this.deps.srf
@@ -141,7 +152,7 @@ export class CallSession implements ActiveCall {
               localSdp: this.req.body,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
-                To: `<sip:${this.plan.target.number}@${this.plan.realm}>`,
+                To: `<sip:${to}@${this.plan.realm}>`,
               },
             },
             {
@@ -218,6 +229,7 @@ export class CallSession implements ActiveCall {
         toNumber: this.plan.dialed,
         sourceIp: this.plan.sourceIp,
         sourceCountry: this.plan.sourceCountry,
+        remoteCountry: this.policyFields().destinationCountry ?? null,
         startedAt: new Date(this.startedAt).toISOString(),
         answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
         ...extra,
@@ -252,12 +264,26 @@ export class CallSession implements ActiveCall {
       ...d,
       disposition,
       hangupCause: cause.slice(0, 200),
+      ...this.policyFields(),
+    };
+  }
+
+  /** What the fraud gate decided, for the CDR: the destination's country, the decision and its rule. */
+  private policyFields(): Partial<CdrInsert> {
+    const d = this.plan.authorisation?.decision;
+    if (!d) return {};
+    return {
+      destinationCountry: d.scope === 'national' || d.scope === 'international' ? (d.country ?? null) : null,
+      policyDecision: d.decision,
+      policyRuleId: d.ruleId.slice(0, 200),
+      decidingRuleId: d.decidingRuleId ?? null,
     };
   }
 
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
-    const row = this.cdr(disposition, endedAt, `${status} ${cause}`);
+    const cost = (await this.guard?.stop(endedAt)) ?? 0;
+    const row = { ...this.cdr(disposition, endedAt, `${status} ${cause}`), cost };
     this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');
     this.deps.onFinished(disposition);
     // Ended, not yet in Postgres: if this process dies now, another instance writes this very row.
@@ -269,6 +295,6 @@ export class CallSession implements ActiveCall {
       this.log.error({ err }, 'CDR not written (kept in the call journal for recovery)');
     }
     await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
-    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition });
+    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition, cost });
   }
 }

@@ -43,6 +43,15 @@ export const sipConfigSchema = z.object({
    * instances write the CDRs of the calls it carried.
    */
   SIP_INSTANCE_TTL_SECONDS: env.int(15, 3, 300),
+  /**
+   * Toll calls hold a lease on their concurrency slot, renewed every third of this while they run: the
+   * calls of a process that died stop counting this long after it died.
+   */
+  SIP_CALL_LEASE_SECONDS: env.int(30, 1, 3600),
+  /** How often the spend of an answered call is added to the tenant's counters and checked against its caps. */
+  SIP_SPEND_ACCRUAL_MS: env.int(5000, 100, 300_000),
+  /** BullMQ key prefix of the call-events queue: the worker's QUEUE_PREFIX, so both use the same keys. */
+  QUEUE_PREFIX: z.string().min(1).default('pbx:bull'),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import {
+  AuthoriseCallUseCase,
   CachedAccountDirectory,
   DEFAULT_BAN_POLICY,
   DigestAuthenticator,
@@ -124,8 +125,8 @@ export const registrarProviders: Provider[] = [
   },
   {
     provide: PlaceCallUseCase,
-    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator) =>
-      new PlaceCallUseCase(directory, locations, digest),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator],
+    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator, authorise: AuthoriseCallUseCase) =>
+      new PlaceCallUseCase(directory, locations, digest, authorise),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, AuthoriseCallUseCase],
   },
 ];

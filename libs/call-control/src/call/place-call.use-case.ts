@@ -1,8 +1,11 @@
+import { policyWarning, type PolicyDecision } from '@pbx/policy';
+import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
-import type { AccountDirectory, DeviceAccount, LocationStore } from '../register/register.ports';
+import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
+import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
 
 /** An INVITE as plain data. */
 export interface InviteCommand {
@@ -25,6 +28,20 @@ export interface InviteReply {
   why: string;
   tenantId?: string;
   deviceId?: string;
+  /** Set when the fraud gate refused the call: what its CDR records. */
+  denial?: CallDenial;
+}
+
+/** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
+export interface CallDenial {
+  tenantId: string;
+  caller: CallPlan['caller'];
+  dialed: string;
+  /** E.164 for numbers, the digits otherwise. */
+  destination: string;
+  decision: PolicyDecision;
+  sourceIp: string;
+  sourceCountry: string | null;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -35,15 +52,50 @@ export interface Leg {
   proxy: string;
 }
 
+export type CallDirection = 'internal' | 'outbound' | 'inbound';
+
+/** Who calls: a device of the tenant, or (inbound) a trunk's caller, which has no device. */
+export interface CallParty {
+  deviceId: string | null;
+  extensionId: string | null;
+  /** The device's SIP username, or the calling number an inbound call presented. */
+  username: string;
+  /** The calling number the far end sees: the first DID of the caller's extension, else its number. */
+  number?: string;
+  /** The trunk an inbound call came from. */
+  trunkId?: string;
+}
+
+/** One carrier to try for an outbound call; the next one is tried on 408, 5xx or a failed authentication. */
+export interface TrunkAttempt {
+  trunkId: string;
+  routeId: string;
+  name: string;
+  /** Request-URI: the E.164 number at the trunk. */
+  uri: string;
+  /** Next hop with its transport. */
+  proxy: string;
+  authUsername: string | null;
+  maxChannels: number | null;
+}
+
+export type CallTarget =
+  | { kind: 'extension'; extensionId: string; number: string; legs: Leg[] }
+  | { kind: 'trunk'; e164: string; country: string | null; attempts: TrunkAttempt[] };
+
 export interface CallPlan {
   tenantId: string;
   realm: string;
-  direction: 'internal';
-  caller: { deviceId: string; extensionId: string; username: string };
+  direction: CallDirection;
+  caller: CallParty;
   dialed: string;
-  target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
+  /** What was dialed, classified (extension, E.164 with its country, emergency). */
+  destination?: DialedDestination;
+  target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -70,6 +122,7 @@ export class PlaceCallUseCase {
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly authorise?: AuthoriseCallUseCase,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
@@ -104,20 +157,31 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Route.
-    return this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+    // 4. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    const dialed = called.user;
+    const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
+    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    if (destination.kind === 'invalid')
+      return reply(destination.status, destination.status === 484 ? 'Address Incomplete' : 'Not Found', destination.why, {
+        ...ids,
+        headers: { Warning: warningOf(destination.reason) },
+      });
+
+    // 5. Route.
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
+    if (destination.kind === 'extension' && ext) return this.routeToExtension(route, ext);
+    return this.routeOutbound(route);
   }
 
-  private async routeToExtension(
-    cmd: InviteCommand,
-    tenantId: string,
-    realm: string,
-    device: DeviceAccount,
-    dialed: string,
-  ): Promise<InviteDecision> {
+  /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
+  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
+    const ids = { tenantId: route.tenantId, deviceId: route.device.id };
+    return reply(404, 'Not Found', 'no outbound route', { ...ids, headers: { Warning: warningOf('no outbound route for this number') } });
+  }
+
+  private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
+    const { cmd, tenantId, realm, device, dialed } = route;
     const ids = { tenantId, deviceId: device.id };
-    const ext = /^[0-9]{2,10}$/.test(dialed) ? await this.directory.extension(tenantId, dialed) : null;
-    if (!ext) return reply(404, 'Not Found', `no extension ${dialed.slice(0, 32)} in the tenant`, ids);
     const legs: Leg[] = [];
     for (const deviceId of ext.deviceIds) {
       if (deviceId === device.id) continue;
@@ -125,18 +189,64 @@ export class PlaceCallUseCase {
         if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
     }
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
-    return {
-      kind: 'call',
-      plan: {
-        tenantId,
-        realm,
-        direction: 'internal',
-        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-        dialed,
-        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
-        sourceIp: cmd.sourceIp,
-        sourceCountry: cmd.sourceCountry ?? null,
-      },
+    const plan: CallPlan = {
+      tenantId,
+      realm,
+      direction: 'internal',
+      caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+      dialed,
+      destination: route.destination,
+      target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+      sourceIp: cmd.sourceIp,
+      sourceCountry: cmd.sourceCountry ?? null,
     };
+    return this.gate(cmd, plan);
   }
+
+  /**
+   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
+   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
+   * the rule (what `POST /policy/simulate` would name), and carries what the denied call's CDR needs.
+   */
+  private async gate(cmd: InviteCommand, plan: CallPlan): Promise<InviteDecision> {
+    // Inbound calls from a trunk have no device of ours to hold to a policy.
+    const deviceId = plan.caller.deviceId;
+    if (!this.authorise || !deviceId) return { kind: 'call', plan };
+    const authorisation = await this.authorise.execute({
+      tenantId: plan.tenantId,
+      deviceId,
+      dialed: plan.dialed,
+      sourceIp: cmd.sourceIp,
+      timestamp: cmd.now,
+      callId: cmd.callId,
+      mode: 'reserve',
+    });
+    const { decision } = authorisation;
+    if (decision.decision !== 'deny') return { kind: 'call', plan: { ...plan, authorisation } };
+    const destination = authorisation.attempt?.destination ?? plan.dialed;
+    return reply(403, 'Forbidden', `policy: ${decision.ruleId}: ${decision.reason}`, {
+      tenantId: plan.tenantId,
+      deviceId,
+      headers: { Warning: policyWarning(decision, plan.realm) },
+      denial: {
+        tenantId: plan.tenantId,
+        caller: plan.caller,
+        dialed: plan.dialed,
+        destination,
+        decision,
+        sourceIp: plan.sourceIp,
+        sourceCountry: plan.sourceCountry,
+      },
+    });
+  }
+}
+
+/** What routing works from: the authenticated caller and the classified destination. */
+interface RouteContext {
+  cmd: InviteCommand;
+  tenantId: string;
+  realm: string;
+  device: DeviceAccount;
+  dialed: string;
+  destination: DialedDestination;
 }

@@ -9,6 +9,8 @@ export interface TenantAccount {
   realm: string;
   status: 'active' | 'suspended';
   rules: RegistrationSourceRules;
+  /** ISO 3166 alpha-2 whose national dialling rules apply to what its users dial. */
+  defaultCountry?: string;
 }
 
 export interface DeviceAccount extends AccountProfile {

@@ -131,6 +131,7 @@ export class CachedAccountDirectory implements AccountDirectory {
           id: t.id,
           realm: t.sipRealm,
           status: t.status,
+          defaultCountry: t.defaultCountry,
           rules: registrationRules(rules.filter((r) => r.deviceId === null)),
         },
         deviceRules: new Map([...byDevice].map(([k, v]) => [k, registrationRules(v)])),
