@@ -140,6 +140,12 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
       ['hangup-calls', 'raise-lock', 'revoke-sessions', 'rotate-credentials', 'suspend-device'].map((k) => `fraud.action.${k}`),
     );
     for (const a of actions) expect(audit.find((e) => e.action === `fraud.action.${a.kind}`)?.action_id).toBe(a.id);
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/worker_fraud_alerts_total\{kind="fraud.call-rate-spike",severity="critical",change="opened",app="worker"\} 1/);
+    expect(metrics).toMatch(/worker_fraud_alerts_total\{kind="fraud.call-rate-spike",severity="critical",change="repeated",app="worker"\} 1/);
+    expect(metrics).toMatch(/worker_fraud_actions_total\{action="suspend-device",outcome="done",app="worker"\} 1/);
+    expect(metrics).toMatch(/worker_queue_lag_seconds_count\{app="worker",queue="fraud-actions"\} [1-9]/);
+
     const verify = await api.request('GET', '/api/v1/audit-log/verify', { token: adminToken });
     expect(verify.body.data ?? verify.body).toMatchObject({ valid: true });
 
