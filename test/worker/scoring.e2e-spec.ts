@@ -148,7 +148,7 @@ describe('fraud scoring on real Redis', () => {
         `${slug}.pbx.test`,
       ]);
       tenantIds.push(tenantId);
-      const config = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: prefix, WORKER_OPS_PORT: '0', FRAUD_FINDINGS_SINK: 'record' });
+      const config = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: prefix, WORKER_OPS_PORT: '0', FRAUD_FINDINGS_SINK: 'record', AUDIT_HMAC_KEY: 's'.repeat(40) });
       worker = await startWorker(config, createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
       queueRedis = redis.duplicate();
       queue = new Queue(QUEUES.callEvents, { connection: queueRedis, prefix });
