@@ -12,6 +12,7 @@ import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { trunkProviders } from './call/trunk.providers';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
@@ -48,6 +49,7 @@ export class SipModule {
         RedisCloser,
         ...registrarProviders,
         ...callGateProviders,
+        ...trunkProviders,
         AccountInvalidationService,
         FloodWatchService,
         BanListService,

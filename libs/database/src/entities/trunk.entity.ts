@@ -15,6 +15,9 @@ export class TrunkEntity {
   @Column({ name: 'inbound_cidrs', type: 'text', array: true }) inboundCidrs!: string[];
   @Column({ name: 'max_channels', type: 'int', nullable: true }) maxChannels!: number | null;
   @Column({ type: 'text' }) status!: 'active' | 'disabled';
+  /** Registers upstream with auth_username as its address of record (carriers that need it). */
+  @Column({ type: 'boolean', default: false }) register!: boolean;
+  @Column({ name: 'register_expires', type: 'int', default: 600 }) registerExpires!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
