@@ -7,6 +7,7 @@ import { runRewrap } from '../../apps/api/src/cli/rewrap-secrets';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
 
 const TRUNK_KEYS = [
+  'allow_unanchored_media',
   'auth_username',
   'created_at',
   'has_auth_password',
@@ -166,9 +167,11 @@ describe('trunks: /api/v1/trunks', () => {
       auth_password: 42,
       register: 'yes',
       register_expires: 30,
+      allow_unanchored_media: 'sometimes',
     });
     expect(res.status).toBe(422);
     expect(Object.keys(res.body.errors).sort()).toEqual([
+      'allow_unanchored_media',
       'auth_password',
       'host',
       'inbound_cidrs',
@@ -192,7 +195,7 @@ describe('trunks: /api/v1/trunks', () => {
     expect(res.body.errors.host).toEqual(['The host field must be a hostname or an IP address.']);
     expect(res.body.errors.transport).toEqual(['The selected transport is invalid. Allowed: udp, tcp, tls.']);
     const first = await create({ transport: 'udp', host: '2001:DB8::1' });
-    expect(first.body.data).toMatchObject({ port: 5060, transport: 'udp', host: '2001:db8::1' });
+    expect(first.body.data).toMatchObject({ port: 5060, transport: 'udp', host: '2001:db8::1', allow_unanchored_media: false });
     const dup = await create({ name: first.body.data.name });
     expect(dup.status).toBe(422);
     expect(dup.body.errors).toEqual({ name: ['The name has already been taken.'] });

@@ -13,6 +13,8 @@ import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
 import { trunkProviders } from './call/trunk.providers';
+import { MediaSessions } from './call/media-sessions';
+import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
@@ -56,6 +58,8 @@ export class SipModule {
         ScreeningMiddleware,
         RegisterMiddleware,
         CallRegistry,
+        RtpengineService,
+        MediaSessions,
         CallEventsPublisher,
         CallJournal,
         SipCommandsService,

@@ -20,3 +20,4 @@ export * from './invalidation-subscriber';
 export * from './ids';
 export * from './ban-list';
 export * from './sip-commands';
+export * from './codecs';

@@ -50,6 +50,8 @@ export type AnswerMode = { kind: 'answer'; afterMs?: number } | { kind: 'busy' }
 export class Phone {
   readonly inbox: SipMessage[] = [];
   answerMode: AnswerMode = { kind: 'answer', afterMs: 50 };
+  /** The SDP this phone answers with; by default an SDES-SRTP one (OFFER) on a port derived from its own. */
+  answerSdp?: string;
   /** Dialogs this phone answered, by Call-ID: what it needs to send BYE. */
   readonly answered = new Map<string, { invite: SipMessage; toTag: string }>();
   private cseq = 1;
@@ -262,7 +264,7 @@ export class Phone {
     await new Promise((r) => setTimeout(r, mode.afterMs ?? 50));
     if (this.cancelled.has(inv.header('Call-ID') ?? '')) return;
     this.answered.set(inv.header('Call-ID') as string, { invite: inv, toTag: tag });
-    this.reply(inv, '200 OK', [`Contact: ${this.contact}`], OFFER(42000 + (this.port % 1000) * 2), tag);
+    this.reply(inv, '200 OK', [`Contact: ${this.contact}`], this.answerSdp ?? OFFER(42000 + (this.port % 1000) * 2), tag);
   }
 }
 

@@ -18,6 +18,7 @@ export class TrunkResource {
   @ApiProperty({ enum: ['active', 'disabled'] }) status!: string;
   @ApiProperty({ description: 'Registers upstream with auth_username' }) register!: boolean;
   @ApiProperty() register_expires!: number;
+  @ApiProperty({ description: 'Calls go on unanchored when rtpengine is unreachable' }) allow_unanchored_media!: boolean;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
@@ -38,6 +39,7 @@ export function presentTrunk(t: TrunkEntity): TrunkResource {
     status: t.status,
     register: t.register,
     register_expires: t.registerExpires,
+    allow_unanchored_media: t.allowUnanchoredMedia,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };

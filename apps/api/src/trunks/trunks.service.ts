@@ -32,6 +32,7 @@ const PLAIN_FIELDS = {
   status: 'status',
   register: 'register',
   register_expires: 'registerExpires',
+  allow_unanchored_media: 'allowUnanchoredMedia',
 } as const satisfies Record<string, keyof TrunkFields>;
 
 /**
@@ -77,6 +78,7 @@ export class TrunksService {
           status: dto.status ?? 'active',
           register: dto.register ?? false,
           registerExpires: dto.register_expires ?? 600,
+          allowUnanchoredMedia: dto.allow_unanchored_media ?? false,
           secret: this.seal(p.tenantId, id, dto.auth_password ?? null),
         })
         .catch(rethrowTaken);

@@ -9,6 +9,7 @@ import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
 import type { TrunkDialer } from './trunk-dialer';
+import type { MediaSession } from './media-session';
 
 export interface CallSessionDeps {
   srf: Srf;
@@ -23,6 +24,8 @@ export interface CallSessionDeps {
   /** Places outbound calls on trunks (plans whose target is a trunk). */
   trunkDialer?: TrunkDialer;
   onFinished: (disposition: Disposition) => void;
+  /** The call's media at rtpengine; without it the SDP passes end to end. */
+  media?: MediaSession;
 }
 
 interface Branch {
@@ -55,6 +58,8 @@ export class CallSession implements ActiveCall {
   private cancelled = false;
   private ended = false;
   private endCause = '';
+  /** What the callee legs are offered: the caller's offer as rtpengine rewrote it. */
+  private offerSdp?: string;
   private readonly guard?: CallGuard;
   /** The outbound leg's INVITE while it rings, its trunk and the channel it holds. */
   private trunkRequest?: Srf.SrfRequest;
@@ -85,6 +90,7 @@ export class CallSession implements ActiveCall {
       this.cancelled = true;
       this.cancelBranches();
     });
+    if (!(await this.anchorOffer())) return;
     const ringTimer = setTimeout(() => this.cancelBranches(), this.deps.ringTimeoutMs);
     const outcome = this.plan.target.kind === 'trunk' ? await this.dialTrunks() : await this.fork();
     clearTimeout(ringTimer);
@@ -96,11 +102,13 @@ export class CallSession implements ActiveCall {
     }
     this.uac = outcome.dialog;
     try {
-      this.uas = await this.deps.srf.createUAS(this.req, this.res, { localSdp: this.uac.remote.sdp });
+      const localSdp = this.deps.media ? await this.deps.media.answer(this.uac.remote.sdp) : this.uac.remote.sdp;
+      this.uas = await this.deps.srf.createUAS(this.req, this.res, { localSdp });
     } catch (err) {
-      // The caller went away (CANCEL crossed the 200): the callee's leg must not be left up.
+      // The caller went away (CANCEL crossed the 200), or rtpengine failed the answer: the callee's leg must not be left up.
       this.uac.destroy();
-      return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
+      if (!this.res.finalResponseSent) this.res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+      return this.finish(this.cancelled ? 'cancelled' : 'failed', this.cancelled ? 487 : 503, `caller leg lost: ${(err as Error).message}`);
     }
     this.answeredAt = Date.now();
     this.guard?.answered(this.answeredAt);
@@ -108,6 +116,7 @@ export class CallSession implements ActiveCall {
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.answered', this.answeredAt);
     if (this.ended) return this.hangUp(this.endCause);
+    this.deps.media?.attach(this.uas, this.uac, (reason) => this.end(reason));
     this.uas.on('destroy', () => {
       this.uac?.destroy();
       void this.finish('answered', 200, 'caller hung up');
@@ -156,7 +165,7 @@ export class CallSession implements ActiveCall {
             leg.uri,
             {
               proxy: leg.proxy,
-              localSdp: this.req.body,
+              localSdp: this.offerSdp,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
                 To: `<sip:${to}@${this.plan.realm}>`,
@@ -226,7 +235,33 @@ export class CallSession implements ActiveCall {
     return { dialog: result.dialog };
   }
 
+  /** The offer through rtpengine before anything rings; false when the caller got a refusal (503, 488). */
+  private async anchorOffer(): Promise<boolean> {
+    const offer = this.plan.offer ?? this.req.body;
+    const anchored = this.deps.media ? await this.deps.media.offer(offer) : { sdp: offer };
+    if ('sdp' in anchored && !this.cancelled) {
+      this.offerSdp = anchored.sdp;
+      return true;
+    }
+    if ('refusal' in anchored) {
+      const r = anchored.refusal;
+      this.res.send(r.status, r.reason, { headers: { Warning: r.warning, ...(r.status === 503 ? { 'Retry-After': '30' } : {}) } });
+      await this.finish(dispositionOf(r.status), r.status, r.why);
+    } else await this.finish('cancelled', 487, 'caller cancelled');
+    return false;
+  }
+
   private onProvisional(p: Srf.SrfResponse): void {
+    const body = (p as unknown as { body?: string }).body;
+    if ((p as unknown as { status: number }).status === 183 && body && this.deps.media?.anchored && !this.cancelled) {
+      // Early media: the callee's SDP through rtpengine, so the caller hears tones before the answer.
+      this.ringingSent = true;
+      void this.deps.media
+        .answer(body)
+        .then((sdp) => !this.res.finalResponseSent && this.res.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } }))
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'early media not relayed'));
+      return;
+    }
     if (this.ringingSent || this.cancelled || this.res.finalResponseSent) return;
     const status = (p as unknown as { status: number }).status;
     if (status !== 180 && status !== 183) return;
@@ -339,6 +374,7 @@ export class CallSession implements ActiveCall {
     this.deps.onFinished(disposition);
     // Ended, not yet in Postgres: if this process dies now, another instance writes this very row.
     await this.deps.journal.record(row);
+    row.mediaQuality = (await this.deps.media?.close().catch(() => null)) ?? null;
     try {
       await this.deps.cdrs.insert(row);
       await this.deps.journal.forget(this.tenantId, this.callId);

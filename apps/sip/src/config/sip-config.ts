@@ -63,6 +63,15 @@ export const sipConfigSchema = z.object({
       (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
       'must be comma-separated version:base64 pairs of 32-byte keys',
     ),
+  /** rtpengine's ng control socket (scripts/rtpengine.sh starts one on loopback): every call's media goes through it. */
+  RTPENGINE_NG_HOST: z.string().min(1).default('127.0.0.1'),
+  RTPENGINE_NG_PORT: env.port(22222),
+  /** How long an ng command may take before rtpengine counts as unreachable (new calls then get 503). */
+  RTPENGINE_TIMEOUT_MS: env.int(1500, 100, 30_000),
+  /** A call whose legs sent no RTP for this long is ended on both legs (the CDR says why). */
+  MEDIA_RTP_TIMEOUT_SECONDS: env.int(60, 2, 3600),
+  /** How often each answered call's media is checked (packets, timeout) at rtpengine. */
+  MEDIA_CHECK_INTERVAL_MS: env.int(5000, 200, 60_000),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

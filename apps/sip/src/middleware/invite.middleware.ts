@@ -12,6 +12,7 @@ import { CallJournal } from '../call/call-journal';
 import { CallRegistry } from '../call/call-registry';
 import { CallSession } from '../call/call-session';
 import { TrunkDialer } from '../call/trunk-dialer';
+import { MediaSessions } from '../call/media-sessions';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
@@ -28,6 +29,7 @@ export class InviteMiddleware {
     private readonly cdrs: CdrsRepository,
     private readonly metrics: SipMetrics,
     private readonly trunkDialer: TrunkDialer,
+    private readonly media: MediaSessions,
     @Inject(SRF) private readonly srf: Srf,
     @Inject(SIP_REDIS) private readonly redis: Redis,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
@@ -55,6 +57,7 @@ export class InviteMiddleware {
       sourceIp: src.ip,
       transport: src.transport,
       sourceCountry: countryOfIp(src.ip),
+      sdp: typeof req.body === 'string' ? req.body : undefined,
       now: Date.now(),
     });
     if (decision.kind === 'reply') {
@@ -80,6 +83,7 @@ export class InviteMiddleware {
       gate: this.gate,
       trunkDialer: this.trunkDialer,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
+      media: this.media.create(req.get('Call-ID'), decision.plan),
     });
     this.registry.add(call);
     this.metrics.activeCalls.inc();

@@ -1,6 +1,8 @@
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import { gateCall, type CallDenial } from '../authorise/call-gate';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import type { LegMedia } from '../media/anchor';
+import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
@@ -22,6 +24,8 @@ export interface InviteCommand {
   sourceIp: string;
   transport: string;
   sourceCountry?: string;
+  /** The INVITE's body: its SDP offer, if any. */
+  sdp?: string;
   now: number;
 }
 
@@ -44,6 +48,8 @@ export interface Leg {
   uri: string;
   /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
   proxy: string;
+  /** How rtpengine speaks to this leg; unset for a device, whose registered transport decides (trunks: 'rtp'). */
+  media?: LegMedia;
 }
 
 export type CallDirection = 'internal' | 'outbound' | 'inbound';
@@ -71,6 +77,8 @@ export interface TrunkAttempt {
   proxy: string;
   authUsername: string | null;
   maxChannels: number | null;
+  /** The trunk's allow_unanchored_media: its calls may go on end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export type CallTarget =
@@ -88,6 +96,13 @@ export interface CallPlan {
   target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
+  /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
+  offer?: string;
+  /**
+   * Media anchoring: SRTP on device legs, and whether the call may go on unanchored when rtpengine is
+   * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
+   */
+  media?: { srtpRequired: boolean; allowUnanchored: boolean };
   /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
   authorisation?: Authorisation;
 }
@@ -156,7 +171,11 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    // 4. Media rules on the offer: SRTP on device legs, the codec allow-list.
+    const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
+    if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
+
+    // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
     const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
@@ -166,16 +185,22 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 5. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
+    // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
     const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
     const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
     if (gate.kind === 'reply') return gate;
 
-    // 6. Route.
+    // 7. Route.
     const defaultCountry = tenant.defaultCountry ?? 'US';
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
     const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
-    if (decision.kind === 'call') return { kind: 'call', plan: { ...decision.plan, authorisation: gate.authorisation } };
+    if (decision.kind === 'call') {
+      const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
+      // Unanchored media only where every trunk the call may take allows it; never device to device.
+      const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
+      plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+      return { kind: 'call', plan };
+    }
     // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
     return decision;

@@ -137,6 +137,7 @@ export class CachedAccountDirectory implements AccountDirectory {
           status: t.status,
           defaultCountry: t.defaultCountry,
           rules: registrationRules(rules.filter((r) => r.deviceId === null)),
+          media: { srtpRequired: t.srtpRequired, codecs: t.codecAllowList },
         },
         deviceRules: new Map([...byDevice].map(([k, v]) => [k, registrationRules(v)])),
         bannedIps: new Set(bans),

@@ -22,7 +22,7 @@ const ROUTE_SORT: Record<string, string> = {
 
 export type TrunkFields = Pick<
   TrunkEntity,
-  'name' | 'host' | 'port' | 'transport' | 'authUsername' | 'inboundCidrs' | 'maxChannels' | 'status'
+  'name' | 'host' | 'port' | 'transport' | 'authUsername' | 'inboundCidrs' | 'maxChannels' | 'status' | 'allowUnanchoredMedia'
 > &
   Partial<Pick<TrunkEntity, 'register' | 'registerExpires'>>;
 

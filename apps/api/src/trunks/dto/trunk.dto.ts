@@ -73,7 +73,20 @@ function RegisterExpires() {
   };
 }
 
+function AllowUnanchoredMedia() {
+  return (target: object, key: string) => {
+    Present()(target, key);
+    IsBoolean({ message: 'The allow_unanchored_media field must be true or false.' })(target, key);
+  };
+}
+
 const DOCS = {
+  allow_unanchored_media: {
+    type: Boolean,
+    default: false,
+    description:
+      "When rtpengine is unreachable, this trunk's calls go on with media end to end instead of getting 503 (no SRTP bridging, no RTP timeout, no media quality)",
+  },
   host: { example: 'sip.carrier.example', description: 'Hostname or IP address of the carrier' },
   port: { minimum: 1, maximum: 65535, description: 'Default 5061 for tls, 5060 otherwise' },
   transport: { enum: TRUNK_TRANSPORTS, description: 'Default tls' },
@@ -160,6 +173,9 @@ export class CreateTrunkDto {
   @Present()
   @RegisterExpires()
   register_expires?: number;
+  @ApiPropertyOptional(DOCS.allow_unanchored_media)
+  @AllowUnanchoredMedia()
+  allow_unanchored_media?: boolean;
 }
 
 /** PATCH and PUT alike: every field optional, absent fields unchanged, null clears a nullable one. */
@@ -218,4 +234,7 @@ export class UpdateTrunkDto {
   @Present()
   @RegisterExpires()
   register_expires?: number;
+  @ApiPropertyOptional(DOCS.allow_unanchored_media)
+  @AllowUnanchoredMedia()
+  allow_unanchored_media?: boolean;
 }
