@@ -74,6 +74,10 @@ export class CachedAccountDirectory implements AccountDirectory {
     return id ? ((await this.tenant(id))?.account ?? null) : null;
   }
 
+  async tenantById(id: string): Promise<TenantAccount | null> {
+    return (await this.tenant(id))?.account ?? null;
+  }
+
   async device(tenantId: string, username: string): Promise<DeviceAccount | null> {
     const entry = await this.tenant(tenantId);
     if (!entry) return null;
