@@ -9,6 +9,8 @@ export const workerConfigSchema = z.object({
   WORKER_OPS_HOST: z.string().default('127.0.0.1'),
   WORKER_OPS_PORT: env.port(9102),
   LOG_LEVEL: env.logLevel(),
+  /** Where fraud findings go: `log` (warn lines), or `record` (a Redis list read by bench/fraud). */
+  FRAUD_FINDINGS_SINK: z.enum(['log', 'record']).default('log'),
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

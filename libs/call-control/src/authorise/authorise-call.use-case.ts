@@ -104,4 +104,9 @@ export class AuthoriseCallUseCase {
       await recordDestinationCountry(this.redis, cmd.tenantId, cmd.deviceId, decision.country);
     return { ...out, lease };
   }
+
+  /** Frees a lease taken for a call that was not placed after all (no route, nobody registered). */
+  async release(lease: LeaseRef): Promise<void> {
+    await this.counters.release(lease);
+  }
 }

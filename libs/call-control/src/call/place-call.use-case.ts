@@ -39,7 +39,7 @@ export interface InviteReply {
 /** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
 export interface CallDenial {
   tenantId: string;
-  caller: CallPlan['caller'];
+  caller: CallParty;
   dialed: string;
   /** E.164 for numbers, the digits otherwise. */
   destination: string;
@@ -129,8 +129,9 @@ export function legOf(deviceId: string, b: { contact: string; sourceIp: string; 
 
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
- * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → route (the
- * dialed extension's devices, every live binding) → a call plan for the CallSession to carry out.
+ * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → classify →
+ * authorise (the fraud gate: 403 naming the rule, or counters taken) → route (the dialed extension's
+ * devices, every live binding; a trunk) → a call plan for the CallSession to carry out.
  */
 export class PlaceCallUseCase {
   constructor(
@@ -186,17 +187,64 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 6. Route.
+    // 6. Authorise: what POST /policy/simulate would say, with the call's counters taken atomically.
     const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
-    const routed = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
-    if (routed.kind === 'call') {
-      const plan = routed.plan;
-      plan.offer = media.sdp;
+    const gate = await this.gate(route);
+    if (gate.kind === 'reply') return gate;
+
+    // 7. Route.
+    const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
+    if (decision.kind === 'call') {
+      const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
       // Unanchored media only where every trunk the call may take allows it; never device to device.
       const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
       plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+      return { kind: 'call', plan };
     }
-    return routed;
+    if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
+    return decision;
+  }
+
+  /**
+   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
+   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
+   * the rule, and carries what the denied call's CDR needs.
+   */
+  private async gate(route: RouteContext): Promise<{ kind: 'reply'; reply: InviteReply } | { kind: 'pass'; authorisation?: Authorisation }> {
+    if (!this.authorise) return { kind: 'pass' };
+    const { cmd, tenantId, device, destination } = route;
+    const dialed = destination.kind === 'external' ? destination.e164 : destination.kind === 'invalid' ? route.dialed : destination.number;
+    const authorisation = await this.authorise.execute({
+      tenantId,
+      deviceId: device.id,
+      dialed,
+      sourceIp: cmd.sourceIp,
+      timestamp: cmd.now,
+      callId: cmd.callId,
+      mode: 'reserve',
+    });
+    const { decision } = authorisation;
+    if (decision.decision !== 'deny') return { kind: 'pass', authorisation };
+    return {
+      kind: 'reply',
+      reply: {
+        status: 403,
+        reason: 'Forbidden',
+        why: `policy: ${decision.ruleId}: ${decision.reason}`,
+        tenantId,
+        deviceId: device.id,
+        headers: { Warning: policyWarning(decision, route.realm) },
+        denial: {
+          tenantId,
+          caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+          dialed: route.dialed,
+          destination: authorisation.attempt?.destination ?? dialed,
+          decision,
+          sourceIp: cmd.sourceIp,
+          sourceCountry: cmd.sourceCountry ?? null,
+        },
+      },
+    };
   }
 
   /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
@@ -215,55 +263,20 @@ export class PlaceCallUseCase {
         if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
     }
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
-    const plan: CallPlan = {
-      tenantId,
-      realm,
-      direction: 'internal',
-      caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-      dialed,
-      destination: route.destination,
-      target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
-      sourceIp: cmd.sourceIp,
-      sourceCountry: cmd.sourceCountry ?? null,
-    };
-    return this.gate(cmd, plan);
-  }
-
-  /**
-   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
-   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
-   * the rule (what `POST /policy/simulate` would name), and carries what the denied call's CDR needs.
-   */
-  private async gate(cmd: InviteCommand, plan: CallPlan): Promise<InviteDecision> {
-    // Inbound calls from a trunk have no device of ours to hold to a policy.
-    const deviceId = plan.caller.deviceId;
-    if (!this.authorise || !deviceId) return { kind: 'call', plan };
-    const authorisation = await this.authorise.execute({
-      tenantId: plan.tenantId,
-      deviceId,
-      dialed: plan.dialed,
-      sourceIp: cmd.sourceIp,
-      timestamp: cmd.now,
-      callId: cmd.callId,
-      mode: 'reserve',
-    });
-    const { decision } = authorisation;
-    if (decision.decision !== 'deny') return { kind: 'call', plan: { ...plan, authorisation } };
-    const destination = authorisation.attempt?.destination ?? plan.dialed;
-    return reply(403, 'Forbidden', `policy: ${decision.ruleId}: ${decision.reason}`, {
-      tenantId: plan.tenantId,
-      deviceId,
-      headers: { Warning: policyWarning(decision, plan.realm) },
-      denial: {
-        tenantId: plan.tenantId,
-        caller: plan.caller,
-        dialed: plan.dialed,
-        destination,
-        decision,
-        sourceIp: plan.sourceIp,
-        sourceCountry: plan.sourceCountry,
+    return {
+      kind: 'call',
+      plan: {
+        tenantId,
+        realm,
+        direction: 'internal',
+        caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
+        dialed,
+        destination: route.destination,
+        target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
+        sourceIp: cmd.sourceIp,
+        sourceCountry: cmd.sourceCountry ?? null,
       },
-    });
+    };
   }
 }
 
