@@ -1,4 +1,4 @@
-import { PolicyCache, type PolicySource } from '@pbx/database';
+import { PolicyCache, type PolicySource } from '@pbx/call-control';
 import { fraudContextFromPolicy, type FraudContext } from '@pbx/fraud';
 import type { CompiledPolicy } from '@pbx/policy';
 
