@@ -55,6 +55,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
         WORKER_OPS_PORT: '0',
         AUDIT_HMAC_KEY: TEST_AUDIT_KEY,
         SECRETS_KEKS: api.config.SECRETS_KEKS,
+        REDIS_KEY_PREFIX: api.config.REDIS_KEY_PREFIX,
         MAINTENANCE_ENABLED: 'false',
       }),
       createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -106,6 +107,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     const owner = await seedUser(api, tenant.id, ['agent']);
     await db.query(`UPDATE extensions SET user_id = $1 WHERE id = $2`, [owner.id, tenant.devices[0].extensionId]);
     const session = await login(api, owner);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(200);
     expect(await registerStatus(0)).toBe('200 OK');
 
     const f = finding(tenant.id, tenant.devices[0].id);
@@ -132,6 +134,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     expect(hangup).toMatchObject({ tenantId: tenant.id, requestedBy: `fraud:${alert.id}` });
 
     expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh } })).status).toBe(401);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(401);
     expect(await eventually(async () => ((await registerStatus(0)) === '403 Account disabled' ? 1 : 0), 'the suspension to reach the registrar')).toBe(1);
     expect(await registerStatus(1)).toBe('200 OK');
 
@@ -170,6 +173,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     expect(again.status).toBe(422);
     expect(again.body.errors.action[0]).toMatch(/only a done action/);
     expect((await undo('revoke-sessions')).status).toBe(200);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(200);
     expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh } })).status).toBe(200);
 
     const undone = await auditOf(db, tenant.id, alert.id);

@@ -21,3 +21,4 @@ export * from './ids';
 export * from './ban-list';
 export * from './sip-commands';
 export * from './fraud-jobs';
+export * from './session-deny';
