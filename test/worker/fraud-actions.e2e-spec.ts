@@ -7,6 +7,7 @@ import { RunningWorker, startWorker } from '../../apps/worker/src/worker';
 import { login, seedUser, startApi, type TestApi } from '../api/harness';
 import { createTenant, dropTenant, type TestTenant } from '../sip/helpers/accounts';
 import { openDb, startPbx, TEST_AUDIT_KEY, type PbxUnderTest } from '../sip/helpers/pbx-harness';
+import { Phone } from '../sip/helpers/phone';
 import { RegisterClient } from '../sip/helpers/register-client';
 import { actionsOf, auditOf, eventually, finding } from './fraud-helpers';
 
@@ -26,6 +27,14 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
   let adminToken: string;
   const commands: string[] = [];
   const clients: RegisterClient[] = [];
+  const phones: Phone[] = [];
+  /** A phone of device i with the password it had at the start, registered. */
+  const phone = async (i: number): Promise<Phone> => {
+    const d = tenant.devices[i];
+    const p = await Phone.open({ host: pbx.host, port: pbx.port('udp') }, { username: d.username, password: d.password, realm: tenant.realm });
+    phones.push(p);
+    return p;
+  };
   const prefix = `pbx-test:bull-${Math.random().toString(36).slice(2, 10)}`;
 
   /** REGISTER with the password the device had at the start: the final status line. */
@@ -67,6 +76,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
   afterAll(async () => {
     for (const c of clients) c.close();
+    for (const p of phones) p.close();
     await worker?.close();
     await pbx?.close();
     await api?.close();
@@ -110,6 +120,14 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(200);
     expect(await registerStatus(0)).toBe('200 OK');
 
+    // A live call of the victim (1001) to the bystander (1002), which the playbook must end.
+    const victim = await phone(0);
+    const callee = await phone(1);
+    expect(await callee.register()).toBe(200);
+    expect(await victim.register()).toBe(200);
+    const live = await victim.call('1002');
+    expect(live.final?.status).toBe(200);
+
     const f = finding(tenant.id, tenant.devices[0].id);
     await responder.accept(f);
     await responder.accept({ ...f, eventId: 'repeat' });
@@ -132,6 +150,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
     const hangup = await eventually(async () => commands.map(parseSipCommand).find((c) => c?.op === 'hangup-device' && c.deviceId === tenant.devices[0].id), 'hang-up command');
     expect(hangup).toMatchObject({ tenantId: tenant.id, requestedBy: `fraud:${alert.id}` });
+    await victim.next((m) => m.method === 'BYE' && m.header('Call-ID') === live.callId, 'the BYE ending the live call', 5000);
 
     expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh } })).status).toBe(401);
     expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(401);
@@ -167,8 +186,14 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     // In service again, but the old password still fails until the rotation is undone.
     // (the registrar answers a wrong digest with 403 Forbidden, a disabled account with 403 Account disabled)
     expect(await eventually(async () => ((await registerStatus(0)) === '403 Forbidden' ? 1 : 0), 'the old password refused by digest')).toBe(1);
+    // Nor can it call with it: the INVITE's digest fails the same way.
+    const attempt = await (await phone(0)).call('1002');
+    expect(attempt.final?.status).toBe(403);
     expect((await undo('rotate-credentials')).status).toBe(200);
     expect(await eventually(async () => ((await registerStatus(0)) === '200 OK' ? 1 : 0), 'the old password working again')).toBe(1);
+    const restored = await (await phone(0)).call('1002');
+    expect(restored.final?.status).toBe(200);
+    restored.hangUp();
     const again = await undo('rotate-credentials');
     expect(again.status).toBe(422);
     expect(again.body.errors.action[0]).toMatch(/only a done action/);
