@@ -90,10 +90,10 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
   it('makes one alert of a finding and its repeats; a retried event counts once; a higher severity escalates', async () => {
     const first = finding(tenant.id, tenant.devices[2].id, { severity: 'info', kind: 'many-destinations', dedupeKey: `many-destinations:${tenant.devices[2].id}` });
-    await responder.accept(first);
-    await responder.accept({ ...first, eventId: 'evt-2', evidence: { destinations: 31 } });
-    await responder.accept({ ...first, eventId: 'evt-2', evidence: { destinations: 31 } });
-    await responder.accept({ ...first, eventId: 'evt-3', severity: 'warning', title: 'now 60 destinations' });
+    await responder.accept([first]);
+    await responder.accept([{ ...first, eventId: 'evt-2', evidence: { destinations: 31 } }]);
+    await responder.accept([{ ...first, eventId: 'evt-2', evidence: { destinations: 31 } }]);
+    await responder.accept([{ ...first, eventId: 'evt-3', severity: 'warning', title: 'now 60 destinations' }]);
     const rows = (await db.query(`SELECT * FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2`, [tenant.id, first.dedupeKey])) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'fraud.many-destinations', severity: 'warning', status: 'open', occurrences: 3, title: 'now 60 destinations' });
@@ -108,7 +108,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
     // Resolved, the key is free again: the next finding opens a second alert.
     expect((await api.request('POST', `/api/v1/alerts/${rows[0].id as string}/resolve`, { token: adminToken })).status).toBe(200);
-    await responder.accept({ ...first, eventId: 'evt-4' });
+    await responder.accept([{ ...first, eventId: 'evt-4' }]);
     const after = (await db.query(`SELECT status FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2 ORDER BY created_at`, [tenant.id, first.dedupeKey])) as Array<{ status: string }>;
     expect(after.map((a) => a.status)).toEqual(['resolved', 'open']);
   });
@@ -129,8 +129,8 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     expect(live.final?.status).toBe(200);
 
     const f = finding(tenant.id, tenant.devices[0].id);
-    await responder.accept(f);
-    await responder.accept({ ...f, eventId: 'repeat' });
+    await responder.accept([f]);
+    await responder.accept([{ ...f, eventId: 'repeat' }]);
     const [alert] = (await db.query(`SELECT id, occurrences FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2`, [tenant.id, f.dedupeKey])) as Array<{ id: string; occurrences: number }>;
     expect(alert.occurrences).toBe(2);
 
@@ -209,7 +209,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
       'fraud.action.suspend-device.undone',
     ]);
     // A repeat of the same alert does not redo what an admin undid.
-    await responder.accept({ ...f, eventId: 'after-undo' });
+    await responder.accept([{ ...f, eventId: 'after-undo' }]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await device(0)).toEqual({ status: 'active', lock_level: 0 });
   });
