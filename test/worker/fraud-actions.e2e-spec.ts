@@ -7,6 +7,7 @@ import { RunningWorker, startWorker } from '../../apps/worker/src/worker';
 import { login, seedUser, startApi, type TestApi } from '../api/harness';
 import { createTenant, dropTenant, type TestTenant } from '../sip/helpers/accounts';
 import { openDb, startPbx, TEST_AUDIT_KEY, type PbxUnderTest } from '../sip/helpers/pbx-harness';
+import { Phone } from '../sip/helpers/phone';
 import { RegisterClient } from '../sip/helpers/register-client';
 import { actionsOf, auditOf, eventually, finding } from './fraud-helpers';
 
@@ -26,6 +27,14 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
   let adminToken: string;
   const commands: string[] = [];
   const clients: RegisterClient[] = [];
+  const phones: Phone[] = [];
+  /** A phone of device i with the password it had at the start, registered. */
+  const phone = async (i: number): Promise<Phone> => {
+    const d = tenant.devices[i];
+    const p = await Phone.open({ host: pbx.host, port: pbx.port('udp') }, { username: d.username, password: d.password, realm: tenant.realm });
+    phones.push(p);
+    return p;
+  };
   const prefix = `pbx-test:bull-${Math.random().toString(36).slice(2, 10)}`;
 
   /** REGISTER with the password the device had at the start: the final status line. */
@@ -55,6 +64,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
         WORKER_OPS_PORT: '0',
         AUDIT_HMAC_KEY: TEST_AUDIT_KEY,
         SECRETS_KEKS: api.config.SECRETS_KEKS,
+        REDIS_KEY_PREFIX: api.config.REDIS_KEY_PREFIX,
         MAINTENANCE_ENABLED: 'false',
       }),
       createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -66,6 +76,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
   afterAll(async () => {
     for (const c of clients) c.close();
+    for (const p of phones) p.close();
     await worker?.close();
     await pbx?.close();
     await api?.close();
@@ -79,10 +90,10 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
   it('makes one alert of a finding and its repeats; a retried event counts once; a higher severity escalates', async () => {
     const first = finding(tenant.id, tenant.devices[2].id, { severity: 'info', kind: 'many-destinations', dedupeKey: `many-destinations:${tenant.devices[2].id}` });
-    await responder.accept(first);
-    await responder.accept({ ...first, eventId: 'evt-2', evidence: { destinations: 31 } });
-    await responder.accept({ ...first, eventId: 'evt-2', evidence: { destinations: 31 } });
-    await responder.accept({ ...first, eventId: 'evt-3', severity: 'warning', title: 'now 60 destinations' });
+    await responder.accept([first]);
+    await responder.accept([{ ...first, eventId: 'evt-2', evidence: { destinations: 31 } }]);
+    await responder.accept([{ ...first, eventId: 'evt-2', evidence: { destinations: 31 } }]);
+    await responder.accept([{ ...first, eventId: 'evt-3', severity: 'warning', title: 'now 60 destinations' }]);
     const rows = (await db.query(`SELECT * FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2`, [tenant.id, first.dedupeKey])) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'fraud.many-destinations', severity: 'warning', status: 'open', occurrences: 3, title: 'now 60 destinations' });
@@ -97,7 +108,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
     // Resolved, the key is free again: the next finding opens a second alert.
     expect((await api.request('POST', `/api/v1/alerts/${rows[0].id as string}/resolve`, { token: adminToken })).status).toBe(200);
-    await responder.accept({ ...first, eventId: 'evt-4' });
+    await responder.accept([{ ...first, eventId: 'evt-4' }]);
     const after = (await db.query(`SELECT status FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2 ORDER BY created_at`, [tenant.id, first.dedupeKey])) as Array<{ status: string }>;
     expect(after.map((a) => a.status)).toEqual(['resolved', 'open']);
   });
@@ -106,11 +117,20 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     const owner = await seedUser(api, tenant.id, ['agent']);
     await db.query(`UPDATE extensions SET user_id = $1 WHERE id = $2`, [owner.id, tenant.devices[0].extensionId]);
     const session = await login(api, owner);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(200);
     expect(await registerStatus(0)).toBe('200 OK');
 
+    // A live call of the victim (1001) to the bystander (1002), which the playbook must end.
+    const victim = await phone(0);
+    const callee = await phone(1);
+    expect(await callee.register()).toBe(200);
+    expect(await victim.register()).toBe(200);
+    const live = await victim.call('1002');
+    expect(live.final?.status).toBe(200);
+
     const f = finding(tenant.id, tenant.devices[0].id);
-    await responder.accept(f);
-    await responder.accept({ ...f, eventId: 'repeat' });
+    await responder.accept([f]);
+    await responder.accept([{ ...f, eventId: 'repeat' }]);
     const [alert] = (await db.query(`SELECT id, occurrences FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2`, [tenant.id, f.dedupeKey])) as Array<{ id: string; occurrences: number }>;
     expect(alert.occurrences).toBe(2);
 
@@ -130,8 +150,10 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
 
     const hangup = await eventually(async () => commands.map(parseSipCommand).find((c) => c?.op === 'hangup-device' && c.deviceId === tenant.devices[0].id), 'hang-up command');
     expect(hangup).toMatchObject({ tenantId: tenant.id, requestedBy: `fraud:${alert.id}` });
+    await victim.next((m) => m.method === 'BYE' && m.header('Call-ID') === live.callId, 'the BYE ending the live call', 5000);
 
     expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh } })).status).toBe(401);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(401);
     expect(await eventually(async () => ((await registerStatus(0)) === '403 Account disabled' ? 1 : 0), 'the suspension to reach the registrar')).toBe(1);
     expect(await registerStatus(1)).toBe('200 OK');
 
@@ -164,12 +186,19 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     // In service again, but the old password still fails until the rotation is undone.
     // (the registrar answers a wrong digest with 403 Forbidden, a disabled account with 403 Account disabled)
     expect(await eventually(async () => ((await registerStatus(0)) === '403 Forbidden' ? 1 : 0), 'the old password refused by digest')).toBe(1);
+    // Nor can it call with it: the INVITE's digest fails the same way.
+    const attempt = await (await phone(0)).call('1002');
+    expect(attempt.final?.status).toBe(403);
     expect((await undo('rotate-credentials')).status).toBe(200);
     expect(await eventually(async () => ((await registerStatus(0)) === '200 OK' ? 1 : 0), 'the old password working again')).toBe(1);
+    const restored = await (await phone(0)).call('1002');
+    expect(restored.final?.status).toBe(200);
+    restored.hangUp();
     const again = await undo('rotate-credentials');
     expect(again.status).toBe(422);
     expect(again.body.errors.action[0]).toMatch(/only a done action/);
     expect((await undo('revoke-sessions')).status).toBe(200);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: session.access })).status).toBe(200);
     expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh } })).status).toBe(200);
 
     const undone = await auditOf(db, tenant.id, alert.id);
@@ -180,7 +209,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
       'fraud.action.suspend-device.undone',
     ]);
     // A repeat of the same alert does not redo what an admin undid.
-    await responder.accept({ ...f, eventId: 'after-undo' });
+    await responder.accept([{ ...f, eventId: 'after-undo' }]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await device(0)).toEqual({ status: 'active', lock_level: 0 });
   });

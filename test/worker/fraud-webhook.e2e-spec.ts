@@ -79,7 +79,7 @@ describe('fraud webhook: signed, retried with backoff', () => {
   it('signs every attempt over its timestamp and body, and retries a failing receiver with growing delays', async () => {
     failFirst.set('/flaky', 2);
     const { tenant, secret } = await tenantWithHook('/flaky');
-    await responder.accept(finding(tenant.id, null, { severity: 'warning', kind: 'spend-velocity', dedupeKey: 'spend-velocity:tenant' }));
+    await responder.accept([finding(tenant.id, null, { severity: 'warning', kind: 'spend-velocity', dedupeKey: 'spend-velocity:tenant' })]);
     const [alert] = (await db.query(`SELECT id FROM alerts WHERE tenant_id = $1`, [tenant.id])) as Array<{ id: string }>;
     const done = await eventually(async () => (await actionsOf(db, alert.id)).find((a) => a.kind === 'notify'), 'notify settled', 15_000);
     expect(done.outcome).toBe('done');
@@ -104,7 +104,7 @@ describe('fraud webhook: signed, retried with backoff', () => {
   it('records notify as failed, audited, once the attempts run out', async () => {
     failFirst.set('/down', 99);
     const { tenant } = await tenantWithHook('/down');
-    await responder.accept(finding(tenant.id, null, { severity: 'info', kind: 'wangiri', dedupeKey: 'wangiri:tenant' }));
+    await responder.accept([finding(tenant.id, null, { severity: 'info', kind: 'wangiri', dedupeKey: 'wangiri:tenant' })]);
     const [alert] = (await db.query(`SELECT id FROM alerts WHERE tenant_id = $1`, [tenant.id])) as Array<{ id: string }>;
     const failed = await eventually(async () => (await actionsOf(db, alert.id)).find((a) => a.kind === 'notify'), 'notify settled', 15_000);
     expect(failed.outcome).toBe('failed');

@@ -22,3 +22,4 @@ export * from './ban-list';
 export * from './sip-commands';
 export * from './codecs';
 export * from './fraud-jobs';
+export * from './session-deny';

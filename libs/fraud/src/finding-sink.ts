@@ -1,10 +1,10 @@
 import type { Finding } from './finding';
 
 /**
- * Where the scorer hands its findings: the worker's responder turns each into a deduplicated
- * alert and runs the tenant's playbook. `accept` resolves once the alert is stored and its actions
- * are queued, so a call-event job completes only after its findings are safe.
+ * Where the scorer hands its findings (the same contract as apps/worker's scoring/finding-sink.ts on
+ * the detection side): the worker's FindingResponder turns each into a deduplicated alert and queues
+ * the tenant's playbook. Delivery is at least once; a repeat (same eventId and dedupeKey) counts once.
  */
 export interface FindingSink {
-  accept(finding: Finding): Promise<void>;
+  accept(findings: readonly Finding[]): Promise<void>;
 }

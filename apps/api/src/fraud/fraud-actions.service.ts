@@ -10,6 +10,7 @@ import {
 } from '@pbx/database';
 import { FraudAction, UNDOABLE_ACTIONS } from '@pbx/fraud';
 import { AuditService } from '../audit/audit.service';
+import { RevocationService } from '../auth/revocation.service';
 import type { Principal, RequestMeta } from '../auth/principal';
 import { unprocessable } from '../http/validation';
 import { PolicyRuntime } from '../policy/policy-runtime.service';
@@ -33,6 +34,7 @@ export class FraudActionsService {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly runtime: PolicyRuntime,
     private readonly invalidation: InvalidationService,
+    private readonly revocation: RevocationService,
     private readonly audit: AuditService,
   ) {}
 
@@ -109,6 +111,7 @@ export class FraudActionsService {
       case 'revoke-sessions': {
         const families = Array.isArray(undo.families) ? (undo.families as string[]) : [];
         const restored = await this.refreshTokens.restoreFamilies(String(undo.userId), families, `fraud:${action.alertId}`);
+        await this.revocation.allowSessions(families);
         return { user_id: undo.userId, tokens_restored: restored };
       }
       default:

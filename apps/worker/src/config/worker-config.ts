@@ -15,6 +15,9 @@ export const workerConfigSchema = z.object({
   AUDIT_HMAC_KEY: env.secret(32),
   /** Opens the fraud webhooks' signing secrets (the API's SECRETS_KEKS). Unset: webhook notify fails. */
   SECRETS_KEKS: z.string().optional(),
+  /** The API's REDIS_KEY_PREFIX and JWT_ACCESS_TTL_SECONDS: revoke-sessions denies the owner's live access tokens too. */
+  REDIS_KEY_PREFIX: z.string().default('pbx:'),
+  JWT_ACCESS_TTL_SECONDS: env.int(3600, 60, 86_400),
   /** Findings with one dedupe key merge into one alert until none has repeated for this long. */
   FRAUD_ALERT_WINDOW_SECONDS: env.int(86_400, 60, 30 * 86_400),
   /** How long a webhook receiver has to answer before the attempt counts as failed. */

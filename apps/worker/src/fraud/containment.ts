@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { computeHa1 } from '@pbx/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { computeHa1, deniedSessionKey } from '@pbx/common';
 import { AlertEntity, DevicesRepository, ExtensionsRepository, PolicyRepository, RefreshTokensRepository, TenantsRepository } from '@pbx/database';
 import type { FraudAction, Playbook } from '@pbx/fraud';
+import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { WORKER_REDIS } from '../worker.tokens';
 
 /** What one action did: for the audit entry and the action row, and what its undo needs. */
 export interface ActionResult {
@@ -44,6 +47,8 @@ export class Containment {
     private readonly tenants: TenantsRepository,
     private readonly policies: PolicyRepository,
     private readonly refreshTokens: RefreshTokensRepository,
+    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
   async run(action: Exclude<FraudAction, 'notify'>, alert: AlertEntity, playbook: Playbook): Promise<ActionResult> {
@@ -85,6 +90,8 @@ export class Containment {
         const ext = await this.extensions.findInTenant(device.tenantId, device.extensionId);
         if (!ext?.userId) return { outcome: 'skipped', details: { reason: "the device's extension has no user" } };
         const families = await this.refreshTokens.revokeAllForUser(ext.userId, `fraud:${alert.id}`);
+        // Before the commit, on purpose: if it rolls back, the owner signs in again; never the reverse.
+        await this.denySessions(families);
         return {
           outcome: 'done',
           details: { user_id: ext.userId, families_revoked: families.length },
@@ -92,6 +99,14 @@ export class Containment {
         };
       }
     }
+  }
+
+  /** The API's logout-all: each session's access tokens are refused until the last one expires. */
+  private async denySessions(families: string[]): Promise<void> {
+    if (!families.length) return;
+    const multi = this.redis.multi();
+    for (const sid of families) multi.set(deniedSessionKey(this.config.REDIS_KEY_PREFIX, sid), '1', 'EX', this.config.JWT_ACCESS_TTL_SECONDS + 5);
+    await multi.exec();
   }
 
   /** Raises the device's lock (the tenant's for a tenant-wide alert); never lowers one. */

@@ -40,7 +40,11 @@ export class FindingResponder implements FindingSink, OnModuleInit, OnApplicatio
     this.queue.on('error', (err) => this.logger.error({ err, queue: FRAUD_QUEUES.actions }, 'queue error'));
   }
 
-  async accept(finding: Finding): Promise<void> {
+  async accept(findings: readonly Finding[]): Promise<void> {
+    for (const finding of findings) await this.respond(finding);
+  }
+
+  private async respond(finding: Finding): Promise<void> {
     const { alert, change } = await this.alerts.recordFinding(finding);
     this.metrics.alerts.inc({ kind: alert.kind, severity: alert.severity, change });
     if (change === 'opened' || change === 'escalated')

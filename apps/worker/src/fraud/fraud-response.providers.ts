@@ -5,16 +5,17 @@ import { FraudMetrics } from './fraud-metrics';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { PlaybookSource } from './playbook-source';
 import { WebhookNotifier } from './webhook-notifier';
-import { FINDING_SINK } from '../worker.tokens';
 
-/** Fraud response: findings → alerts → playbook actions, and the scheduled upkeep. */
+/**
+ * Fraud response: findings → alerts → playbook actions, and the scheduled upkeep. The scorer's
+ * FINDING_SINK is meant to be `{ provide: FINDING_SINK, useExisting: FindingResponder }`.
+ */
 export const FRAUD_RESPONSE_PROVIDERS = [
   FraudMetrics,
   PlaybookSource,
   Containment,
   WebhookNotifier,
   FindingResponder,
-  { provide: FINDING_SINK, useExisting: FindingResponder },
   FraudActionsProcessor,
   MaintenanceProcessor,
 ];
