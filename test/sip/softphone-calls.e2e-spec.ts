@@ -100,6 +100,13 @@ describe('calls between real clients: sip.js over WSS, a phone over TLS and TCP,
     expect([r.error, r.answered, r.byeSent]).toEqual(['', true, true]);
     const invite = await phone.next((m) => m.method === 'INVITE', `the INVITE over ${transport}`);
     expect(invite.header('Via')).toMatch(new RegExp(`^SIP/2\\.0/${transport.toUpperCase()} `));
+    // rtpengine bridges the browser's DTLS-SRTP with ICE and rtcp-mux to the phone's SDES-SRTP.
+    expect(invite.body).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+    expect(invite.body).toMatch(/^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m);
+    expect(invite.body).not.toMatch(/^a=(fingerprint|ice-ufrag|candidate)/m);
+    expect(r.answerBody).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+    for (const line of [/^a=fingerprint:sha-256 /m, /^a=setup:(active|passive)/m, /^a=ice-ufrag:/m, /^a=candidate:/m, /^a=rtcp-mux/m])
+      expect(r.answerBody).toMatch(line);
     await phone.next((m) => m.method === 'BYE', 'the BYE relayed from sip.js');
     expect(await cdrs(1)).toEqual([{ disposition: 'answered', from_number: 'web', to_number: '1002', direction: 'internal' }]);
   });

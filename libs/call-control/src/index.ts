@@ -32,3 +32,4 @@ export * from './authorise/enforce';
 export * from './authorise/call-counters';
 export * from './authorise/call-cost';
 export * from './authorise/authorise-call.use-case';
+export * from './authorise/call-gate';

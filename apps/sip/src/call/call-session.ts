@@ -20,10 +20,10 @@ export interface CallSessionDeps {
   journal: CallJournal;
   logger: Logger;
   ringTimeoutMs: number;
-  /** Places outbound calls on trunks (plans whose target is a trunk). */
-  trunkDialer?: TrunkDialer;
   /** The fraud gate's side of a running call (leases, max duration, spend); absent without a gate. */
   gate?: CallGuardDeps;
+  /** Places outbound calls on trunks (plans whose target is a trunk). */
+  trunkDialer?: TrunkDialer;
   onFinished: (disposition: Disposition) => void;
   /** The call's media at rtpengine; without it the SDP passes end to end. */
   media?: MediaSession;

@@ -80,8 +80,8 @@ export class InviteMiddleware {
       journal: this.journal,
       logger: this.logger,
       ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
-      trunkDialer: this.trunkDialer,
       gate: this.gate,
+      trunkDialer: this.trunkDialer,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
       media: this.media.create(req.get('Call-ID'), decision.plan),
     });

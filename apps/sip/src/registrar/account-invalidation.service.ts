@@ -12,8 +12,8 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
 
   constructor(
     private readonly directory: CachedAccountDirectory,
-    private readonly trunks: CachedTrunkDirectory,
     private readonly policies: PolicyCache,
+    private readonly trunks: CachedTrunkDirectory,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
   ) {}
@@ -32,18 +32,11 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
         device: dropAll,
         policy: dropAll,
         ban: drop,
-        tenant: (m) => {
-          dropAll(m);
-          this.trunks.drop(m.tenantId);
-        },
+        tenant: (m) => (dropAll(m), this.trunks.drop(m.tenantId)),
         trunk: (m) => this.trunks.drop(m.tenantId),
         route: (m) => this.trunks.drop(m.tenantId),
       },
-      onResync: () => {
-        this.directory.drop(null);
-        this.policies.drop(null);
-        this.trunks.drop(null);
-      },
+      onResync: () => (this.directory.drop(null), this.trunks.drop(null), this.policies.drop(null)),
       logger: this.logger,
     });
   }

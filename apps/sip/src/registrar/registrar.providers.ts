@@ -130,9 +130,9 @@ export const registrarProviders: Provider[] = [
       directory: CachedAccountDirectory,
       locations: RedisLocationStore,
       digest: DigestAuthenticator,
-      authorise: AuthoriseCallUseCase,
       trunks: CachedTrunkDirectory,
-    ) => new PlaceCallUseCase(directory, locations, digest, authorise, trunks),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, AuthoriseCallUseCase, CachedTrunkDirectory],
+      authorise: AuthoriseCallUseCase,
+    ) => new PlaceCallUseCase(directory, locations, digest, trunks, authorise),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, CachedTrunkDirectory, AuthoriseCallUseCase],
   },
 ];

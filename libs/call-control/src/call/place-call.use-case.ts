@@ -1,5 +1,5 @@
-import { policyWarning, type PolicyDecision } from '@pbx/policy';
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
+import { gateCall, type CallDenial } from '../authorise/call-gate';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
@@ -40,18 +40,6 @@ export interface InviteReply {
   deviceId?: string;
   /** Set when the fraud gate refused the call: what its CDR records. */
   denial?: CallDenial;
-}
-
-/** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
-export interface CallDenial {
-  tenantId: string;
-  caller: CallParty;
-  dialed: string;
-  /** E.164 for numbers, the digits otherwise. */
-  destination: string;
-  decision: PolicyDecision;
-  sourceIp: string;
-  sourceCountry: string | null;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -132,16 +120,17 @@ export { legOf } from '../route/legs';
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
  * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → classify →
- * authorise (the fraud gate: 403 naming the rule, or counters taken) → route (the dialed extension's
- * devices, every live binding; a trunk) → a call plan for the CallSession to carry out.
+ * authorise (the fraud gate: 403 naming the rule, or a toll call's counters taken) → route (the dialed
+ * extension's devices, every live binding; the trunks of an outbound route) → a call plan for the
+ * CallSession to carry out. A trunk's INVITE (by its source address) goes to inbound routing.
  */
 export class PlaceCallUseCase {
   constructor(
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
-    private readonly authorise?: AuthoriseCallUseCase,
     private readonly trunks?: TrunkDirectory,
+    private readonly authorise?: AuthoriseCallUseCase,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
@@ -202,13 +191,14 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 6. Authorise: what POST /policy/simulate would say, with the call's counters taken atomically.
-    const defaultCountry = tenant.defaultCountry ?? 'US';
-    const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
-    const gate = await this.gate(route);
+    // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
+    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
+    const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
     if (gate.kind === 'reply') return gate;
 
     // 7. Route.
+    const defaultCountry = tenant.defaultCountry ?? 'US';
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
     const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
     if (decision.kind === 'call') {
       const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
@@ -217,57 +207,16 @@ export class PlaceCallUseCase {
       plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
       return { kind: 'call', plan };
     }
+    // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
     return decision;
   }
 
-  /**
-   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
-   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
-   * the rule, and carries what the denied call's CDR needs.
-   */
-  private async gate(route: RouteContext): Promise<{ kind: 'reply'; reply: InviteReply } | { kind: 'pass'; authorisation?: Authorisation }> {
-    if (!this.authorise) return { kind: 'pass' };
-    const { cmd, tenantId, device, destination } = route;
-    const dialed = destination.kind === 'external' ? destination.e164 : destination.kind === 'invalid' ? route.dialed : destination.number;
-    const authorisation = await this.authorise.execute({
-      tenantId,
-      deviceId: device.id,
-      dialed,
-      sourceIp: cmd.sourceIp,
-      timestamp: cmd.now,
-      callId: cmd.callId,
-      mode: 'reserve',
-    });
-    const { decision } = authorisation;
-    if (decision.decision !== 'deny') return { kind: 'pass', authorisation };
-    return {
-      kind: 'reply',
-      reply: {
-        status: 403,
-        reason: 'Forbidden',
-        why: `policy: ${decision.ruleId}: ${decision.reason}`,
-        tenantId,
-        deviceId: device.id,
-        headers: { Warning: policyWarning(decision, route.realm) },
-        denial: {
-          tenantId,
-          caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-          dialed: route.dialed,
-          destination: authorisation.attempt?.destination ?? dialed,
-          decision,
-          sourceIp: cmd.sourceIp,
-          sourceCountry: cmd.sourceCountry ?? null,
-        },
-      },
-    };
-  }
-
   /** An external number: the trunks of the tenant's outbound routes, tried in order. */
-  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
+  private routeOutbound(route: RouteContext): Promise<InviteDecision> {
     const { destination } = route;
     if (destination.kind !== 'external' && destination.kind !== 'emergency')
-      return reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id });
+      return Promise.resolve(reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id }));
     return routeOutbound(this.trunks, { ...route, destination });
   }
 

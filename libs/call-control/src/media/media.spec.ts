@@ -11,10 +11,11 @@ describe('media anchoring rules', () => {
     expect(legMediaOfOffer(undefined)).toBe('rtp');
   });
 
-  it('offers a browser DTLS-SRTP with ICE, a SIP phone SDES when SRTP is required, else what the caller speaks', () => {
+  it('offers a browser DTLS-SRTP with ICE, a SIP phone SDES when SRTP is required or it uses TLS, else what the caller speaks', () => {
     expect(legMediaOfDevice('wss', true, 'sdes')).toBe('webrtc');
     expect(legMediaOfDevice('udp', true, 'rtp')).toBe('sdes');
-    expect(legMediaOfDevice('tls', false, 'rtp')).toBe('rtp');
+    expect(legMediaOfDevice('tls', false, 'rtp')).toBe('sdes');
+    expect(legMediaOfDevice('udp', false, 'rtp')).toBe('rtp');
     expect(legMediaOfDevice('tcp', false, 'webrtc')).toBe('sdes');
   });
 

@@ -81,7 +81,7 @@ function world() {
     callerId: async () => '+442079460099',
   };
   const digest = { authenticate: async () => ({ kind: 'ok' }) } as unknown as DigestAuthenticator;
-  return new PlaceCallUseCase(directory, locations, digest, undefined, trunks);
+  return new PlaceCallUseCase(directory, locations, digest, trunks);
 }
 
 const invite = (to: string, extra: Partial<InviteCommand> = {}): InviteCommand => ({

@@ -114,7 +114,8 @@ export class CachedAccountDirectory implements AccountDirectory {
       this.extensions.drop();
       return;
     }
-    this.realms.drop();
+    // A tenant's realm may have changed, and a realm cached as unknown may now be this tenant's.
+    this.realms.dropWhere((id) => id === tenantId || id === null);
     this.tenants.drop(tenantId);
     this.devices.drop(`${tenantId}:`);
     this.extensions.drop(`${tenantId}:`);

@@ -173,7 +173,6 @@ export class CreateTrunkDto {
   @Present()
   @RegisterExpires()
   register_expires?: number;
-
   @ApiPropertyOptional(DOCS.allow_unanchored_media)
   @AllowUnanchoredMedia()
   allow_unanchored_media?: boolean;
@@ -235,7 +234,6 @@ export class UpdateTrunkDto {
   @Present()
   @RegisterExpires()
   register_expires?: number;
-
   @ApiPropertyOptional(DOCS.allow_unanchored_media)
   @AllowUnanchoredMedia()
   allow_unanchored_media?: boolean;
