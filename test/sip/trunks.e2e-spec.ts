@@ -231,6 +231,19 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     });
     const incomplete = await alice.call('02079');
     expect(incomplete.final?.status).toBe(484);
+    // Every attempt of an authenticated caller has its CDR, placed or not.
+    expect(await cdr(noRoute.callId)).toMatchObject({
+      direction: 'outbound',
+      disposition: 'failed',
+      device_id: tenant.devices[0].id,
+      to_number: '+4930123456',
+      destination_country: 'DE',
+    });
+    expect(await cdr(incomplete.callId)).toMatchObject({
+      disposition: 'failed',
+      to_number: '02079',
+      hangup_cause: '484 incomplete number 02079',
+    });
   });
 
   it("rings the DID's extension when a carrier calls from the trunk's address", async () => {

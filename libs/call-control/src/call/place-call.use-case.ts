@@ -1,5 +1,6 @@
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import { gateCall, type CallDenial } from '../authorise/call-gate';
+import type { UnplacedCall } from './call-record';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
@@ -40,6 +41,8 @@ export interface InviteReply {
   deviceId?: string;
   /** Set when the fraud gate refused the call: what its CDR records. */
   denial?: CallDenial;
+  /** Set when an authenticated caller's call could not be placed (no route, no phone, incomplete number): its CDR. */
+  unplaced?: UnplacedCall;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -185,14 +188,28 @@ export class PlaceCallUseCase {
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
     const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
+    const unplaced = (status: number, why: string): UnplacedCall => {
+      const external = destination.kind === 'external';
+      return {
+        tenantId: tenant.id,
+        caller: party,
+        direction: external || destination.kind === 'emergency' ? 'outbound' : 'internal',
+        toNumber: external ? destination.e164 : dialed,
+        destinationCountry: external ? destination.country : null,
+        sourceIp: cmd.sourceIp,
+        status,
+        why,
+      };
+    };
     if (destination.kind === 'invalid')
       return reply(destination.status, destination.status === 484 ? 'Address Incomplete' : 'Not Found', destination.why, {
         ...ids,
         headers: { Warning: warningOf(destination.reason) },
+        unplaced: unplaced(destination.status, destination.why),
       });
 
     // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
-    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
     const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
     if (gate.kind === 'reply') return gate;
 
@@ -209,7 +226,7 @@ export class PlaceCallUseCase {
     }
     // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
-    return decision;
+    return { kind: 'reply', reply: { ...decision.reply, unplaced: unplaced(decision.reply.status, decision.reply.why) } };
   }
 
   /** An external number: the trunks of the tenant's outbound routes, tried in order. */
