@@ -12,6 +12,7 @@ import { FraudStateStore } from './scoring/fraud-state.store';
 import { Scorer } from './scoring/scorer';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
 import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
+import { FindingResponder } from './fraud/finding-responder.service';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -38,9 +39,13 @@ export class WorkerModule {
         PolicyLoader,
         {
           provide: FINDING_SINK,
-          inject: [WORKER_REDIS],
-          useFactory: (redis: Redis): FindingSink =>
-            config.FRAUD_FINDINGS_SINK === 'record' ? new RecordingFindingSink(redis) : new LoggingFindingSink(logger),
+          inject: [WORKER_REDIS, FindingResponder],
+          useFactory: (redis: Redis, responder: FindingResponder): FindingSink =>
+            config.FRAUD_FINDINGS_SINK === 'record'
+              ? new RecordingFindingSink(redis)
+              : config.FRAUD_FINDINGS_SINK === 'log'
+                ? new LoggingFindingSink(logger)
+                : responder,
         },
         {
           provide: Scorer,
