@@ -69,8 +69,8 @@ describe('fraud scoring on real Redis', () => {
     const attacks: CallEventJob[] = [
       ...Array.from({ length: 14 }, (_, i) => call({ at: MONDAY_10 + i * 5000, device: dev.burst, to: `+3375012${1000 + i * 97}`, seconds: 1200 })).flat(),
       ...[0, 15, 30].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, device: dev.cu, to: `+5327${100000 + i * 7919}`, seconds: 600 })),
-      ...Array.from({ length: 12 }, (_, i) => call({ at: MONDAY_10 + i * 4 * MIN, device: dev.spray, to: `+4930${1234560 + i * 1111}`, seconds: 30 })).flat(),
-      ...Array.from({ length: 20 }, (_, i) => call({ at: MONDAY_10 + i * 20_000, device: dev.flood, to: `+44161496${1000 + i * 211}`, seconds: 2 })).flat(),
+      ...Array.from({ length: 32 }, (_, i) => call({ at: MONDAY_10 + i * 1.8 * MIN, device: dev.spray, to: `+4930${1234560 + i * 1111}`, seconds: 30 })).flat(),
+      ...Array.from({ length: 30 }, (_, i) => call({ at: MONDAY_10 + i * 15_000, device: dev.flood, to: `+44161496${1000 + i * 211}`, seconds: 2 })).flat(),
       ...Array.from({ length: 6 }, (_, i) => call({ at: MONDAY_10 + i * 30_000, device: dev.sweep, to: `+44207946${3100 + i}`, seconds: 3 })).flat(),
       ...call({ at: saturday3, device: dev.night, to: '+4930123456' }),
       ...[0, 20].flatMap((m) => call({ at: MONDAY_10 + m * MIN, device: dev.spend, to: '+4930123456', seconds: 900, cost: 150 })),
@@ -148,7 +148,7 @@ describe('fraud scoring on real Redis', () => {
         `${slug}.pbx.test`,
       ]);
       tenantIds.push(tenantId);
-      const config = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: prefix, WORKER_OPS_PORT: '0', FRAUD_FINDINGS_SINK: 'record' });
+      const config = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: prefix, WORKER_OPS_PORT: '0', FRAUD_FINDINGS_SINK: 'record', AUDIT_HMAC_KEY: 's'.repeat(40) });
       worker = await startWorker(config, createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
       queueRedis = redis.duplicate();
       queue = new Queue(QUEUES.callEvents, { connection: queueRedis, prefix });

@@ -12,6 +12,7 @@ import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { trunkProviders } from './call/trunk.providers';
 import { MediaSessions } from './call/media-sessions';
 import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
@@ -50,6 +51,7 @@ export class SipModule {
         RedisCloser,
         ...registrarProviders,
         ...callGateProviders,
+        ...trunkProviders,
         AccountInvalidationService,
         FloodWatchService,
         BanListService,

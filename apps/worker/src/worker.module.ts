@@ -11,6 +11,7 @@ import { PolicyFraudContextSource } from './scoring/fraud-context.source';
 import { FraudStateStore } from './scoring/fraud-state.store';
 import { Scorer } from './scoring/scorer';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
+import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -48,6 +49,7 @@ export class WorkerModule {
             new Scorer(new FraudStateStore(redis), new PolicyFraudContextSource(loader), sink, redis),
         },
         CallEventsProcessor,
+        ...FRAUD_RESPONSE_PROVIDERS,
       ],
     };
   }

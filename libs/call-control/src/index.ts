@@ -27,3 +27,7 @@ export * from './authorise/enforce';
 export * from './authorise/call-counters';
 export * from './authorise/call-cost';
 export * from './authorise/authorise-call.use-case';
+export * from './authorise/call-gate';
+export * from './route/trunks';
+export * from './stores/trunk-directory';
+export * from './stores/trunk-channels';

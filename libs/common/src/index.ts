@@ -21,3 +21,5 @@ export * from './ids';
 export * from './ban-list';
 export * from './sip-commands';
 export * from './codecs';
+export * from './fraud-jobs';
+export * from './session-deny';

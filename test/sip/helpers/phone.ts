@@ -175,8 +175,10 @@ export class Phone {
         ],
         sdp,
       );
+      // This INVITE's own CSeq: a retransmitted 407 to the first INVITE must not pass for the answer to the second.
+      const cseq = `${call.cseq} INVITE`;
       return this.next(
-        (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId && /INVITE$/.test(m.header('CSeq') ?? ''),
+        (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId && (m.header('CSeq') ?? '').replace(/\s+/g, ' ') === cseq,
         'INVITE final response',
         opts.timeoutMs ?? 10_000,
       );

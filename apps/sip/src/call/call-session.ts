@@ -8,6 +8,7 @@ import type { CallEventsPublisher } from './call-events.publisher';
 import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
+import type { TrunkDialer } from './trunk-dialer';
 import type { MediaSession } from './media-session';
 
 export interface CallSessionDeps {
@@ -20,6 +21,8 @@ export interface CallSessionDeps {
   ringTimeoutMs: number;
   /** The fraud gate's side of a running call (leases, max duration, spend); absent without a gate. */
   gate?: CallGuardDeps;
+  /** Places outbound calls on trunks (plans whose target is a trunk). */
+  trunkDialer?: TrunkDialer;
   onFinished: (disposition: Disposition) => void;
   /** The call's media at rtpengine; without it the SDP passes end to end. */
   media?: MediaSession;
@@ -58,6 +61,10 @@ export class CallSession implements ActiveCall {
   /** What the callee legs are offered: the caller's offer as rtpengine rewrote it. */
   private offerSdp?: string;
   private readonly guard?: CallGuard;
+  /** The outbound leg's INVITE while it rings, its trunk and the channel it holds. */
+  private trunkRequest?: Srf.SrfRequest;
+  private trunkId: string | null = null;
+  private releaseChannel?: () => Promise<void>;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -85,7 +92,7 @@ export class CallSession implements ActiveCall {
     });
     if (!(await this.anchorOffer())) return;
     const ringTimer = setTimeout(() => this.cancelBranches(), this.deps.ringTimeoutMs);
-    const outcome = await this.fork();
+    const outcome = this.plan.target.kind === 'trunk' ? await this.dialTrunks() : await this.fork();
     clearTimeout(ringTimer);
     if (!('dialog' in outcome)) {
       if (this.cancelled) return this.finish('cancelled', 487, 'caller cancelled');
@@ -193,6 +200,41 @@ export class CallSession implements ActiveCall {
     });
   }
 
+  /** An outbound call: the trunks of its route, one after the other (TrunkDialer). */
+  private async dialTrunks(): Promise<{ dialog: Srf.Dialog } | { status: number }> {
+    const target = this.plan.target;
+    if (target.kind !== 'trunk' || !this.deps.trunkDialer) return { status: 503 };
+    const result = await this.deps.trunkDialer.dial(
+      {
+        tenantId: this.tenantId,
+        callId: this.callId,
+        e164: target.e164,
+        callerNumber: this.plan.caller.number ?? this.plan.caller.username,
+        realm: this.plan.realm,
+        localSdp: this.req.body,
+        attempts: target.attempts,
+      },
+      {
+        onRequest: (r) => {
+          this.trunkRequest = r;
+          if (this.cancelled || this.ended) r.cancel(() => undefined);
+        },
+        onProvisional: (p) => this.onProvisional(p),
+        stopped: () => this.cancelled || this.ended,
+      },
+    );
+    this.trunkRequest = undefined;
+    if (!('dialog' in result)) return result;
+    this.trunkId = result.attempt.trunkId;
+    this.releaseChannel = () => result.lease.release();
+    if (this.cancelled || this.ended) {
+      result.dialog.destroy();
+      await result.lease.release();
+      return { status: 487 };
+    }
+    return { dialog: result.dialog };
+  }
+
   /** The offer through rtpengine before anything rings; false when the caller got a refusal (503, 488). */
   private async anchorOffer(): Promise<boolean> {
     const offer = this.plan.offer ?? this.req.body;
@@ -228,6 +270,7 @@ export class CallSession implements ActiveCall {
   }
 
   private cancelBranches(except?: Branch): void {
+    this.trunkRequest?.cancel(() => undefined);
     for (const b of this.branches) {
       if (b === except || b.settled || b.cancelWanted) continue;
       b.cancelWanted = true;
@@ -242,7 +285,7 @@ export class CallSession implements ActiveCall {
       state,
       device_id: this.plan.caller.deviceId,
       extension_id: this.plan.caller.extensionId,
-      trunk_id: null,
+      trunk_id: this.trunkId ?? this.plan.caller.trunkId ?? null,
       from_number: this.plan.caller.username,
       to_number: this.plan.dialed,
       source_ip: this.plan.sourceIp,
@@ -291,7 +334,9 @@ export class CallSession implements ActiveCall {
       deviceId: this.plan.caller.deviceId,
       extensionId: this.plan.caller.extensionId,
       fromNumber: this.plan.caller.username,
-      toNumber: this.plan.dialed,
+      toNumber: this.toNumber(),
+      trunkId: this.trunkId ?? this.plan.caller.trunkId ?? null,
+      destinationCountry: this.plan.target.kind === 'trunk' ? this.plan.target.country : null,
       sourceIp: this.plan.sourceIp,
       startedAt: new Date(this.startedAt),
       answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
@@ -315,8 +360,14 @@ export class CallSession implements ActiveCall {
     };
   }
 
+  /** What the caller reached: the E.164 number of an outbound call, else what was dialed. */
+  private toNumber(): string {
+    return this.plan.target.kind === 'trunk' ? this.plan.target.e164 : this.plan.dialed;
+  }
+
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
+    await this.releaseChannel?.().catch((err) => this.log.warn({ err }, 'trunk channel not released'));
     const cost = (await this.guard?.stop(endedAt)) ?? 0;
     const row = { ...this.cdr(disposition, endedAt, `${status} ${cause}`), cost };
     this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');

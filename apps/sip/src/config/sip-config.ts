@@ -52,6 +52,17 @@ export const sipConfigSchema = z.object({
   SIP_SPEND_ACCRUAL_MS: env.int(5000, 100, 300_000),
   /** BullMQ key prefix of the call-events queue: the worker's QUEUE_PREFIX, so both use the same keys. */
   QUEUE_PREFIX: z.string().min(1).default('pbx:bull'),
+  /**
+   * The API's key-encryption keys (same value): they open trunk secrets to answer a carrier's 401/407.
+   * Unset, calls go out only through trunks that do not challenge.
+   */
+  SECRETS_KEKS: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
+      'must be comma-separated version:base64 pairs of 32-byte keys',
+    ),
   /** rtpengine's ng control socket (scripts/rtpengine.sh starts one on loopback): every call's media goes through it. */
   RTPENGINE_NG_HOST: z.string().min(1).default('127.0.0.1'),
   RTPENGINE_NG_PORT: env.port(22222),

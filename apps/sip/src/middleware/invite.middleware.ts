@@ -11,6 +11,7 @@ import type { CallGuardDeps } from '../call/call-guard';
 import { CallJournal } from '../call/call-journal';
 import { CallRegistry } from '../call/call-registry';
 import { CallSession } from '../call/call-session';
+import { TrunkDialer } from '../call/trunk-dialer';
 import { MediaSessions } from '../call/media-sessions';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { sourceOf } from '../registrar/request-facts';
@@ -27,6 +28,7 @@ export class InviteMiddleware {
     private readonly journal: CallJournal,
     private readonly cdrs: CdrsRepository,
     private readonly metrics: SipMetrics,
+    private readonly trunkDialer: TrunkDialer,
     private readonly media: MediaSessions,
     @Inject(SRF) private readonly srf: Srf,
     @Inject(SIP_REDIS) private readonly redis: Redis,
@@ -49,6 +51,7 @@ export class InviteMiddleware {
     const decision = await this.placeCall.execute({
       requestUri: req.uri,
       from: h('From'),
+      to: h('To'),
       callId: h('Call-ID') ?? '',
       proxyAuthorization: h('Proxy-Authorization'),
       sourceIp: src.ip,
@@ -78,6 +81,7 @@ export class InviteMiddleware {
       logger: this.logger,
       ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
       gate: this.gate,
+      trunkDialer: this.trunkDialer,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
       media: this.media.create(req.get('Call-ID'), decision.plan),
     });

@@ -31,6 +31,9 @@ export class RegisterMiddleware {
     this.metrics.registers.inc({ outcome: r.outcome, transport: cmd.transport });
     if (FAILURES.has(r.outcome)) this.metrics.authFailures.inc({ reason: r.outcome });
     if (r.why.includes('banned until')) this.metrics.bans.inc({ source: 'brute_force' });
+    const refused = r.status >= 400 && r.status !== 401;
+    // Built only when logged: the success path logs at debug, off at the default level.
+    if (!refused && !this.logger.isLevelEnabled('debug')) return;
     const fields = {
       callId: cmd.callId,
       status: r.status,
@@ -41,7 +44,7 @@ export class RegisterMiddleware {
       tenantId: r.tenantId,
       deviceId: r.deviceId,
     };
-    if (r.status >= 400 && r.status !== 401) this.logger.info(fields, 'REGISTER refused');
+    if (refused) this.logger.info(fields, 'REGISTER refused');
     else this.logger.debug(fields, 'REGISTER answered');
   }
 }

@@ -4,7 +4,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { BanListService } from '../registrar/ban-list.service';
 import { FloodWatchService } from '../registrar/flood-watch.service';
-import { sourceOf } from '../registrar/request-facts';
+import { headerReader, sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
 import { SIP_LOGGER } from '../sip.tokens';
 
@@ -37,8 +37,8 @@ export class ScreeningMiddleware {
       this.metrics.floodDropped.inc();
       return;
     }
-    const h = (name: string) => (req.has(name) ? req.get(name) : undefined);
-    const r = await this.screen.execute({ sourceIp: src.ip, userAgent: h('User-Agent'), from: h('From'), now });
+    const h = headerReader(req);
+    const r = await this.screen.execute({ sourceIp: src.ip, userAgent: h('user-agent'), from: h('from'), now });
     if (r.kind === 'pass') return next();
     this.metrics.scanners.inc({ banned: String(r.banned) });
     if (r.banned) this.metrics.bans.inc({ source: 'scanner' });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CachedAccountDirectory, PolicyCache } from '@pbx/call-control';
+import { CachedAccountDirectory, CachedTrunkDirectory, PolicyCache } from '@pbx/call-control';
 import { InvalidationSubscriber, type InvalidationMessage } from '@pbx/common';
 import type { Logger } from 'pino';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
@@ -13,6 +13,7 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
   constructor(
     private readonly directory: CachedAccountDirectory,
     private readonly policies: PolicyCache,
+    private readonly trunks: CachedTrunkDirectory,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
   ) {}
@@ -26,11 +27,16 @@ export class AccountInvalidationService implements OnApplicationBootstrap, OnApp
     this.subscriber = await InvalidationSubscriber.start({
       redisUrl: this.config.REDIS_URL,
       connectionName: 'pbx-sip-invalidate',
-      handlers: { credentials: drop, device: dropAll, tenant: dropAll, policy: dropAll, ban: drop },
-      onResync: () => {
-        this.directory.drop(null);
-        this.policies.drop(null);
+      handlers: {
+        credentials: drop,
+        device: dropAll,
+        policy: dropAll,
+        ban: drop,
+        tenant: (m) => (dropAll(m), this.trunks.drop(m.tenantId)),
+        trunk: (m) => this.trunks.drop(m.tenantId),
+        route: (m) => this.trunks.drop(m.tenantId),
       },
+      onResync: () => (this.directory.drop(null), this.trunks.drop(null), this.policies.drop(null)),
       logger: this.logger,
     });
   }

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import {
   AuthoriseCallUseCase,
   CachedAccountDirectory,
+  CachedTrunkDirectory,
   DEFAULT_BAN_POLICY,
   DigestAuthenticator,
   NonceCodec,
@@ -125,8 +126,13 @@ export const registrarProviders: Provider[] = [
   },
   {
     provide: PlaceCallUseCase,
-    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator, authorise: AuthoriseCallUseCase) =>
-      new PlaceCallUseCase(directory, locations, digest, authorise),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, AuthoriseCallUseCase],
+    useFactory: (
+      directory: CachedAccountDirectory,
+      locations: RedisLocationStore,
+      digest: DigestAuthenticator,
+      trunks: CachedTrunkDirectory,
+      authorise: AuthoriseCallUseCase,
+    ) => new PlaceCallUseCase(directory, locations, digest, trunks, authorise),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, CachedTrunkDirectory, AuthoriseCallUseCase],
   },
 ];

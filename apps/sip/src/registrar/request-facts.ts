@@ -22,23 +22,33 @@ export function sourceOf(req: Srf.SrfRequest): { ip: string; port: number; trans
 
 const list = (v: string | undefined) => (v ? splitHeaderList(v) : []);
 
+/**
+ * A header's value (repeats joined with commas), by its lower-case name. drachtio-srf's parser keys
+ * headers by lower-case name, with compact forms expanded; its `has`/`get` scan every header name
+ * on each call, which cost a registration more CPU than reading the map once.
+ */
+export function headerReader(req: Srf.SrfRequest): (lowerCaseName: string) => string | undefined {
+  const headers = (req as unknown as { headers: Record<string, string | undefined> }).headers;
+  return (name) => headers[name];
+}
+
 /** Maps a REGISTER to the registrar's command: plain data, no srf objects past this point. */
 export function toRegisterCommand(req: Srf.SrfRequest, now = Date.now()): RegisterCommand {
   const src = sourceOf(req);
-  const h = (name: string): string | undefined => (req.has(name) ? req.get(name) : undefined);
-  const cseq = parseInt(h('CSeq') ?? '', 10);
+  const h = headerReader(req);
+  const cseq = parseInt(h('cseq') ?? '', 10);
   return {
     requestUri: req.uri,
-    from: h('From'),
-    to: h('To'),
-    callId: h('Call-ID') ?? '',
+    from: h('from'),
+    to: h('to'),
+    callId: h('call-id') ?? '',
     cseq: Number.isFinite(cseq) ? cseq : 0,
-    contact: h('Contact'),
-    expires: h('Expires'),
-    authorization: h('Authorization'),
-    userAgent: h('User-Agent'),
-    path: list(h('Path')),
-    supported: list(h('Supported')).map((s) => s.toLowerCase()),
+    contact: h('contact'),
+    expires: h('expires'),
+    authorization: h('authorization'),
+    userAgent: h('user-agent'),
+    path: list(h('path')),
+    supported: list(h('supported')).map((s) => s.toLowerCase()),
     sourceIp: src.ip,
     sourcePort: src.port,
     transport: src.transport,

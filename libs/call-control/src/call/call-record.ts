@@ -1,5 +1,5 @@
 import type { CdrInsert } from '@pbx/database';
-import type { CallDenial } from './place-call.use-case';
+import type { CallDenial } from '../authorise/call-gate';
 
 /** What the cdrs table knows of a call's ending (ck_cdrs_disposition). */
 export type Disposition = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'denied';

@@ -1,5 +1,5 @@
-import { policyWarning, type PolicyDecision } from '@pbx/policy';
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
+import { gateCall, type CallDenial } from '../authorise/call-gate';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
@@ -8,11 +8,17 @@ import { parseAddress } from '../register/contact-header';
 import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
 import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
+import { routeInbound } from '../route/inbound-router';
+import { legsOfExtension } from '../route/legs';
+import { routeOutbound } from '../route/outbound-router';
+import type { TrunkDirectory } from '../route/trunks';
 
 /** An INVITE as plain data. */
 export interface InviteCommand {
   requestUri: string;
   from?: string;
+  /** The To header (an inbound call's DID when the Request-URI does not carry it). */
+  to?: string;
   callId: string;
   proxyAuthorization?: string;
   sourceIp: string;
@@ -34,18 +40,6 @@ export interface InviteReply {
   deviceId?: string;
   /** Set when the fraud gate refused the call: what its CDR records. */
   denial?: CallDenial;
-}
-
-/** A call the policy refused after the caller authenticated: it gets a CDR naming the deciding rule. */
-export interface CallDenial {
-  tenantId: string;
-  caller: CallParty;
-  dialed: string;
-  /** E.164 for numbers, the digits otherwise. */
-  destination: string;
-  decision: PolicyDecision;
-  sourceIp: string;
-  sourceCountry: string | null;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -120,28 +114,32 @@ const reply = (status: number, reason: string, why: string, extra: Partial<Invit
   reply: { status, reason, headers: {}, why, ...extra },
 });
 
-/** Where a registered contact is reached: its source address, over its transport (RFC 3261 §18.2.2). */
-export function legOf(deviceId: string, b: { contact: string; sourceIp: string; sourcePort: number; transport: string }): Leg {
-  const host = b.sourceIp.includes(':') ? `[${b.sourceIp}]` : b.sourceIp;
-  const transport = b.transport === 'wss' || b.transport === 'ws' ? b.transport : b.transport.toLowerCase();
-  return { deviceId, uri: b.contact, proxy: `sip:${host}:${b.sourcePort};transport=${transport}` };
-}
+export { legOf } from '../route/legs';
 
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
  * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → classify →
- * authorise (the fraud gate: 403 naming the rule, or counters taken) → route (the dialed extension's
- * devices, every live binding; a trunk) → a call plan for the CallSession to carry out.
+ * authorise (the fraud gate: 403 naming the rule, or a toll call's counters taken) → route (the dialed
+ * extension's devices, every live binding; the trunks of an outbound route) → a call plan for the
+ * CallSession to carry out. A trunk's INVITE (by its source address) goes to inbound routing.
  */
 export class PlaceCallUseCase {
   constructor(
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly trunks?: TrunkDirectory,
     private readonly authorise?: AuthoriseCallUseCase,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
+    // 0. A carrier: its source address is one of a trunk's inbound CIDRs.
+    if (this.trunks) {
+      const fromTrunks = await this.trunks.trunksBySource(cmd.sourceIp);
+      if (fromTrunks.length > 0)
+        return routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+    }
+
     // 1. Identify.
     const caller = parseAddress(cmd.from);
     const called = parseAddress(`<${cmd.requestUri}>`);
@@ -187,12 +185,14 @@ export class PlaceCallUseCase {
         headers: { Warning: warningOf(destination.reason) },
       });
 
-    // 6. Authorise: what POST /policy/simulate would say, with the call's counters taken atomically.
-    const route: RouteContext = { cmd, tenantId: tenant.id, realm, device, dialed, destination };
-    const gate = await this.gate(route);
+    // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
+    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
+    const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
     if (gate.kind === 'reply') return gate;
 
     // 7. Route.
+    const defaultCountry = tenant.defaultCountry ?? 'US';
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
     const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
     if (decision.kind === 'call') {
       const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
@@ -201,67 +201,23 @@ export class PlaceCallUseCase {
       plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
       return { kind: 'call', plan };
     }
+    // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
     return decision;
   }
 
-  /**
-   * The fraud gate, once the caller is authenticated and the destination classified: the authorise
-   * use case decides and, for a toll call, takes its counters. A refusal is a 403 whose Warning names
-   * the rule, and carries what the denied call's CDR needs.
-   */
-  private async gate(route: RouteContext): Promise<{ kind: 'reply'; reply: InviteReply } | { kind: 'pass'; authorisation?: Authorisation }> {
-    if (!this.authorise) return { kind: 'pass' };
-    const { cmd, tenantId, device, destination } = route;
-    const dialed = destination.kind === 'external' ? destination.e164 : destination.kind === 'invalid' ? route.dialed : destination.number;
-    const authorisation = await this.authorise.execute({
-      tenantId,
-      deviceId: device.id,
-      dialed,
-      sourceIp: cmd.sourceIp,
-      timestamp: cmd.now,
-      callId: cmd.callId,
-      mode: 'reserve',
-    });
-    const { decision } = authorisation;
-    if (decision.decision !== 'deny') return { kind: 'pass', authorisation };
-    return {
-      kind: 'reply',
-      reply: {
-        status: 403,
-        reason: 'Forbidden',
-        why: `policy: ${decision.ruleId}: ${decision.reason}`,
-        tenantId,
-        deviceId: device.id,
-        headers: { Warning: policyWarning(decision, route.realm) },
-        denial: {
-          tenantId,
-          caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
-          dialed: route.dialed,
-          destination: authorisation.attempt?.destination ?? dialed,
-          decision,
-          sourceIp: cmd.sourceIp,
-          sourceCountry: cmd.sourceCountry ?? null,
-        },
-      },
-    };
-  }
-
-  /** Outbound calls need a route and a trunk; until the tenant has one, the caller learns why. */
-  private async routeOutbound(route: RouteContext): Promise<InviteDecision> {
-    const ids = { tenantId: route.tenantId, deviceId: route.device.id };
-    return reply(404, 'Not Found', 'no outbound route', { ...ids, headers: { Warning: warningOf('no outbound route for this number') } });
+  /** An external number: the trunks of the tenant's outbound routes, tried in order. */
+  private routeOutbound(route: RouteContext): Promise<InviteDecision> {
+    const { destination } = route;
+    if (destination.kind !== 'external' && destination.kind !== 'emergency')
+      return Promise.resolve(reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id }));
+    return routeOutbound(this.trunks, { ...route, destination });
   }
 
   private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
     const { cmd, tenantId, realm, device, dialed } = route;
     const ids = { tenantId, deviceId: device.id };
-    const legs: Leg[] = [];
-    for (const deviceId of ext.deviceIds) {
-      if (deviceId === device.id) continue;
-      for (const b of await this.locations.bindings(tenantId, deviceId))
-        if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
-    }
+    const legs = await legsOfExtension(this.locations, tenantId, ext.deviceIds, cmd.now, device.id);
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
     return {
       kind: 'call',
@@ -285,6 +241,7 @@ interface RouteContext {
   cmd: InviteCommand;
   tenantId: string;
   realm: string;
+  defaultCountry: string;
   device: DeviceAccount;
   dialed: string;
   destination: DialedDestination;

@@ -36,6 +36,8 @@ export interface ExtensionTarget {
 
 export interface AccountDirectory {
   tenantByRealm(realm: string): Promise<TenantAccount | null>;
+  /** A tenant by id (inbound calls find their tenant through the DID). */
+  tenantById?(id: string): Promise<TenantAccount | null>;
   device(tenantId: string, username: string): Promise<DeviceAccount | null>;
   extension(tenantId: string, number: string): Promise<ExtensionTarget | null>;
   /** A ban a tenant admin placed on this address, effective in that tenant only. */

@@ -74,6 +74,10 @@ export class CachedAccountDirectory implements AccountDirectory {
     return id ? ((await this.tenant(id))?.account ?? null) : null;
   }
 
+  async tenantById(id: string): Promise<TenantAccount | null> {
+    return (await this.tenant(id))?.account ?? null;
+  }
+
   async device(tenantId: string, username: string): Promise<DeviceAccount | null> {
     const entry = await this.tenant(tenantId);
     if (!entry) return null;
@@ -110,7 +114,8 @@ export class CachedAccountDirectory implements AccountDirectory {
       this.extensions.drop();
       return;
     }
-    this.realms.drop();
+    // A tenant's realm may have changed, and a realm cached as unknown may now be this tenant's.
+    this.realms.dropWhere((id) => id === tenantId || id === null);
     this.tenants.drop(tenantId);
     this.devices.drop(`${tenantId}:`);
     this.extensions.drop(`${tenantId}:`);

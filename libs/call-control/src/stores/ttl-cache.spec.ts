@@ -24,6 +24,38 @@ describe('TtlCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('keeps a load across a drop that does not match it, and reloads one that a drop matched', async () => {
+    const cache = new TtlCache<string>(60_000, 10);
+    const releases: Array<(v: string) => void> = [];
+    const slow = () => new Promise<string>((r) => releases.push(r));
+    const other = cache.get('t2:a', slow);
+    const mine = cache.get('t1:a', slow);
+    cache.drop('t1:');
+    // A get after the drop does not share the load that may predate the change.
+    const after = cache.get('t1:a', slow);
+    releases.forEach((release, i) => release(`v${i}`));
+    expect(await Promise.all([other, mine, after])).toEqual(['v0', 'v1', 'v2']);
+    let loads = 0;
+    expect(await cache.get('t2:a', async () => String(++loads))).toBe('v0');
+    expect(await cache.get('t1:a', async () => String(++loads))).toBe('v2');
+    expect(loads).toBe(0);
+  });
+
+  it('drops entries by value, and every load in flight', async () => {
+    const cache = new TtlCache<string | null>(60_000, 10);
+    await cache.get('a.example', async () => 't1');
+    await cache.get('b.example', async () => 't2');
+    await cache.get('c.example', async () => null);
+    let release!: (v: string) => void;
+    const pending = cache.get('d.example', () => new Promise<string>((r) => (release = r)));
+    cache.dropWhere((id) => id === 't1' || id === null);
+    release('t3');
+    expect(await pending).toBe('t3');
+    let loads = 0;
+    for (const k of ['a.example', 'b.example', 'c.example', 'd.example']) await cache.get(k, async () => String(++loads));
+    expect(loads).toBe(3);
+  });
+
   it('stays within its bound, evicting the oldest entry', async () => {
     const cache = new TtlCache<number>(60_000, 2);
     for (const k of ['a', 'b', 'c']) await cache.get(k, async () => 1);

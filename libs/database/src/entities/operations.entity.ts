@@ -67,6 +67,12 @@ export class AlertEntity {
   @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true }) acknowledgedAt!: Date | null;
   @Column({ name: 'resolved_by', type: 'uuid', nullable: true }) resolvedBy!: string | null;
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt!: Date | null;
+  /** Findings with this key merge into the one unresolved alert that carries it (fraud alerts). */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true }) dedupeKey!: string | null;
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true }) lastSeenAt!: Date | null;
+  @Column({ type: 'int', default: 1 }) occurrences!: number;
+  /** The latest call events that fed it (bounded), so a retried event is not counted again. */
+  @Column({ name: 'event_ids', type: 'text', array: true, default: () => "'{}'" }) eventIds!: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 

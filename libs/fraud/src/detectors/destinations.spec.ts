@@ -15,11 +15,13 @@ describe('destinations: first seen, risky share, many distinct numbers', () => {
   });
 
   it('stays quiet on a new low-risk country, and on a risky country the tenant calls regularly', () => {
-    // Another agent's customers in Jamaica, one call in four: the tenant knows JM from then on.
+    // Another agent's customers in Jamaica: the first call is news (and makes the device a suspect
+    // for a day, so it teaches nobody); calls two days later, among domestic ones, teach the tenant.
+    const first = call({ at: MONDAY_10 - 4 * 24 * 60 * MIN, device: OTHER_DEVICE, to: '+18769910000' });
     const regular = Array.from({ length: 16 }, (_, i) =>
-      call({ at: MONDAY_10 - 3 * 24 * 60 * MIN + i * 10 * MIN, device: OTHER_DEVICE, to: i % 4 ? '+442079460000' : `+187699${String(10000 + i)}` }),
+      call({ at: MONDAY_10 - 2 * 24 * 60 * MIN + i * 10 * MIN, device: OTHER_DEVICE, to: i % 4 ? '+442079460000' : `+187699${String(10000 + i)}` }),
     ).flat();
-    const known = score(regular, undefined, history);
+    const known = score(regular, undefined, score(first, undefined, history));
     const run = score([...call({ at: MONDAY_10, to: '+33142685300' }), ...call({ at: MONDAY_10 + 5 * MIN, to: '+18769912345' })], undefined, known);
     expect(run.findings).toEqual([]);
   });
@@ -34,14 +36,15 @@ describe('destinations: first seen, risky share, many distinct numbers', () => {
       call({ at: MONDAY_10 - 2 * 24 * 60 * MIN + i * 10 * MIN, to: i % 3 === 0 ? `+18769${String(100000 + i)}` : '+442079460000' }),
     ).flat();
     const warmed = score(habit, undefined, history);
-    const run = score([0, 10, 20].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: `+18769${String(200000 + i)}` })), undefined, warmed);
+    const hour = [0, 10, 20, 30, 40, 50].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: i % 2 ? '+442079460000' : `+18769${String(200000 + i)}` }));
+    const run = score(hour, undefined, warmed);
     expect(kinds(run.findings)).not.toContain('high-risk-share');
   });
 
   it('fires on many distinct international numbers within an hour, and not on a few', () => {
-    const spray = Array.from({ length: 12 }, (_, i) => call({ at: MONDAY_10 + i * 4 * MIN, to: `+4930${String(1234560 + i * 1111)}`, seconds: 30 })).flat();
+    const spray = Array.from({ length: 32 }, (_, i) => call({ at: MONDAY_10 + i * 1.8 * MIN, to: `+4930${String(1234560 + i * 1111)}`, seconds: 30 })).flat();
     expect(kinds(score(spray, undefined, history).findings)).toContain('many-destinations');
-    const few = Array.from({ length: 6 }, (_, i) => call({ at: MONDAY_10 + i * 8 * MIN, to: `+4930${String(1234560 + i * 1111)}`, seconds: 30 })).flat();
+    const few = Array.from({ length: 20 }, (_, i) => call({ at: MONDAY_10 + i * 3 * MIN, to: `+4930${String(1234560 + i * 1111)}`, seconds: 30 })).flat();
     expect(kinds(score(few, undefined, history).findings)).not.toContain('many-destinations');
   });
 });

@@ -5,9 +5,12 @@ import { finding, HOUR, isOutboundStart, quiet, type Detector } from './types';
 
 /** A country the tenant has called this often is known to it, even from a device that has not. */
 export const TENANT_KNOWN_CALLS = 3;
-export const RISKY_SHARE = { minCalls: 3, share: 0.5, usualShareBelow: 0.2 } as const;
-/** International calls a device makes per hour. */
-export const DEVICE_INTERNATIONAL_HOUR: BaselineSpec = { widthMs: HOUR, alpha: 0.05, k: 4, floor: 10, warmBuckets: 24 };
+/** The last hour's risky share must reach `share` and exceed the device's usual share by `aboveUsual`. */
+export const RISKY_SHARE = { minCalls: 3, share: 0.5, aboveUsual: 0.4 } as const;
+/** International calls a device makes per hour; the floor sits above a campaign agent with foreign customers. */
+export const DEVICE_INTERNATIONAL_HOUR: BaselineSpec = { widthMs: HOUR, alpha: 0.05, k: 4, floor: 30, warmBuckets: 24 };
+/** A device with a finding this recent is a suspect: its calls do not teach the tenant what is usual. */
+export const SUSPECT_MS = 24 * HOUR;
 /** Weight of each call in the device's usual risky share (about the last 20 calls). */
 const SHARE_ALPHA = 0.05;
 
@@ -51,7 +54,7 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
     if (intl) distinctInternational.add(digits);
   }
   const usualShare = d.riskyShare;
-  if (risky && riskyInHour >= RISKY_SHARE.minCalls && riskyInHour / total >= RISKY_SHARE.share && usualShare < RISKY_SHARE.usualShareBelow)
+  if (risky && riskyInHour >= RISKY_SHARE.minCalls && riskyInHour / total >= Math.max(RISKY_SHARE.share, usualShare + RISKY_SHARE.aboveUsual))
     findings.push(
       finding(ev, 'high-risk-share', 'warning', `${riskyInHour} of ${total} calls in the last hour to risky destinations`, {
         riskyCalls: riskyInHour,
@@ -76,6 +79,9 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
     hourly = addToBucket(hourly, 1);
   }
 
+  // Otherwise one hijacked phone's burst would make its destinations "known" to the whole tenant.
+  const suspect = Object.values(d.fired).some((at) => ev.at - at < SUSPECT_MS) || findings.length > 0;
+  const teach = !suspect;
   const next: ScoringState = {
     device: {
       ...d,
@@ -86,8 +92,8 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
     },
     tenant: {
       ...t,
-      countries: country ? capRecord({ ...t.countries, [country]: seen(t.countries[country], ev.at) }, CAPS.tenantCountries) : t.countries,
-      premiumRanges: premiumRange ? capRecord({ ...t.premiumRanges, [premiumRange]: ev.at }, CAPS.premiumRanges) : t.premiumRanges,
+      countries: country && teach ? capRecord({ ...t.countries, [country]: seen(t.countries[country], ev.at) }, CAPS.tenantCountries) : t.countries,
+      premiumRanges: premiumRange && teach ? capRecord({ ...t.premiumRanges, [premiumRange]: ev.at }, CAPS.premiumRanges) : t.premiumRanges,
     },
   };
   return { findings, nextState: next };

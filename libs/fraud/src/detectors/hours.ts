@@ -10,7 +10,8 @@ const DAILY_DECAY = 0.8;
 /**
  * International (or premium) calls outside the tenant's business hours: its international hours
  * policy, else Monday–Friday 08:00–19:00, widened by the hours the tenant's own traffic shows it
- * works (a 24/7 centre is not flagged at night).
+ * works (a 24/7 centre is not flagged at night). A low-risk country the device already calls is
+ * not flagged (detectDestinations runs after this one, so the call itself has not taught it yet).
  */
 export const detectOutOfHours: Detector = (ev, ctx, state) => {
   if (!isOutboundStart(ev)) return quiet(state);
@@ -24,8 +25,10 @@ export const detectOutOfHours: Detector = (ev, ctx, state) => {
   const hour = ctx.localHour(ev.at);
   const busiest = Math.max(...hours);
   const worksNow = busiest >= WORKING_HOURS_MIN_CALLS && hours[hour] >= WORKING_HOUR_SHARE * busiest;
+  // A known international caller phoning a country it always calls is working late, not defrauding.
+  const usual = ev.remote.country !== null && !ev.remote.risky && state.device !== null && ev.remote.country in state.device.countries;
   const findings =
-    isCostly(ev) && !ctx.inBusinessHours(ev.at) && !worksNow
+    isCostly(ev) && !usual && !ctx.inBusinessHours(ev.at) && !worksNow
       ? [
           finding(ev, 'out-of-hours-international', 'warning', `call to ${ev.remote.country ?? 'an international number'} at ${hour}:00 tenant time, outside business hours`, {
             localHour: hour,

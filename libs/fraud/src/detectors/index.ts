@@ -22,11 +22,11 @@ export const FINDING_COOLDOWN_MS = 30 * 60_000;
 export const DETECTORS: readonly Detector[] = [
   observeCalls,
   detectTakeover,
+  detectOutOfHours,
   detectDestinations,
   detectRateSpikes,
   detectShortCallFlood,
   detectSequentialDialling,
-  detectOutOfHours,
   detectSpendVelocity,
   detectWangiri,
 ];

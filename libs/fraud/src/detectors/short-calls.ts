@@ -1,7 +1,8 @@
 import { finding, isOutboundEnd, isOutboundStart, MINUTE, quiet, type Detector } from './types';
 
-export const SHORT_FLOOD = { windowMs: 10 * MINUTE, minShort: 15, share: 0.8 } as const;
-export const SEQUENTIAL = { windowMs: 10 * MINUTE, run: 5, maxGap: 3, sharedSuffixDigits: 4 } as const;
+/** A campaign agent with a run of unanswered calls reaches ~20 in 10 minutes; a probing dialler, hundreds. */
+export const SHORT_FLOOD = { windowMs: 10 * MINUTE, minShort: 25, share: 0.8 } as const;
+export const SEQUENTIAL = { windowMs: 10 * MINUTE, run: 4, maxGap: 3, sharedSuffixDigits: 4 } as const;
 
 /** Many calls that end within seconds or are never answered: a dialler probing numbers or routes. */
 export const detectShortCallFlood: Detector = (ev, _ctx, state) => {

@@ -2,7 +2,7 @@ import type { ScoredEvent } from '../state';
 import { CAPS, trimList } from '../state';
 import { finding, MINUTE, quiet, type Detector } from './types';
 
-export const WANGIRI = { windowMs: 15 * MINUTE, minCalls: 5, maxSeconds: 5 } as const;
+export const WANGIRI = { windowMs: 15 * MINUTE, minCalls: 4, maxSeconds: 5 } as const;
 
 /** An inbound call from a risky range that rang once or lasted seconds: what a callback guard must remember. */
 export const isShortRiskyInbound = (ev: ScoredEvent): boolean =>
@@ -25,15 +25,12 @@ export const detectWangiri: Detector = (ev, _ctx, state) => {
   const prefixes = new Map<string, number>();
   for (const [, n] of list) prefixes.set(n.slice(0, 5), (prefixes.get(n.slice(0, 5)) ?? 0) + 1);
   const [topPrefix] = [...prefixes.entries()].sort((a, b) => b[1] - a[1])[0];
-  return {
-    findings: [
-      finding(ev, 'wangiri', 'warning', `${list.length} short inbound calls from risky ranges in 15 min (mostly ${topPrefix}…)`, {
-        calls: list.length,
-        topPrefix,
-        numbers: list.slice(-10).map(([, n]) => n).join(','),
-        windowSeconds: WANGIRI.windowMs / 1000,
-      }, 'tenant'),
-    ],
-    nextState,
-  };
+  const f = finding(ev, 'wangiri', 'warning', `${list.length} short inbound calls from risky ranges in 15 min (mostly ${topPrefix}…)`, {
+    calls: list.length,
+    topPrefix,
+    numbers: list.slice(-10).map(([, n]) => n).join(','),
+    windowSeconds: WANGIRI.windowMs / 1000,
+  }, 'tenant');
+  // One alert per range: two campaigns from different ranges are two alerts, each with its numbers.
+  return { findings: [{ ...f, dedupeKey: `${f.dedupeKey}:${topPrefix}` }], nextState };
 };

@@ -65,6 +65,14 @@ function MaxChannels() {
   };
 }
 
+function RegisterExpires() {
+  return (target: object, key: string) => {
+    IsInt({ message: 'The register_expires field must be an integer.' })(target, key);
+    Min(60, { message: 'The register_expires field must be between 60 and 86400.' })(target, key);
+    Max(86_400, { message: 'The register_expires field must be between 60 and 86400.' })(target, key);
+  };
+}
+
 function AllowUnanchoredMedia() {
   return (target: object, key: string) => {
     Present()(target, key);
@@ -105,6 +113,11 @@ const DOCS = {
     description: 'null for no limit',
   },
   status: { enum: TRUNK_STATUSES, description: 'Default active' },
+  register: {
+    type: Boolean,
+    description: 'Register upstream with auth_username as the address of record (needs auth_username). Default false',
+  },
+  register_expires: { minimum: 60, maximum: 86_400, description: 'Registration lifetime asked for, in seconds. Default 600' },
 };
 
 export class CreateTrunkDto {
@@ -151,6 +164,15 @@ export class CreateTrunkDto {
   @IsIn(TRUNK_STATUSES, { message: 'The selected status is invalid. Allowed: active, disabled.' })
   status?: (typeof TRUNK_STATUSES)[number];
 
+  @ApiPropertyOptional(DOCS.register)
+  @Present()
+  @IsBoolean({ message: 'The register field must be true or false.' })
+  register?: boolean;
+
+  @ApiPropertyOptional(DOCS.register_expires)
+  @Present()
+  @RegisterExpires()
+  register_expires?: number;
   @ApiPropertyOptional(DOCS.allow_unanchored_media)
   @AllowUnanchoredMedia()
   allow_unanchored_media?: boolean;
@@ -203,6 +225,15 @@ export class UpdateTrunkDto {
   @IsIn(TRUNK_STATUSES, { message: 'The selected status is invalid. Allowed: active, disabled.' })
   status?: (typeof TRUNK_STATUSES)[number];
 
+  @ApiPropertyOptional(DOCS.register)
+  @Present()
+  @IsBoolean({ message: 'The register field must be true or false.' })
+  register?: boolean;
+
+  @ApiPropertyOptional(DOCS.register_expires)
+  @Present()
+  @RegisterExpires()
+  register_expires?: number;
   @ApiPropertyOptional(DOCS.allow_unanchored_media)
   @AllowUnanchoredMedia()
   allow_unanchored_media?: boolean;
