@@ -133,7 +133,9 @@ describe('sip trunks: calls out through carriers that challenge, failover, and c
     // A London number dialled the British way: the tenant's country is GB.
     const call = await alice.call('020 7946 0321'.replace(/ /g, ''));
     expect(call.final?.status).toBe(200);
-    expect(call.final?.body).toContain('RTP/AVP');
+    // The carrier speaks plain RTP to rtpengine; the phone gets its own SDES-SRTP back.
+    expect(call.final?.body).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+    expect(call.final?.body).toMatch(/^a=crypto:/m);
     await new Promise((r) => setTimeout(r, 1100));
     call.hangUp();
     await alice.next((m) => m.status === 200 && /BYE$/.test(m.header('CSeq') ?? ''), '200 to BYE');

@@ -211,7 +211,7 @@ export class CallSession implements ActiveCall {
         e164: target.e164,
         callerNumber: this.plan.caller.number ?? this.plan.caller.username,
         realm: this.plan.realm,
-        localSdp: this.req.body,
+        localSdp: this.offerSdp ?? this.req.body,
         attempts: target.attempts,
       },
       {

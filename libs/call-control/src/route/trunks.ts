@@ -13,6 +13,8 @@ export interface TrunkInfo {
   authUsername: string | null;
   inboundCidrs: readonly string[];
   maxChannels: number | null;
+  /** Calls through it may go on unanchored when rtpengine is unreachable (trunks.allow_unanchored_media). */
+  allowUnanchoredMedia?: boolean;
   status: 'active' | 'disabled';
 }
 
@@ -70,6 +72,7 @@ export function trunkAttempts(routes: readonly OutboundRouteInfo[], trunks: read
       ...trunkAddress(trunk, e164),
       authUsername: trunk.authUsername,
       maxChannels: trunk.maxChannels,
+      allowUnanchoredMedia: trunk.allowUnanchoredMedia === true,
     });
   }
   return attempts;

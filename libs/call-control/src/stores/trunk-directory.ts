@@ -12,6 +12,7 @@ const info = (t: TrunkEntity): TrunkInfo => ({
   authUsername: t.authUsername,
   inboundCidrs: t.inboundCidrs ?? [],
   maxChannels: t.maxChannels,
+  allowUnanchoredMedia: t.allowUnanchoredMedia,
   status: t.status,
 });
 
