@@ -6,6 +6,7 @@
 #   RTPENGINE_INTERFACE=127.0.0.1                          address media is relayed on (the public one in production)
 #   RTPENGINE_PORT_MIN=35000 RTPENGINE_PORT_MAX=35999      media port range (2 ports per leg)
 #   RTPENGINE_TIMEOUT_SECONDS=60                           rtpengine's own RTP timeout, a backstop behind the SIP app's
+#   RTPENGINE_SILENT_TIMEOUT_SECONDS=7200                  the same for held (inactive) streams
 # Idempotent and quick: when the ng port answers a ping, nothing is done.
 
 rtpengine_ping() {
@@ -32,7 +33,7 @@ ensure_rtpengine() {
     --interface="${RTPENGINE_INTERFACE:-127.0.0.1}" \
     --listen-ng="$host:$port" \
     --port-min="${RTPENGINE_PORT_MIN:-35000}" --port-max="${RTPENGINE_PORT_MAX:-35999}" \
-    --timeout="${RTPENGINE_TIMEOUT_SECONDS:-60}" \
+    --timeout="${RTPENGINE_TIMEOUT_SECONDS:-60}" --silent-timeout="${RTPENGINE_SILENT_TIMEOUT_SECONDS:-7200}" \
     --foreground --log-stderr --log-level="${RTPENGINE_LOG_LEVEL:-5}" >>"$log" 2>&1 </dev/null &
   echo $! >"$var_dir/run/rtpengine.pid"
   for _ in $(seq 1 50); do

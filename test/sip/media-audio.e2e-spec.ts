@@ -54,8 +54,8 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
 
   beforeAll(async () => {
     // Generated tones at the codec's rate (baresip 1.0's aufile does not resample).
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', tone, 'synth', '8', 'sine', '1000']);
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', low, 'synth', '8', 'sine', '440']);
+    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', tone, 'synth', '16', 'sine', '1000']);
+    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', low, 'synth', '16', 'sine', '440']);
     db = await openDb();
     redis = createRedis(process.env.REDIS_URL as string, 'sip-media-audio-test');
     // libre 1.1.0 (baresip 1.0.0) answers MD5 challenges only.
@@ -129,8 +129,9 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
     try {
       expect((await softPhone.command(4572, 'dial', `sip:1001@${tenant.realm}`)).ok).toBe(true);
       await softPhone.waitUntil(() => /Call established|call established/i.test(softPhone.output), 'call established', 10_000);
-      // Long enough for an RTCP report from each phone (baresip sends one every 5 s): rtpengine's MOS needs it.
-      await new Promise((r) => setTimeout(r, 6500));
+      // Long enough for two RTCP reports from each phone (baresip sends one every 5 s): rtpengine computes its
+      // MOS from the receiver reports (loss, jitter, and the round trip from the second one).
+      await new Promise((r) => setTimeout(r, 12500));
       await softPhone.command(4572, 'hangup');
       await deskPhone.waitUntil(() => /^BYE /m.test(deskPhone.output), 'BYE at the desk phone', 5000);
     } finally {
@@ -168,11 +169,17 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
     expect(new Set(deskLeg.map((p) => p.payload.length))).toEqual(new Set([182]));
 
     // The CDR has each leg's media.
-    let row: { media_quality: { caller: { packets: number; mos: number | null }; callee: { packets: number } } } | undefined;
+    type Leg = { packets: number; mos: number | null; mosSource: string | null; jitterMs: number | null; packetsLostPercent: number | null };
+    let row: { media_quality: { caller: Leg; callee: Leg } } | undefined;
     for (const deadline = Date.now() + 5000; !row && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100)))
       [row] = await db.query(`SELECT media_quality FROM cdrs WHERE tenant_id = $1 AND disposition = 'answered'`, [tenant.id]);
-    expect(row?.media_quality.caller.packets).toBeGreaterThan(100);
-    expect(row?.media_quality.callee.packets).toBeGreaterThan(100);
+    for (const leg of [row?.media_quality.caller, row?.media_quality.callee]) {
+      expect(leg?.packets).toBeGreaterThan(500); // 50 packets/s for 12.5 s
+      // A clean loopback line: rtpengine's own MOS from the phones' RTCP, near the G.711 ceiling.
+      expect(leg).toMatchObject({ mosSource: 'rtpengine', packetsLostPercent: 0 });
+      expect(leg?.mos).toBeGreaterThanOrEqual(4);
+      expect(leg?.jitterMs).toBeLessThan(20);
+    }
     expect(await redis.hlen(RedisKeys.tenantCalls(tenant.id))).toBe(0);
     if (process.env.MEDIA_TEST_REPORT)
       console.log(JSON.stringify({ atDesk, atSoft, softLeg: softLeg.length, deskLeg: deskLeg.length, quality: row?.media_quality }));

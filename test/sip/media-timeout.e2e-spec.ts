@@ -42,12 +42,17 @@ describe('sip media: RTP timeout and media quality in the CDR', () => {
     return s;
   };
 
+  beforeEach(async () => {
+    for (const d of tenant?.devices ?? []) await redis.del(RedisKeys.deviceRegistrations(tenant.id, d.id));
+    for (const p of phones.splice(0)) p.close();
+  });
+
   beforeAll(async () => {
     db = await openDb();
     redis = createRedis(process.env.REDIS_URL as string, 'sip-media-timeout-test');
     tenant = await createTenant(db, [{ username: 'alice' }, { username: 'bob' }]);
     await db.query(`UPDATE tenants SET srtp_required = false WHERE id = $1`, [tenant.id]);
-    pbx = await startPbx({ env: { MEDIA_RTP_TIMEOUT_SECONDS: '2', MEDIA_CHECK_INTERVAL_MS: '300' } });
+    pbx = await startPbx({ env: { MEDIA_RTP_TIMEOUT_SECONDS: '2', MEDIA_HOLD_TIMEOUT_SECONDS: '30', MEDIA_CHECK_INTERVAL_MS: '300' } });
   });
 
   afterAll(async () => {
@@ -102,5 +107,27 @@ describe('sip media: RTP timeout and media quality in the CDR', () => {
     expect(metrics).toMatch(/^sip_media_calls_ended_total\{reason="rtp_timeout",app="sip"\} 1$/m);
     expect(metrics).toMatch(/^sip_media_rtp_packets_total\{leg="caller",app="sip"\} 50$/m);
     expect(metrics).toMatch(/^sip_media_anchoring_total\{outcome="anchored",app="sip"\} 1$/m);
+  });
+
+  it('spares a held call (an inactive re-INVITE) from the RTP timeout, and applies it again once the call is resumed', async () => {
+    const alice = await phone(0);
+    const bob = await phone(1);
+    bob.answerSdp = OFFER(41_500, 'RTP/AVP', '');
+    const call = await alice.call('1002', { sdp: OFFER(41_502, 'RTP/AVP', '') });
+    expect(call.final?.status).toBe(200);
+    const hold = await call.reInvite(`${OFFER(41_502, 'RTP/AVP', '')}a=inactive\r\n`);
+    expect(hold.status).toBe(200);
+    // Past the 2 s RTP timeout with no RTP at all: still up while held.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(alice.inbox.some((m) => m.method === 'BYE')).toBe(false);
+    expect(bob.inbox.some((m) => m.method === 'BYE')).toBe(false);
+
+    const resumed = await call.reInvite(OFFER(41_502, 'RTP/AVP', ''));
+    expect(resumed.status).toBe(200);
+    const resumedAt = Date.now();
+    // rtpengine restarts its streams' clock on the new offer: the 2 s are counted from the resume.
+    const bye = await alice.next((m) => m.method === 'BYE', 'BYE at alice', 5000);
+    expect(Date.now() - resumedAt).toBeLessThan(3500);
+    expect(bye.header('Reason')).toMatch(/RTP timeout: no media for \d+ s/);
   });
 });

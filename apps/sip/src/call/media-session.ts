@@ -1,5 +1,6 @@
 import {
   applyMediaRules,
+  isHoldOffer,
   legMediaOfDevice,
   legMediaOfOffer,
   mediaIdleSeconds,
@@ -21,6 +22,8 @@ export interface MediaSessionDeps {
   metrics: MediaMetrics;
   logger: Logger;
   rtpTimeoutSeconds: number;
+  /** The RTP timeout while a side holds the call (sendonly or inactive offer): no RTP is expected then. */
+  holdTimeoutSeconds: number;
   checkIntervalMs: number;
 }
 
@@ -53,6 +56,7 @@ export class MediaSession {
   private calleeKind: LegMedia = 'rtp';
   private watch?: NodeJS.Timeout;
   private checking = false;
+  private held = false;
   private lastStats?: NgCallStats;
   private quality: MediaQuality | null = null;
   private readonly log: Logger;
@@ -175,6 +179,7 @@ export class MediaSession {
       const theirs = await forward(String(offer.sdp));
       const answer = await this.deps.rtpengine.answer({ 'call-id': this.ngCallId, 'from-tag': fromTag, 'to-tag': toTag, sdp: theirs, ...ngMediaOptions(fromKind) });
       res.send(200, { body: String(answer.sdp), headers: { ...contact, 'Content-Type': 'application/sdp' } });
+      this.held = isHoldOffer(req.body);
     } catch (err) {
       const status = (err as { status?: number }).status ?? (err instanceof MediaRelayError ? 503 : 500);
       this.log.warn({ err: (err as Error).message, from, status }, 'session change not relayed');
@@ -190,9 +195,10 @@ export class MediaSession {
       const q = (await this.deps.rtpengine.query({ 'call-id': this.ngCallId })) as NgCallStats;
       this.lastStats = q;
       const idle = mediaIdleSeconds(q, Date.now() / 1000);
-      if (idle !== null && idle >= this.deps.rtpTimeoutSeconds && this.state === 'anchored') {
+      const limit = this.held ? this.deps.holdTimeoutSeconds : this.deps.rtpTimeoutSeconds;
+      if (idle !== null && idle >= limit && this.state === 'anchored') {
         this.deps.metrics.endedByMedia.inc({ reason: 'rtp_timeout' });
-        end(`RTP timeout: no media for ${Math.floor(idle)} s`);
+        end(`RTP timeout: no media for ${Math.floor(idle)} s${this.held ? ' on hold' : ''}`);
       }
     } catch (err) {
       if (err instanceof MediaRelayError && err.unreachable) {

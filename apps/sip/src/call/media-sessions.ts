@@ -28,6 +28,7 @@ export class MediaSessions {
       metrics: this.metrics,
       logger: this.logger,
       rtpTimeoutSeconds: this.config.MEDIA_RTP_TIMEOUT_SECONDS,
+      holdTimeoutSeconds: this.config.MEDIA_HOLD_TIMEOUT_SECONDS,
       checkIntervalMs: this.config.MEDIA_CHECK_INTERVAL_MS,
     });
   }

@@ -72,6 +72,8 @@ export const sipConfigSchema = z.object({
   RTPENGINE_TIMEOUT_MS: env.int(1500, 100, 30_000),
   /** A call whose legs sent no RTP for this long is ended on both legs (the CDR says why). */
   MEDIA_RTP_TIMEOUT_SECONDS: env.int(60, 2, 3600),
+  /** The same while the call is on hold (a sendonly or inactive re-INVITE), when no RTP need flow. */
+  MEDIA_HOLD_TIMEOUT_SECONDS: env.int(7200, 2, 86_400),
   /** How often each answered call's media is checked (packets, timeout) at rtpengine. */
   MEDIA_CHECK_INTERVAL_MS: env.int(5000, 200, 60_000),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),

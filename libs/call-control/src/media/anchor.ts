@@ -73,3 +73,18 @@ export function ngMediaOptions(kind: LegMedia): Record<string, unknown> {
       return { ...common, 'transport-protocol': 'RTP/AVP', ICE: 'remove', 'rtcp-mux': ['demux'] };
   }
 }
+
+/**
+ * Whether an offer puts the call on hold (RFC 3264 §8.4: sendonly or inactive on every active stream, at
+ * the stream or session level): no RTP may flow then, so the RTP timeout must not end the call.
+ */
+export function isHoldOffer(sdp: string | undefined): boolean {
+  if (!sdp) return false;
+  try {
+    const session = parse(sdp);
+    const streams = (session.media ?? []).filter((m) => m.port !== 0);
+    return streams.length > 0 && streams.every((m) => ['sendonly', 'inactive'].includes(m.direction ?? session.direction ?? 'sendrecv'));
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,4 @@
-import { legMediaOfDevice, legMediaOfOffer, ngMediaOptions } from './anchor';
+import { isHoldOffer, legMediaOfDevice, legMediaOfOffer, ngMediaOptions } from './anchor';
 import { estimateMos, mediaIdleSeconds, mediaQualityOf, type NgCallStats } from './media-quality';
 
 const sdp = (proto: string) => `v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 ${proto} 0\r\n`;
@@ -17,6 +17,15 @@ describe('media anchoring rules', () => {
     expect(legMediaOfDevice('tls', false, 'rtp')).toBe('sdes');
     expect(legMediaOfDevice('udp', false, 'rtp')).toBe('rtp');
     expect(legMediaOfDevice('tcp', false, 'webrtc')).toBe('sdes');
+  });
+
+  it('knows a hold offer: sendonly or inactive on every active stream, per stream or for the session', () => {
+    expect(isHoldOffer(`${sdp('RTP/SAVP')}a=sendonly\r\n`)).toBe(true);
+    expect(isHoldOffer(`${sdp('RTP/SAVP')}a=inactive\r\n`)).toBe(true);
+    expect(isHoldOffer(sdp('RTP/SAVP').replace('t=0 0\r\n', 't=0 0\r\na=inactive\r\n'))).toBe(true);
+    expect(isHoldOffer(`${sdp('RTP/SAVP')}a=recvonly\r\n`)).toBe(false);
+    expect(isHoldOffer(sdp('RTP/SAVP'))).toBe(false);
+    expect(isHoldOffer(undefined)).toBe(false);
   });
 
   it('tells rtpengine the profile, ICE and rtcp-mux of each kind', () => {
