@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run up`: from a fresh machine of this kind to a running stack. Idempotent: each step
 # checks before it acts, so running it again only starts what is not already running.
-#   services (Postgres, Redis) -> npm install -> .env with generated secrets -> database -> dev CA and
+#   services (Postgres, Redis, rtpengine) -> npm install -> .env with generated secrets -> database -> dev CA and
 #   TLS certificate -> build -> migrate -> JWT key -> seed (platform admin, demo tenant) -> sip-edge, api,
 #   worker, sip (logs in var/log, pids in var/run) -> what a softphone needs to register.
 # PBX_ENV_FILE and PBX_VAR_DIR (default .env and var) let a second stack run beside the first.
@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stack-lib.sh
 . scripts/dev-tls.sh
+. scripts/rtpengine.sh
 
 HEALTH_DEADLINE_SECONDS=${UP_HEALTH_DEADLINE_SECONDS:-60}
 step() { printf '\n== %s\n' "$*"; }
@@ -65,6 +66,10 @@ edge_secret=${edge_secret:-$(openssl rand -hex 24)}
 fill_secret EDGE_SECRET "$edge_secret" || true
 fill_secret DRACHTIO_SECRET "$edge_secret" || true
 load_env_file "$ENV_FILE"
+
+step "media relay (rtpengine)"
+# Already started by ensure-services with the defaults, unless $ENV_FILE moves its control port.
+ensure_rtpengine
 
 step "database"
 db_name=$(node -e 'const u = new URL(process.argv[1]); process.stdout.write(decodeURIComponent(u.pathname.slice(1)))' "$DATABASE_URL")

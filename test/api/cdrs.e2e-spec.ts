@@ -190,6 +190,19 @@ describe('cdrs: /api/v1/cdrs', () => {
     expect((await api.request('GET', `/api/v1/cdrs/${ids.r1}`, { token: tokens.adminB })).status).toBe(404);
   });
 
+  it('shows the media quality of each leg, null when the media was not anchored', async () => {
+    const quality = {
+      caller: { packets: 1500, bytes: 258_000, packetsLostPercent: 0.5, jitterMs: 3, roundTripMs: 1.2, mos: 4.3, mosSource: 'rtpengine' as const },
+      callee: { packets: 1490, bytes: 256_280, packetsLostPercent: null, jitterMs: null, roundTripMs: null, mos: null, mosSource: null },
+    };
+    const id = (await api.app.get(CdrsRepository).insert(cdr(tenantA.id, { mediaQuality: quality }))).id;
+    const res = await api.request('GET', `/api/v1/cdrs/${id}`, { token: tokens.auditor });
+    expect(res.status).toBe(200);
+    expect(res.body.data.media_quality).toEqual(quality);
+    expect((await api.request('GET', `/api/v1/cdrs/${ids.r1}`, { token: tokens.admin })).body.data.media_quality).toBeNull();
+    await api.app.get(DataSource).query(`DELETE FROM cdrs WHERE id = $1`, [id]);
+  });
+
   it('masks numbers for callers without cdrs.view_numbers (auditor) and not for those with it (supervisor)', async () => {
     const sup = await api.request('GET', `/api/v1/cdrs/${ids.r2}`, { token: tokens.supervisor });
     expect(sup.body.data).toMatchObject({ from_number: '+12125550143', to_number: '1001' });

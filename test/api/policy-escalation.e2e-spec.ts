@@ -1,5 +1,6 @@
 import { loadCounters, recordCallEnd, recordCallStart, recordShortInbound } from '@pbx/common';
-import { AuditLogRepository, enforceDecision, PolicyLoader, PolicyRepository } from '@pbx/database';
+import { enforceDecision } from '@pbx/call-control';
+import { AuditLogRepository, PolicyLoader, PolicyRepository } from '@pbx/database';
 import { compilePolicy, decide, normalizeDestination } from '@pbx/policy';
 import type Redis from 'ioredis';
 import { startApi, TestApi } from './harness';

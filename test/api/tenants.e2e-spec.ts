@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { login, seedTenant, seedUser, SeededUser, startApi, TestApi } from './harness';
 
 const TENANT_KEYS = [
+  'codec_allow_list',
   'created_at',
   'default_country',
   'id',
   'name',
   'slug',
+  'srtp_required',
   'status',
   'timezone',
   'updated_at',
@@ -68,6 +70,30 @@ describe('tenants: /api/v1/tenants', () => {
         metadata: { slug: s, status: 'active' },
       });
     }
+  });
+
+  it('media settings: SRTP required and every codec allowed by default; a codec list canonicalised; 422 for bad values', async () => {
+    const created = await api.request('POST', '/api/v1/tenants', { token: rootToken, body: { name: 'Media', slug: slug('media') } });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ srtp_required: true, codec_allow_list: [] });
+    const id = created.body.data.id as string;
+    const patched = await api.request('PATCH', `/api/v1/tenants/${id}`, {
+      token: rootToken,
+      body: { srtp_required: false, codec_allow_list: ['pcma', 'OPUS', 'PCMA'] },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({ srtp_required: false, codec_allow_list: ['PCMA', 'opus'] });
+    const bad = await api.request('PATCH', `/api/v1/tenants/${id}`, {
+      token: rootToken,
+      body: { srtp_required: 'yes', codec_allow_list: ['PCMA', 'mp3'] },
+    });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.errors).sort()).toEqual(['codec_allow_list', 'srtp_required']);
+    const notArray = await api.request('PATCH', `/api/v1/tenants/${id}`, { token: rootToken, body: { codec_allow_list: 'PCMA' } });
+    expect(notArray.status).toBe(422);
+    expect(notArray.body.errors.codec_allow_list).toBeDefined();
+    const still = await api.request('GET', `/api/v1/tenants/${id}`, { token: rootToken });
+    expect(still.body.data).toMatchObject({ srtp_required: false, codec_allow_list: ['PCMA', 'opus'] });
   });
 
   it('answers 422 with field errors for bad slug, country, zone, status and a taken slug', async () => {

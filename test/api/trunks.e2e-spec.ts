@@ -7,6 +7,7 @@ import { runRewrap } from '../../apps/api/src/cli/rewrap-secrets';
 import { login, seedTenant, seedUser, startApi, TestApi } from './harness';
 
 const TRUNK_KEYS = [
+  'allow_unanchored_media',
   'auth_username',
   'created_at',
   'has_auth_password',
@@ -16,6 +17,8 @@ const TRUNK_KEYS = [
   'max_channels',
   'name',
   'port',
+  'register',
+  'register_expires',
   'status',
   'tenant_id',
   'transport',
@@ -162,21 +165,37 @@ describe('trunks: /api/v1/trunks', () => {
       max_channels: 0,
       status: 'gone',
       auth_password: 42,
+      register: 'yes',
+      register_expires: 30,
+      allow_unanchored_media: 'sometimes',
     });
     expect(res.status).toBe(422);
     expect(Object.keys(res.body.errors).sort()).toEqual([
+      'allow_unanchored_media',
       'auth_password',
       'host',
       'inbound_cidrs',
       'max_channels',
       'port',
+      'register',
+      'register_expires',
       'status',
       'transport',
     ]);
+    expect(res.body.errors.register_expires).toEqual(['The register_expires field must be between 60 and 86400.']);
+    // Registering upstream needs an address of record.
+    const noAor = await create({ register: true });
+    expect(noAor.status).toBe(422);
+    expect(noAor.body.errors).toEqual({ register: ['A trunk that registers needs an auth_username (its address of record).'] });
+    const registering = await create({ register: true, auth_username: 'acct', register_expires: 300 });
+    expect(registering.body.data).toMatchObject({ register: true, register_expires: 300 });
+    const cleared = await api.request('PATCH', `/api/v1/trunks/${registering.body.data.id}`, { token: tokenA, body: { auth_username: null } });
+    expect(cleared.status).toBe(422);
+    expect(Object.keys(cleared.body.errors)).toEqual(['register']);
     expect(res.body.errors.host).toEqual(['The host field must be a hostname or an IP address.']);
     expect(res.body.errors.transport).toEqual(['The selected transport is invalid. Allowed: udp, tcp, tls.']);
     const first = await create({ transport: 'udp', host: '2001:DB8::1' });
-    expect(first.body.data).toMatchObject({ port: 5060, transport: 'udp', host: '2001:db8::1' });
+    expect(first.body.data).toMatchObject({ port: 5060, transport: 'udp', host: '2001:db8::1', allow_unanchored_media: false });
     const dup = await create({ name: first.body.data.name });
     expect(dup.status).toBe(422);
     expect(dup.body.errors).toEqual({ name: ['The name has already been taken.'] });

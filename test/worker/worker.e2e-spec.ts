@@ -23,7 +23,13 @@ describe('worker: call-events queue', () => {
   let queue: Queue;
 
   beforeAll(async () => {
-    const config = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: prefix, WORKER_OPS_PORT: '0' });
+    const config = loadWorkerConfig({
+      ...process.env,
+      QUEUE_PREFIX: prefix,
+      WORKER_OPS_PORT: '0',
+      AUDIT_HMAC_KEY: 'w'.repeat(64),
+      MAINTENANCE_ENABLED: 'false',
+    });
     worker = await startWorker(config, createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
     redis = createRedis(config.REDIS_URL, 'pbx-worker-test');
     queue = new Queue(QUEUES.callEvents, { connection: redis, prefix });

@@ -14,6 +14,7 @@ import { ApiExceptionFilter } from './http/exception.filter';
 import { registerJsonParser } from './http/json-body';
 import { setupOpenApi } from './http/openapi-setup';
 import { createValidationPipe } from './http/validation';
+import { mountQueueDashboard } from './queues/bull-board';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -82,5 +83,6 @@ export async function createApiApp(config: ApiConfig, logger: Logger = createLog
   app.useGlobalFilters(new ApiExceptionFilter(logger));
   app.enableShutdownHooks();
   if (config.DOCS_ENABLED) setupOpenApi(app, config);
+  await mountQueueDashboard(app, config, logger);
   return app;
 }

@@ -17,6 +17,7 @@ import { TrunksModule } from './trunks/trunks.module';
 import { PolicyModule } from './policy/policy.module';
 import { CdrsModule } from './cdrs/cdrs.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { FraudModule } from './fraud/fraud.module';
 import { BansModule } from './bans/bans.module';
 import { LiveModule } from './live/live.module';
 import { NumbersModule } from './numbers/numbers.module';
@@ -59,6 +60,7 @@ export class AppModule {
         PolicyModule,
         CdrsModule,
         AlertsModule,
+        FraudModule,
         BansModule,
         LiveModule,
         HealthModule,

@@ -8,9 +8,13 @@ import type { Registry } from 'prom-client';
 import { SIP_CONFIG, SipConfig } from './config/sip-config';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { CallEventsPublisher } from './call/call-events.publisher';
+import { callGateProviders } from './call/call-gate.providers';
 import { CallJournal } from './call/call-journal';
 import { SipCommandsService } from './call/sip-commands.service';
 import { CallRegistry } from './call/call-registry';
+import { trunkProviders } from './call/trunk.providers';
+import { MediaSessions } from './call/media-sessions';
+import { RtpengineService } from './call/rtpengine.service';
 import { ErrorMiddleware } from './middleware/error.middleware';
 import { InviteMiddleware } from './middleware/invite.middleware';
 import { OptionsMiddleware } from './middleware/options.middleware';
@@ -46,12 +50,16 @@ export class SipModule {
         { provide: SRF, useFactory: () => new Srf() },
         RedisCloser,
         ...registrarProviders,
+        ...callGateProviders,
+        ...trunkProviders,
         AccountInvalidationService,
         FloodWatchService,
         BanListService,
         ScreeningMiddleware,
         RegisterMiddleware,
         CallRegistry,
+        RtpengineService,
+        MediaSessions,
         CallEventsPublisher,
         CallJournal,
         SipCommandsService,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { SipConfig } from './config/sip-config';
 import { CallRegistry } from './call/call-registry';
+import { RtpengineService } from './call/rtpengine.service';
 import { DrachtioConnectionService } from './drachtio/drachtio-connection.service';
 import { PinoNestLogger } from './nest-logger';
 import { SipModule } from './sip.module';
@@ -28,6 +29,7 @@ export async function startSip(config: SipConfig, logger: Logger = createLogger(
   const ds = app.get(DataSource);
   const redis = app.get<Redis>(SIP_REDIS);
   const drachtio = app.get(DrachtioConnectionService);
+  const rtpengine = app.get(RtpengineService);
   let server: Server;
   try {
     ({ server } = await startOpsServer({
@@ -40,6 +42,8 @@ export async function startSip(config: SipConfig, logger: Logger = createLogger(
         drachtio: async () => {
           if (!drachtio.isConnected()) throw new Error('not connected to drachtio');
         },
+        // Without the media relay new calls get 503: the app is up but not ready for calls.
+        rtpengine: () => rtpengine.ping(),
       },
     }));
   } catch (err) {

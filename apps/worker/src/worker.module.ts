@@ -1,12 +1,17 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { createRedis } from '@pbx/common';
-import { DatabaseModule } from '@pbx/database';
+import { DatabaseModule, PolicyLoader } from '@pbx/database';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CallEventsProcessor } from './call-events.processor';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
+import { FINDING_SINK, LoggingFindingSink, RecordingFindingSink, type FindingSink } from './scoring/finding-sink';
+import { PolicyFraudContextSource } from './scoring/fraud-context.source';
+import { FraudStateStore } from './scoring/fraud-state.store';
+import { Scorer } from './scoring/scorer';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
+import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -30,7 +35,21 @@ export class WorkerModule {
         // A command client (fails fast) for health checks; BullMQ gets its own blocking connection.
         { provide: WORKER_REDIS, useFactory: () => createRedis(config.REDIS_URL, 'pbx-worker-cmd') },
         RedisCloser,
+        PolicyLoader,
+        {
+          provide: FINDING_SINK,
+          inject: [WORKER_REDIS],
+          useFactory: (redis: Redis): FindingSink =>
+            config.FRAUD_FINDINGS_SINK === 'record' ? new RecordingFindingSink(redis) : new LoggingFindingSink(logger),
+        },
+        {
+          provide: Scorer,
+          inject: [WORKER_REDIS, PolicyLoader, FINDING_SINK],
+          useFactory: (redis: Redis, loader: PolicyLoader, sink: FindingSink) =>
+            new Scorer(new FraudStateStore(redis), new PolicyFraudContextSource(loader), sink, redis),
+        },
         CallEventsProcessor,
+        ...FRAUD_RESPONSE_PROVIDERS,
       ],
     };
   }

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CallEventsProcessor } from './call-events.processor';
+import { FraudActionsProcessor } from './fraud/fraud-actions.processor';
 import type { WorkerConfig } from './config/worker-config';
 import { PinoNestLogger } from './nest-logger';
 import { WorkerModule } from './worker.module';
@@ -28,6 +29,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const ds = app.get(DataSource);
   const redis = app.get<Redis>(WORKER_REDIS);
   const processor = app.get(CallEventsProcessor);
+  const fraudActions = app.get(FraudActionsProcessor);
   let server: Server;
   try {
     ({ server } = await startOpsServer({
@@ -38,7 +40,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
         database: async () => void (await ds.query('SELECT 1')),
         redis: async () => void (await redis.ping()),
         queue: async () => {
-          if (!processor.isRunning()) throw new Error('worker not running');
+          if (!processor.isRunning() || !fraudActions.isRunning()) throw new Error('worker not running');
         },
       },
     }));

@@ -20,3 +20,6 @@ export * from './invalidation-subscriber';
 export * from './ids';
 export * from './ban-list';
 export * from './sip-commands';
+export * from './codecs';
+export * from './fraud-jobs';
+export * from './session-deny';

@@ -8,7 +8,7 @@ import { REDIS_PREFIX } from './redis-keys';
  *
  * | key                         | type | content                                                     |
  * | --------------------------- | ---- | ----------------------------------------------------------- |
- * | `active` / `active:<dev>`   | ZSET | call id → start ms, one member per call in progress          |
+ * | `active` / `active:<dev>`   | ZSET | call id → lease expiry ms, one member per call in progress   |
  * | `calls` / `calls:<dev>`     | ZSET | `<ms>:<call id>` → start ms, calls started in the last hour  |
  * | `spend:d:<YYYY-MM-DD>`      | STR  | INCRBYFLOAT of call costs, tenant-local day, TTL 2 days      |
  * | `spend:m:<YYYY-MM>`         | STR  | same per tenant-local month, TTL 62 days                     |
@@ -17,15 +17,17 @@ import { REDIS_PREFIX } from './redis-keys';
  *
  * Calls per minute/hour are exact sliding windows (ZCOUNT over start times), not fixed buckets: a
  * burst straddling a minute boundary cannot double the allowed rate. Active calls are sets of call
- * ids rather than INCR/DECR counters so a lost hang-up (crashed SIP process) leaks one member that
- * ages out after ACTIVE_CALL_MAX_MS, instead of blocking the device forever.
+ * ids rather than INCR/DECR counters, scored with the instant their lease lapses: the SIP app takes
+ * the lease and checks the limits in one script (libs/call-control CallCounters) and renews it while
+ * the call runs, so a lost hang-up (crashed SIP process) stops counting one lease later instead of
+ * blocking the device forever.
  */
 export const POLICY_COUNTERS_PREFIX = `${REDIS_PREFIX}pc:`;
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_S = 86_400;
-/** A call older than this is assumed to have lost its hang-up. */
+/** The lease `recordCallStart` takes: a call older than this is assumed to have lost its hang-up. */
 export const ACTIVE_CALL_MAX_MS = 24 * HOUR_MS;
 /** Kept short inbound callers, newest first; older ones are trimmed. */
 export const SHORT_INBOUND_MAX_ENTRIES = 1000;
@@ -96,10 +98,10 @@ export async function loadCounters(
   options: LoadCountersOptions = {},
 ): Promise<PolicyCounters> {
   const day = localDay(now, options.timezone);
-  const activeFloor = now - ACTIVE_CALL_MAX_MS;
   const p = redis.pipeline();
-  p.zcount(PolicyCounterKeys.deviceActiveCalls(tenantId, deviceId), activeFloor, '+inf');
-  p.zcount(PolicyCounterKeys.activeCalls(tenantId), activeFloor, '+inf');
+  // Leases that have not lapsed.
+  p.zcount(PolicyCounterKeys.deviceActiveCalls(tenantId, deviceId), `(${now}`, '+inf');
+  p.zcount(PolicyCounterKeys.activeCalls(tenantId), `(${now}`, '+inf');
   p.zcount(PolicyCounterKeys.deviceCalls(tenantId, deviceId), now - MINUTE_MS, '+inf');
   p.zcount(PolicyCounterKeys.deviceCalls(tenantId, deviceId), now - HOUR_MS, '+inf');
   p.zcount(PolicyCounterKeys.calls(tenantId), now - MINUTE_MS, '+inf');
@@ -148,7 +150,11 @@ export interface CallRef {
   now: number;
 }
 
-/** An allowed call started: counts towards the rate windows and the active calls until it ends. */
+/**
+ * An allowed call started, without a limit check: counts towards the rate windows and, with a lease of
+ * ACTIVE_CALL_MAX_MS, the active calls until it ends. Calls placed through the SIP app go through
+ * CallCounters.reserve instead; this is for what-if set-ups and tests.
+ */
 export async function recordCallStart(redis: Redis, call: CallRef): Promise<void> {
   const { tenantId, deviceId, callId, now } = call;
   const member = `${now}:${callId}`;
@@ -159,8 +165,8 @@ export async function recordCallStart(redis: Redis, call: CallRef): Promise<void
     p.pexpire(key, HOUR_MS);
   }
   for (const key of [PolicyCounterKeys.activeCalls(tenantId), PolicyCounterKeys.deviceActiveCalls(tenantId, deviceId)]) {
-    p.zadd(key, now, callId);
-    p.zremrangebyscore(key, '-inf', now - ACTIVE_CALL_MAX_MS);
+    p.zadd(key, now + ACTIVE_CALL_MAX_MS, callId);
+    p.zremrangebyscore(key, '-inf', now);
     p.pexpire(key, ACTIVE_CALL_MAX_MS);
   }
   await execAll(p);

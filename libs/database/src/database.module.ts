@@ -15,6 +15,7 @@ import { PersonalDataRepository } from './repositories/personal-data.repository'
 import { AlertsRepository } from './repositories/alerts.repository';
 import { BansRepository } from './repositories/bans.repository';
 import { CdrsRepository } from './repositories/cdrs.repository';
+import { FraudActionsRepository, FraudPlaybooksRepository, SpendRollupsRepository } from './repositories/fraud-response.repository';
 
 const REPOSITORIES = [
   TenantsRepository,
@@ -33,6 +34,9 @@ const REPOSITORIES = [
   CdrsRepository,
   AlertsRepository,
   BansRepository,
+  FraudPlaybooksRepository,
+  FraudActionsRepository,
+  SpendRollupsRepository,
 ];
 
 @Injectable()

@@ -18,4 +18,5 @@ export * from './policy';
 export * from './repositories/cdrs.repository';
 export * from './repositories/alerts.repository';
 export * from './repositories/bans.repository';
+export * from './repositories/fraud-response.repository';
 export * from './unit-of-work';

@@ -82,7 +82,10 @@ function buildRateTrie(rates: readonly RateEntry[], problems: Problems): PrefixT
     const unit =
       checkCount(rate.firstIncrementSeconds ?? 60, `${where} firstIncrementSeconds`, problems) ?? 60;
     if (prefix === undefined || perMinute === undefined) continue;
-    entries.push([prefix, { prefix, perMinute, firstUnitCost: fee + (perMinute * unit) / 60 }]);
+    entries.push([
+      prefix,
+      { prefix, perMinute, connectionFee: fee, firstIncrementSeconds: unit, firstUnitCost: fee + (perMinute * unit) / 60 },
+    ]);
   }
   return PrefixTrie.build(entries, (existing, incoming) => {
     problems.warn(`rates: prefix +${incoming.prefix} listed twice, the higher rate is kept`);

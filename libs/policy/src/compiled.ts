@@ -27,6 +27,9 @@ export interface CompiledFraudRange {
 export interface CompiledRate {
   prefix: string;
   perMinute: number;
+  connectionFee: number;
+  /** Minimum billable seconds once answered. */
+  firstIncrementSeconds: number;
   /** Estimated cost of the minimum billable unit, connection fee included. */
   firstUnitCost: number;
 }

@@ -11,6 +11,7 @@ export type {
 } from './compiled';
 export { compilePolicy } from './compile';
 export { decide, isE164 } from './decide';
+export { checkSpend } from './checks';
 export { normalizeDestination, type NormalizeOptions, type NormalizedDestination } from './normalize';
 export { PolicyCompileError } from './validate';
 export { PrefixTrie } from './prefix-trie';

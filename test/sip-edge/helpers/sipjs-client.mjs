@@ -1,7 +1,9 @@
 // sip.js user agent driven from the e2e tests in a child process (sip.js is ESM-only, jest is CJS).
-// Usage: node sipjs-client.mjs '<json>' with {server, aor, user, password, call, mode, instanceId}. Prints one JSON line.
-// mode: absent = register (+ call), then stop (which unregisters); 'register' = register and exit keeping the binding;
-// 'unregister' = register (+ call), then unregister explicitly (status in unregisterStatus).
+// Usage: node sipjs-client.mjs '<json>' with {server, aor, user, password, call, mode, instanceId, sdp, answerWithinMs}.
+// Prints one JSON line. mode: absent = register (+ call), then stop (which unregisters); 'register' = register and
+// exit keeping the binding; 'unregister' = register (+ call), then unregister explicitly (status in unregisterStatus);
+// 'answer' = register, print {"ready":true}, answer the first INVITE within answerWithinMs, wait for its BYE, stop.
+// sdp: the offer/answer to send instead of the plain RTP default (e.g. a browser's DTLS-SRTP one).
 // The result's `log` holds sip.js warnings and errors (e.g. why it gave up on a challenge).
 import WS from 'ws';
 import { Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
@@ -13,13 +15,13 @@ globalThis.WebSocket = class extends WS {
   }
 };
 
-const SDP = 'v=0\r\no=sipjs 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+const PLAIN_SDP = 'v=0\r\no=sipjs 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 
 /** A media-less session description handler: offers/answers a fixed SDP (no WebRTC in Node). */
 class StaticSdh {
   close() {}
   getDescription() {
-    return Promise.resolve({ body: SDP, contentType: 'application/sdp' });
+    return Promise.resolve({ body: opts.sdp ?? PLAIN_SDP, contentType: 'application/sdp' });
   }
   hasDescription(contentType) {
     return contentType === 'application/sdp';
@@ -42,10 +44,12 @@ const result = {
   answered: false,
   answerBody: '',
   byeSent: false,
+  inviteReceived: false,
+  byeReceived: false,
   error: '',
   log: [],
 };
-const deadline = setTimeout(() => finish('timeout'), 15000);
+const deadline = setTimeout(() => finish('timeout'), opts.timeoutMs ?? 15000);
 
 async function finish(error) {
   clearTimeout(deadline);
@@ -89,6 +93,25 @@ try {
       .catch(reject);
   });
   result.registered = true;
+  if (opts.mode === 'answer') {
+    process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+    await new Promise((resolve, reject) => {
+      ua.delegate = {
+        onInvite: (invitation) => {
+          result.inviteReceived = true;
+          invitation.stateChange.addListener((s) => {
+            if (s === SessionState.Established) result.answered = true;
+            if (s === SessionState.Terminated) {
+              result.byeReceived = result.answered;
+              resolve();
+            }
+          });
+          invitation.accept().catch(reject);
+        },
+      };
+      setTimeout(() => reject(new Error('no INVITE')), opts.answerWithinMs ?? 10000);
+    });
+  }
   if (opts.call) {
     const inviter = new Inviter(ua, UserAgent.makeURI(opts.call));
     await new Promise((resolve, reject) => {

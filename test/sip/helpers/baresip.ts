@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,18 @@ export interface BaresipAccount {
   proxyPort: number;
   /** A CA file for sip_cafile. */
   caFile?: string;
+  /** SIP transport to the edge (tls by default); proxyPort is the edge's port for it. */
+  transport?: 'tls' | 'udp';
+  /** Media encryption: srtp-mand offers RTP/SAVP with SDES keys only; unset is plain RTP. */
+  mediaenc?: 'srtp-mand' | 'srtp';
+  /** Answers calls at once. */
+  autoAnswer?: boolean;
+  /**
+   * Real audio: `source` is an ausrc spec (e.g. `aufile,/tmp/tone.wav` or `ausine,440`), the decoded
+   * audio received is written by the sndfile filter into `recordDir` (dump-*-dec.wav), and a
+   * ctrl_tcp port lets the test dial and hang up.
+   */
+  audio?: { source: string; recordDir: string; ctrlPort: number };
 }
 
 /**
@@ -41,10 +54,36 @@ export class Baresip {
       ...(account.caFile ? [`sip_cafile ${account.caFile}`] : []),
       'module_path /usr/lib/baresip/modules',
       'module_tmp account.so',
+      ...(account.mediaenc ? ['module srtp.so'] : []),
+      ...(account.audio
+        ? [
+            'module g711.so',
+            'module aufile.so',
+            'module ausine.so',
+            'module aubridge.so',
+            'module sndfile.so',
+            'module ctrl_tcp.so',
+            'module menu.so',
+            `audio_source ${account.audio.source}`,
+            // No sound card here: played audio goes into a bridge nobody reads; sndfile records it first.
+            'audio_player aubridge,sink',
+            `snd_path ${account.audio.recordDir}`,
+            `ctrl_tcp_listen 127.0.0.1:${account.audio.ctrlPort}`,
+            'rtp_stats yes',
+          ]
+        : []),
     ];
     writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
     const { user, realm, password, proxyPort } = account;
-    const line = `<sip:${user}@${realm};transport=tls>;auth_pass=${password};outbound="sip:127.0.0.1:${proxyPort};transport=tls";regint=60`;
+    const t = account.transport ?? 'tls';
+    const params = [
+      `auth_pass=${password}`,
+      `outbound="sip:127.0.0.1:${proxyPort};transport=${t}"`,
+      'regint=60',
+      ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
+      ...(account.autoAnswer ? ['answermode=auto'] : []),
+    ];
+    const line = `<sip:${user}@${realm};transport=${t}>;${params.join(';')}`;
     writeFileSync(join(dir, 'accounts'), `${line}\n`);
     // -s: SIP trace, so the test can read the responses baresip got.
     const child = spawn('baresip', ['-f', dir, '-s'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,6 +102,30 @@ export class Baresip {
       if (status && /^CSeq: \d+ REGISTER\r?$/m.test(block)) statuses.push(Number(status[1]));
     }
     return statuses;
+  }
+
+  /** Sends a ctrl_tcp command (netstring-framed JSON) and resolves with baresip's answer. */
+  command(port: number, command: string, params = ''): Promise<{ ok: boolean; data?: string }> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1');
+      const json = JSON.stringify({ command, params, token: 't1' });
+      let buf = '';
+      const timer = setTimeout(() => (sock.destroy(), reject(new Error(`baresip: no answer to ${command}`))), 5000);
+      sock.on('connect', () => sock.write(`${Buffer.byteLength(json)}:${json},`));
+      sock.on('data', (d) => {
+        buf += d.toString();
+        // Netstrings: events may come before the response.
+        for (let m = /^(\d+):/.exec(buf); m && buf.length >= m[0].length + Number(m[1]) + 1; m = /^(\d+):/.exec(buf)) {
+          const msg = JSON.parse(buf.slice(m[0].length, m[0].length + Number(m[1]))) as { response?: boolean; ok: boolean; data?: string };
+          buf = buf.slice(m[0].length + Number(m[1]) + 1);
+          if (!msg.response) continue;
+          clearTimeout(timer);
+          sock.end();
+          return resolve(msg);
+        }
+      });
+      sock.on('error', (err) => (clearTimeout(timer), reject(err)));
+    });
   }
 
   get running(): boolean {

@@ -39,7 +39,7 @@ export function parseSip(raw: string): SipMessage {
 export const OFFER = (port: number, profile = 'RTP/SAVP', extra = 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n') =>
   `v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} ${profile} 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n${extra}`;
 
-export type AnswerMode = { kind: 'answer'; afterMs?: number } | { kind: 'busy' } | { kind: 'ignore' } | { kind: 'ring' };
+export type AnswerMode = { kind: 'answer'; afterMs?: number; earlyMedia?: boolean } | { kind: 'busy' } | { kind: 'ignore' } | { kind: 'ring' };
 
 /**
  * A SIP phone on loopback over UDP, TCP or TLS, enough for call tests: registers with digest, answers
@@ -50,6 +50,8 @@ export type AnswerMode = { kind: 'answer'; afterMs?: number } | { kind: 'busy' }
 export class Phone {
   readonly inbox: SipMessage[] = [];
   answerMode: AnswerMode = { kind: 'answer', afterMs: 50 };
+  /** The SDP this phone answers with; by default an SDES-SRTP one (OFFER) on a port derived from its own. */
+  answerSdp?: string;
   /** Dialogs this phone answered, by Call-ID: what it needs to send BYE. */
   readonly answered = new Map<string, { invite: SipMessage; toTag: string }>();
   private cseq = 1;
@@ -173,8 +175,10 @@ export class Phone {
         ],
         sdp,
       );
+      // This INVITE's own CSeq: a retransmitted 407 to the first INVITE must not pass for the answer to the second.
+      const cseq = `${call.cseq} INVITE`;
       return this.next(
-        (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId && /INVITE$/.test(m.header('CSeq') ?? ''),
+        (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === callId && (m.header('CSeq') ?? '').replace(/\s+/g, ' ') === cseq,
         'INVITE final response',
         opts.timeoutMs ?? 10_000,
       );
@@ -255,12 +259,14 @@ export class Phone {
     const mode = this.answerMode;
     if (mode.kind === 'ignore') return;
     if (mode.kind === 'busy') return this.reply(inv, '486 Busy Here', [], '', tag);
-    this.reply(inv, '180 Ringing', [], '', tag);
+    const sdp = this.answerSdp ?? OFFER(42000 + (this.port % 1000) * 2);
+    if (mode.kind === 'answer' && mode.earlyMedia) this.reply(inv, '183 Session Progress', [`Contact: ${this.contact}`], sdp, tag);
+    else this.reply(inv, '180 Ringing', [], '', tag);
     if (mode.kind === 'ring') return;
     await new Promise((r) => setTimeout(r, mode.afterMs ?? 50));
     if (this.cancelled.has(inv.header('Call-ID') ?? '')) return;
     this.answered.set(inv.header('Call-ID') as string, { invite: inv, toTag: tag });
-    this.reply(inv, '200 OK', [`Contact: ${this.contact}`], OFFER(42000 + (this.port % 1000) * 2), tag);
+    this.reply(inv, '200 OK', [`Contact: ${this.contact}`], sdp, tag);
   }
 }
 
@@ -291,6 +297,32 @@ export class OutgoingCall {
       ...(twoxx ? r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`) : []),
       'Max-Forwards: 70',
     ]);
+  }
+
+  /** A re-INVITE in the answered dialog with a new offer; resolves with its final response (a 2xx is ACKed). */
+  async reInvite(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
+    const r = this.final as SipMessage;
+    const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
+    const cseq = ++this.cseq;
+    const lines = (method: string) => [
+      `${method} ${target} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
+      `To: ${r.header('To')}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${cseq} ${method}`,
+      `Contact: ${this.phone.contact}`,
+      ...r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`),
+      'Max-Forwards: 70',
+    ];
+    this.phone.send(lines('INVITE'), sdp);
+    const answer = await this.phone.next(
+      (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === this.callId && m.header('CSeq') === `${cseq} INVITE`,
+      're-INVITE final response',
+      timeoutMs,
+    );
+    if ((answer.status ?? 0) < 300) this.phone.send(lines('ACK'));
+    return answer;
   }
 
   /** BYE for the answered call. */

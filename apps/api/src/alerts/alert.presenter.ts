@@ -20,6 +20,10 @@ export class AlertResource {
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) acknowledged_at!: string | null;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) resolved_by!: string | null;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) resolved_at!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Fraud findings with this key merge into this alert while it is unresolved' })
+  dedupe_key!: string | null;
+  @ApiProperty({ description: 'How many findings (distinct call events) this alert merges' }) occurrences!: number;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) last_seen_at!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 }
 
@@ -37,6 +41,9 @@ export function presentAlert(a: AlertEntity): AlertResource {
     acknowledged_at: iso(a.acknowledgedAt),
     resolved_by: a.resolvedBy,
     resolved_at: iso(a.resolvedAt),
+    dedupe_key: a.dedupeKey,
+    occurrences: a.occurrences,
+    last_seen_at: iso(a.lastSeenAt),
     created_at: a.createdAt.toISOString(),
   };
 }

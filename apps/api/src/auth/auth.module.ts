@@ -32,6 +32,6 @@ import { TokensService } from './tokens.service';
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],
-  exports: [PasswordService, SessionsService, ProfileCacheService],
+  exports: [PasswordService, SessionsService, ProfileCacheService, RevocationService],
 })
 export class AuthModule {}

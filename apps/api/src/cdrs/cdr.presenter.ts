@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { maskPhoneNumber } from '@pbx/common';
-import type { CdrEntity } from '@pbx/database';
+import type { CdrEntity, CdrMediaQuality } from '@pbx/database';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -34,6 +34,14 @@ export class CdrResource {
   policy_rule_id!: string | null;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The rule row that decided, when one did' })
   deciding_rule_id!: string | null;
+  @ApiPropertyOptional({
+    type: Object,
+    nullable: true,
+    description:
+      'Per leg (caller, callee): RTP packets and bytes received, packet loss %, jitter and round trip in ms, MOS (1-5) with its source (rtpengine or an E-model estimate); null when the media was not anchored',
+    example: { caller: { packets: 1500, bytes: 258000, packetsLostPercent: 0, jitterMs: 2, roundTripMs: 1.2, mos: 4.3, mosSource: 'rtpengine' }, callee: null },
+  })
+  media_quality!: CdrMediaQuality | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 }
 
@@ -62,12 +70,14 @@ export function presentCdr(c: CdrEntity, revealNumbers: boolean): CdrResource {
     policy_decision: c.policyDecision,
     policy_rule_id: c.policyRuleId,
     deciding_rule_id: c.decidingRuleId,
+    media_quality: c.mediaQuality ?? null,
     created_at: c.createdAt.toISOString(),
   };
 }
 
 /** CSV columns, in order; the values are the JSON resource's, so both formats mask alike. */
-export const CDR_CSV_COLUMNS: ReadonlyArray<keyof CdrResource> = [
+// media_quality is nested (per leg): JSON only.
+export const CDR_CSV_COLUMNS: ReadonlyArray<Exclude<keyof CdrResource, 'media_quality'>> = [
   'id',
   'call_id',
   'started_at',

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { InvalidationKind } from '@pbx/common';
-import { afterCommit, PolicyCache, PolicyEvaluator, PolicyLoader } from '@pbx/database';
+import { AuthoriseCallUseCase, CallCounters, PolicyCache, PolicyEvaluator } from '@pbx/call-control';
+import { afterCommit, PolicyLoader } from '@pbx/database';
 import type Redis from 'ioredis';
 import { InvalidationBus } from '../redis/invalidation-bus.service';
 import { InvalidationService } from '../redis/invalidation.service';
@@ -17,6 +18,8 @@ const POLICY_CACHE_TTL_MS = 15_000;
 export class PolicyRuntime {
   readonly cache: PolicyCache;
   readonly evaluator: PolicyEvaluator;
+  /** The SIP app's gate; the API only runs it dry. */
+  readonly authorise: AuthoriseCallUseCase;
 
   constructor(
     loader: PolicyLoader,
@@ -26,6 +29,7 @@ export class PolicyRuntime {
   ) {
     this.cache = new PolicyCache(loader, { ttlMs: POLICY_CACHE_TTL_MS });
     this.evaluator = new PolicyEvaluator(this.cache, redis);
+    this.authorise = new AuthoriseCallUseCase(this.evaluator, new CallCounters(redis), redis, { leaseMs: 30_000 });
     bus.on(
       ['policy', 'tenant', 'device'],
       (msg) => this.cache.drop(msg.tenantId),

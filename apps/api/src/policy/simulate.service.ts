@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Evaluation, PolicyRepository } from '@pbx/database';
+import type { Evaluation } from '@pbx/call-control';
+import { PolicyRepository } from '@pbx/database';
 import { PolicyCompileError, type PolicyCounters } from '@pbx/policy';
 import type { Principal } from '../auth/principal';
 import { FieldErrors, unprocessable } from '../http/validation';
@@ -42,7 +43,7 @@ function toOverrides(dto: CounterOverridesDto | undefined): Partial<PolicyCounte
   return out as Partial<PolicyCounters>;
 }
 
-/** Asks the shared evaluator exactly what the SIP app asks it, with explanations and no side effects. */
+/** Runs the SIP app's own authorise use case dry: the same decision a call gets, explained, with no side effects. */
 @Injectable()
 export class SimulateService {
   constructor(
@@ -56,11 +57,18 @@ export class SimulateService {
       throw unprocessable({ device_id: ['The selected device_id is invalid.'] });
     }
     const timestamp = dto.time === undefined ? Date.now() : Date.parse(dto.time);
-    return this.runtime.evaluator
-      .evaluate(
-        { tenantId: p.tenantId, deviceId: dto.device_id, dialed: dto.destination, sourceIp: dto.source_ip, timestamp },
-        { explain: true, counterOverrides },
-      )
+    return this.runtime.authorise
+      .execute({
+        tenantId: p.tenantId,
+        deviceId: dto.device_id,
+        dialed: dto.destination,
+        sourceIp: dto.source_ip,
+        timestamp,
+        callId: 'simulation',
+        mode: 'dry-run',
+        explain: true,
+        counterOverrides,
+      })
       .catch((err: unknown) => {
         // Stored rows the engine refuses (the SIP app would refuse them too) are the admin's to fix.
         throw err instanceof PolicyCompileError ? unprocessable({ policy: [...err.problems] }) : err;

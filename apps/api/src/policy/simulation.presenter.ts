@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Evaluation } from '@pbx/database';
+import type { Evaluation } from '@pbx/call-control';
 
 export class DecisionLimitsResource {
   @ApiProperty({ type: Number, nullable: true }) max_duration_seconds!: number | null;

@@ -22,7 +22,9 @@ function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-type TenantPatch = Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone'>>;
+type TenantPatch = Partial<
+  Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone' | 'srtpRequired' | 'codecAllowList'>
+>;
 
 function isSlugViolation(err: unknown): boolean {
   const e = err as { driverError?: { code?: unknown; constraint?: unknown } };
@@ -71,6 +73,8 @@ export class TenantsService {
           status: dto.status ?? 'active',
           defaultCountry: dto.default_country ?? 'US',
           timezone: dto.timezone ?? 'UTC',
+          srtpRequired: dto.srtp_required ?? true,
+          codecAllowList: dto.codec_allow_list ?? [],
         })
         .catch((err: unknown) => {
           if (isSlugViolation(err)) throw unprocessable({ slug: [SLUG_TAKEN] });
@@ -106,6 +110,9 @@ export class TenantsService {
       if (dto.default_country !== undefined && dto.default_country !== tenant.defaultCountry)
         patch.defaultCountry = dto.default_country;
       if (dto.timezone !== undefined && dto.timezone !== tenant.timezone) patch.timezone = dto.timezone;
+      if (dto.srtp_required !== undefined && dto.srtp_required !== tenant.srtpRequired) patch.srtpRequired = dto.srtp_required;
+      if (dto.codec_allow_list !== undefined && dto.codec_allow_list.join() !== tenant.codecAllowList.join())
+        patch.codecAllowList = [...new Set(dto.codec_allow_list)];
       if (Object.keys(patch).length === 0) return tenant;
       // Suspending your own tenant would lock out the only people able to lift the suspension.
       if (patch.status === 'suspended' && id === p.tenantId)

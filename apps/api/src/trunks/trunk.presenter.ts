@@ -16,6 +16,9 @@ export class TrunkResource {
   @ApiProperty({ type: String, isArray: true }) inbound_cidrs!: string[];
   @ApiProperty({ type: Number, nullable: true }) max_channels!: number | null;
   @ApiProperty({ enum: ['active', 'disabled'] }) status!: string;
+  @ApiProperty({ description: 'Registers upstream with auth_username' }) register!: boolean;
+  @ApiProperty() register_expires!: number;
+  @ApiProperty({ description: 'Calls go on unanchored when rtpengine is unreachable' }) allow_unanchored_media!: boolean;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
@@ -34,6 +37,9 @@ export function presentTrunk(t: TrunkEntity): TrunkResource {
     inbound_cidrs: t.inboundCidrs,
     max_channels: t.maxChannels,
     status: t.status,
+    register: t.register,
+    register_expires: t.registerExpires,
+    allow_unanchored_media: t.allowUnanchoredMedia,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };

@@ -19,6 +19,7 @@ import type { CreateTrunkDto, UpdateTrunkDto } from './dto/trunk.dto';
 import { SECRETS_KEYRING } from './keyring';
 
 const NAME_TAKEN = 'The name has already been taken.';
+const REGISTER_NEEDS_USERNAME = 'A trunk that registers needs an auth_username (its address of record).';
 
 /** DTO field → entity property, for the fields copied as they are. */
 const PLAIN_FIELDS = {
@@ -29,6 +30,9 @@ const PLAIN_FIELDS = {
   auth_username: 'authUsername',
   max_channels: 'maxChannels',
   status: 'status',
+  register: 'register',
+  register_expires: 'registerExpires',
+  allow_unanchored_media: 'allowUnanchoredMedia',
 } as const satisfies Record<string, keyof TrunkFields>;
 
 /**
@@ -57,6 +61,7 @@ export class TrunksService {
   async create(p: Principal, dto: CreateTrunkDto, meta: RequestMeta): Promise<TrunkEntity> {
     return this.audit.change(async () => {
       if (await this.trunks.existsName(p.tenantId, dto.name)) throw unprocessable({ name: [NAME_TAKEN] });
+      if (dto.register && !dto.auth_username) throw unprocessable({ register: [REGISTER_NEEDS_USERNAME] });
       const id = randomUUID();
       const transport = dto.transport ?? 'tls';
       await this.trunks
@@ -71,6 +76,9 @@ export class TrunksService {
           inboundCidrs: dto.inbound_cidrs ?? [],
           maxChannels: dto.max_channels ?? null,
           status: dto.status ?? 'active',
+          register: dto.register ?? false,
+          registerExpires: dto.register_expires ?? 600,
+          allowUnanchoredMedia: dto.allow_unanchored_media ?? false,
           secret: this.seal(p.tenantId, id, dto.auth_password ?? null),
         })
         .catch(rethrowTaken);
@@ -113,6 +121,8 @@ export class TrunksService {
           : undefined;
       if (secret !== undefined) fields.push('auth_password');
       if (fields.length === 0) return trunk;
+      if ((patch.register ?? trunk.register) && !(patch.authUsername !== undefined ? patch.authUsername : trunk.authUsername))
+        throw unprocessable({ register: [REGISTER_NEEDS_USERNAME] });
       if (patch.name && (await this.trunks.existsName(p.tenantId, patch.name, id)))
         throw unprocessable({ name: [NAME_TAKEN] });
       await this.trunks.update(id, patch, secret).catch(rethrowTaken);

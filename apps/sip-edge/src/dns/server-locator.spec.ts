@@ -190,7 +190,8 @@ describe('ServerLocator (RFC 3263)', () => {
     for (let i = 0; i < 10; i++) dns.set(`h${i}.many.test`, [{ type: 'A', address: `192.0.2.${120 + i}` }]);
     const peers = await locator({ families: [4], maxTargets: 3 }).locate({ secure: false, host: 'many.test', transport: 'udp' });
     expect(peers.map((p) => p.address)).toEqual(['192.0.2.120', '192.0.2.121', '192.0.2.122']);
-    expect(dns.queries.filter((q) => q.type === 'A')).toHaveLength(3);
+    // Only this lookup's names: a slower test's resolver may still retry its own name meanwhile.
+    expect(dns.queries.filter((q) => q.type === 'A' && q.name.endsWith('.many.test'))).toHaveLength(3);
   });
 
   it('does not send malformed or .invalid names to DNS', async () => {

@@ -3,6 +3,7 @@ import { QUEUES, type CallEventJob } from '@pbx/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { SIP_LOGGER, SIP_REDIS } from '../sip.tokens';
 
 /**
@@ -18,10 +19,12 @@ export class CallEventsPublisher implements OnApplicationShutdown {
   constructor(
     @Inject(SIP_REDIS) redis: Redis,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
+    @Inject(SIP_CONFIG) config: SipConfig,
   ) {
     this.connection = redis.duplicate({ connectionName: 'pbx-sip-call-events' });
     this.queue = new Queue(QUEUES.callEvents, {
       connection: this.connection,
+      prefix: config.QUEUE_PREFIX,
       defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 }, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
     });
     this.queue.on('error', (err) => this.logger.warn({ err }, 'call-events queue error'));

@@ -5,8 +5,11 @@ import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEventsPublisher } from './call-events.publisher';
+import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
+import type { TrunkDialer } from './trunk-dialer';
+import type { MediaSession } from './media-session';
 
 export interface CallSessionDeps {
   srf: Srf;
@@ -16,7 +19,13 @@ export interface CallSessionDeps {
   journal: CallJournal;
   logger: Logger;
   ringTimeoutMs: number;
+  /** The fraud gate's side of a running call (leases, max duration, spend); absent without a gate. */
+  gate?: CallGuardDeps;
+  /** Places outbound calls on trunks (plans whose target is a trunk). */
+  trunkDialer?: TrunkDialer;
   onFinished: (disposition: Disposition) => void;
+  /** The call's media at rtpengine; without it the SDP passes end to end. */
+  media?: MediaSession;
 }
 
 interface Branch {
@@ -49,6 +58,13 @@ export class CallSession implements ActiveCall {
   private cancelled = false;
   private ended = false;
   private endCause = '';
+  /** What the callee legs are offered: the caller's offer as rtpengine rewrote it. */
+  private offerSdp?: string;
+  private readonly guard?: CallGuard;
+  /** The outbound leg's INVITE while it rings, its trunk and the channel it holds. */
+  private trunkRequest?: Srf.SrfRequest;
+  private trunkId: string | null = null;
+  private releaseChannel?: () => Promise<void>;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -60,19 +76,23 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
+    if (plan.authorisation && plan.caller.deviceId && deps.gate)
+      this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
 
   async run(): Promise<void> {
     void this.deps.journal.record(this.cdr('failed', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
+    this.guard?.start();
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
       this.cancelBranches();
     });
+    if (!(await this.anchorOffer())) return;
     const ringTimer = setTimeout(() => this.cancelBranches(), this.deps.ringTimeoutMs);
-    const outcome = await this.fork();
+    const outcome = this.plan.target.kind === 'trunk' ? await this.dialTrunks() : await this.fork();
     clearTimeout(ringTimer);
     if (!('dialog' in outcome)) {
       if (this.cancelled) return this.finish('cancelled', 487, 'caller cancelled');
@@ -82,17 +102,21 @@ export class CallSession implements ActiveCall {
     }
     this.uac = outcome.dialog;
     try {
-      this.uas = await this.deps.srf.createUAS(this.req, this.res, { localSdp: this.uac.remote.sdp });
+      const localSdp = this.deps.media ? await this.deps.media.answer(this.uac.remote.sdp) : this.uac.remote.sdp;
+      this.uas = await this.deps.srf.createUAS(this.req, this.res, { localSdp });
     } catch (err) {
-      // The caller went away (CANCEL crossed the 200): the callee's leg must not be left up.
+      // The caller went away (CANCEL crossed the 200), or rtpengine failed the answer: the callee's leg must not be left up.
       this.uac.destroy();
-      return this.finish(this.cancelled ? 'cancelled' : 'failed', 487, `caller leg lost: ${(err as Error).message}`);
+      if (!this.res.finalResponseSent) this.res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+      return this.finish(this.cancelled ? 'cancelled' : 'failed', this.cancelled ? 487 : 503, `caller leg lost: ${(err as Error).message}`);
     }
     this.answeredAt = Date.now();
+    this.guard?.answered(this.answeredAt);
     void this.deps.journal.record(this.cdr('answered', null, 'in progress'));
     void putCall(this.deps.redis, this.tenantId, this.live('answered')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.answered', this.answeredAt);
     if (this.ended) return this.hangUp(this.endCause);
+    this.deps.media?.attach(this.uas, this.uac, (reason) => this.end(reason));
     this.uas.on('destroy', () => {
       this.uac?.destroy();
       void this.finish('answered', 200, 'caller hung up');
@@ -130,7 +154,10 @@ export class CallSession implements ActiveCall {
       const settle = () => {
         if (!winner && this.branches.every((b) => b.settled)) resolve({ status: bestFailure(failures) });
       };
-      for (const leg of this.plan.target.legs) {
+      const target = this.plan.target;
+      const legs = target.kind === 'extension' ? target.legs : [];
+      const to = target.kind === 'extension' ? target.number : target.e164;
+      for (const leg of legs) {
         const b: Branch = { leg, cancelWanted: false, settled: false };
         this.branches.push(b);
         this.deps.srf
@@ -138,10 +165,10 @@ export class CallSession implements ActiveCall {
             leg.uri,
             {
               proxy: leg.proxy,
-              localSdp: this.req.body,
+              localSdp: this.offerSdp,
               headers: {
                 From: `<sip:${this.plan.caller.username}@${this.plan.realm}>`,
-                To: `<sip:${this.plan.target.number}@${this.plan.realm}>`,
+                To: `<sip:${to}@${this.plan.realm}>`,
               },
             },
             {
@@ -173,7 +200,68 @@ export class CallSession implements ActiveCall {
     });
   }
 
+  /** An outbound call: the trunks of its route, one after the other (TrunkDialer). */
+  private async dialTrunks(): Promise<{ dialog: Srf.Dialog } | { status: number }> {
+    const target = this.plan.target;
+    if (target.kind !== 'trunk' || !this.deps.trunkDialer) return { status: 503 };
+    const result = await this.deps.trunkDialer.dial(
+      {
+        tenantId: this.tenantId,
+        callId: this.callId,
+        e164: target.e164,
+        callerNumber: this.plan.caller.number ?? this.plan.caller.username,
+        realm: this.plan.realm,
+        localSdp: this.req.body,
+        attempts: target.attempts,
+      },
+      {
+        onRequest: (r) => {
+          this.trunkRequest = r;
+          if (this.cancelled || this.ended) r.cancel(() => undefined);
+        },
+        onProvisional: (p) => this.onProvisional(p),
+        stopped: () => this.cancelled || this.ended,
+      },
+    );
+    this.trunkRequest = undefined;
+    if (!('dialog' in result)) return result;
+    this.trunkId = result.attempt.trunkId;
+    this.releaseChannel = () => result.lease.release();
+    if (this.cancelled || this.ended) {
+      result.dialog.destroy();
+      await result.lease.release();
+      return { status: 487 };
+    }
+    return { dialog: result.dialog };
+  }
+
+  /** The offer through rtpengine before anything rings; false when the caller got a refusal (503, 488). */
+  private async anchorOffer(): Promise<boolean> {
+    const offer = this.plan.offer ?? this.req.body;
+    const anchored = this.deps.media ? await this.deps.media.offer(offer) : { sdp: offer };
+    if ('sdp' in anchored && !this.cancelled) {
+      this.offerSdp = anchored.sdp;
+      return true;
+    }
+    if ('refusal' in anchored) {
+      const r = anchored.refusal;
+      this.res.send(r.status, r.reason, { headers: { Warning: r.warning, ...(r.status === 503 ? { 'Retry-After': '30' } : {}) } });
+      await this.finish(dispositionOf(r.status), r.status, r.why);
+    } else await this.finish('cancelled', 487, 'caller cancelled');
+    return false;
+  }
+
   private onProvisional(p: Srf.SrfResponse): void {
+    const body = (p as unknown as { body?: string }).body;
+    if ((p as unknown as { status: number }).status === 183 && body && this.deps.media?.anchored && !this.cancelled) {
+      // Early media: the callee's SDP through rtpengine, so the caller hears tones before the answer.
+      this.ringingSent = true;
+      void this.deps.media
+        .answer(body)
+        .then((sdp) => !this.res.finalResponseSent && this.res.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } }))
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'early media not relayed'));
+      return;
+    }
     if (this.ringingSent || this.cancelled || this.res.finalResponseSent) return;
     const status = (p as unknown as { status: number }).status;
     if (status !== 180 && status !== 183) return;
@@ -182,6 +270,7 @@ export class CallSession implements ActiveCall {
   }
 
   private cancelBranches(except?: Branch): void {
+    this.trunkRequest?.cancel(() => undefined);
     for (const b of this.branches) {
       if (b === except || b.settled || b.cancelWanted) continue;
       b.cancelWanted = true;
@@ -196,7 +285,7 @@ export class CallSession implements ActiveCall {
       state,
       device_id: this.plan.caller.deviceId,
       extension_id: this.plan.caller.extensionId,
-      trunk_id: null,
+      trunk_id: this.trunkId ?? this.plan.caller.trunkId ?? null,
       from_number: this.plan.caller.username,
       to_number: this.plan.dialed,
       source_ip: this.plan.sourceIp,
@@ -218,6 +307,7 @@ export class CallSession implements ActiveCall {
         toNumber: this.plan.dialed,
         sourceIp: this.plan.sourceIp,
         sourceCountry: this.plan.sourceCountry,
+        remoteCountry: this.policyFields().destinationCountry ?? null,
         startedAt: new Date(this.startedAt).toISOString(),
         answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
         ...extra,
@@ -244,7 +334,9 @@ export class CallSession implements ActiveCall {
       deviceId: this.plan.caller.deviceId,
       extensionId: this.plan.caller.extensionId,
       fromNumber: this.plan.caller.username,
-      toNumber: this.plan.dialed,
+      toNumber: this.toNumber(),
+      trunkId: this.trunkId ?? this.plan.caller.trunkId ?? null,
+      destinationCountry: this.plan.target.kind === 'trunk' ? this.plan.target.country : null,
       sourceIp: this.plan.sourceIp,
       startedAt: new Date(this.startedAt),
       answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
@@ -252,16 +344,37 @@ export class CallSession implements ActiveCall {
       ...d,
       disposition,
       hangupCause: cause.slice(0, 200),
+      ...this.policyFields(),
     };
+  }
+
+  /** What the fraud gate decided, for the CDR: the destination's country, the decision and its rule. */
+  private policyFields(): Partial<CdrInsert> {
+    const d = this.plan.authorisation?.decision;
+    if (!d) return {};
+    return {
+      destinationCountry: d.scope === 'national' || d.scope === 'international' ? (d.country ?? null) : null,
+      policyDecision: d.decision,
+      policyRuleId: d.ruleId.slice(0, 200),
+      decidingRuleId: d.decidingRuleId ?? null,
+    };
+  }
+
+  /** What the caller reached: the E.164 number of an outbound call, else what was dialed. */
+  private toNumber(): string {
+    return this.plan.target.kind === 'trunk' ? this.plan.target.e164 : this.plan.dialed;
   }
 
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
-    const row = this.cdr(disposition, endedAt, `${status} ${cause}`);
+    await this.releaseChannel?.().catch((err) => this.log.warn({ err }, 'trunk channel not released'));
+    const cost = (await this.guard?.stop(endedAt)) ?? 0;
+    const row = { ...this.cdr(disposition, endedAt, `${status} ${cause}`), cost };
     this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');
     this.deps.onFinished(disposition);
     // Ended, not yet in Postgres: if this process dies now, another instance writes this very row.
     await this.deps.journal.record(row);
+    row.mediaQuality = (await this.deps.media?.close().catch(() => null)) ?? null;
     try {
       await this.deps.cdrs.insert(row);
       await this.deps.journal.forget(this.tenantId, this.callId);
@@ -269,6 +382,6 @@ export class CallSession implements ActiveCall {
       this.log.error({ err }, 'CDR not written (kept in the call journal for recovery)');
     }
     await removeCall(this.deps.redis, this.tenantId, this.callId).catch((err) => this.log.warn({ err }, 'live call not removed'));
-    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition });
+    this.publish('call.ended', endedAt, { endedAt: new Date(endedAt).toISOString(), durationSeconds: row.billableSeconds, disposition, cost });
   }
 }

@@ -43,6 +43,35 @@ export const sipConfigSchema = z.object({
    * instances write the CDRs of the calls it carried.
    */
   SIP_INSTANCE_TTL_SECONDS: env.int(15, 3, 300),
+  /**
+   * Toll calls hold a lease on their concurrency slot, renewed every third of this while they run: the
+   * calls of a process that died stop counting this long after it died.
+   */
+  SIP_CALL_LEASE_SECONDS: env.int(30, 1, 3600),
+  /** How often the spend of an answered call is added to the tenant's counters and checked against its caps. */
+  SIP_SPEND_ACCRUAL_MS: env.int(5000, 100, 300_000),
+  /** BullMQ key prefix of the call-events queue: the worker's QUEUE_PREFIX, so both use the same keys. */
+  QUEUE_PREFIX: z.string().min(1).default('pbx:bull'),
+  /**
+   * The API's key-encryption keys (same value): they open trunk secrets to answer a carrier's 401/407.
+   * Unset, calls go out only through trunks that do not challenge.
+   */
+  SECRETS_KEKS: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
+      'must be comma-separated version:base64 pairs of 32-byte keys',
+    ),
+  /** rtpengine's ng control socket (scripts/rtpengine.sh starts one on loopback): every call's media goes through it. */
+  RTPENGINE_NG_HOST: z.string().min(1).default('127.0.0.1'),
+  RTPENGINE_NG_PORT: env.port(22222),
+  /** How long an ng command may take before rtpengine counts as unreachable (new calls then get 503). */
+  RTPENGINE_TIMEOUT_MS: env.int(1500, 100, 30_000),
+  /** A call whose legs sent no RTP for this long is ended on both legs (the CDR says why). */
+  MEDIA_RTP_TIMEOUT_SECONDS: env.int(60, 2, 3600),
+  /** How often each answered call's media is checked (packets, timeout) at rtpengine. */
+  MEDIA_CHECK_INTERVAL_MS: env.int(5000, 200, 60_000),
   SIP_OPS_HOST: z.string().default('127.0.0.1'),
   SIP_OPS_PORT: env.port(9101),
   LOG_LEVEL: env.logLevel(),

@@ -1,14 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PlaceCallUseCase } from '@pbx/call-control';
+import { deniedCallRecord, PlaceCallUseCase, type CallDenial } from '@pbx/call-control';
 import { countryOfIp } from '@pbx/common';
 import { CdrsRepository } from '@pbx/database';
 import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { CallEventsPublisher } from '../call/call-events.publisher';
+import { CALL_GUARD_DEPS } from '../call/call-gate.providers';
+import type { CallGuardDeps } from '../call/call-guard';
 import { CallJournal } from '../call/call-journal';
 import { CallRegistry } from '../call/call-registry';
 import { CallSession } from '../call/call-session';
+import { TrunkDialer } from '../call/trunk-dialer';
+import { MediaSessions } from '../call/media-sessions';
 import { SIP_CONFIG, type SipConfig } from '../config/sip-config';
 import { sourceOf } from '../registrar/request-facts';
 import { SipMetrics } from '../registrar/sip-metrics';
@@ -24,10 +28,13 @@ export class InviteMiddleware {
     private readonly journal: CallJournal,
     private readonly cdrs: CdrsRepository,
     private readonly metrics: SipMetrics,
+    private readonly trunkDialer: TrunkDialer,
+    private readonly media: MediaSessions,
     @Inject(SRF) private readonly srf: Srf,
     @Inject(SIP_REDIS) private readonly redis: Redis,
     @Inject(SIP_CONFIG) private readonly config: SipConfig,
     @Inject(SIP_LOGGER) private readonly logger: Logger,
+    @Inject(CALL_GUARD_DEPS) private readonly gate: CallGuardDeps,
   ) {}
 
   readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: (err?: unknown) => void): void => {
@@ -44,11 +51,13 @@ export class InviteMiddleware {
     const decision = await this.placeCall.execute({
       requestUri: req.uri,
       from: h('From'),
+      to: h('To'),
       callId: h('Call-ID') ?? '',
       proxyAuthorization: h('Proxy-Authorization'),
       sourceIp: src.ip,
       transport: src.transport,
       sourceCountry: countryOfIp(src.ip),
+      sdp: typeof req.body === 'string' ? req.body : undefined,
       now: Date.now(),
     });
     if (decision.kind === 'reply') {
@@ -59,6 +68,7 @@ export class InviteMiddleware {
       this.metrics.invites.inc({ outcome: String(r.status) });
       const fields = { callId: h('Call-ID'), status: r.status, why: r.why, sourceIp: src.ip, tenantId: r.tenantId, deviceId: r.deviceId };
       if (r.status !== 407) this.logger.info(fields, 'INVITE refused');
+      if (r.denial) await this.recordDenial(r.denial, h('Call-ID') ?? '');
       return;
     }
     this.metrics.invites.inc({ outcome: 'routed' });
@@ -70,11 +80,46 @@ export class InviteMiddleware {
       journal: this.journal,
       logger: this.logger,
       ringTimeoutMs: this.config.SIP_RING_TIMEOUT_SECONDS * 1000,
+      gate: this.gate,
+      trunkDialer: this.trunkDialer,
       onFinished: (disposition) => this.metrics.calls.inc({ disposition }),
+      media: this.media.create(req.get('Call-ID'), decision.plan),
     });
     this.registry.add(call);
     this.metrics.activeCalls.inc();
     void call.finished.finally(() => this.metrics.activeCalls.dec());
     await call.run();
+  }
+
+  /** A call the policy refused: counted by rule, and its CDR names the rule and the destination. */
+  private async recordDenial(denial: CallDenial, callId: string): Promise<void> {
+    this.metrics.policyDenials.inc({ rule: denial.decision.ruleId.slice(0, 64) });
+    this.metrics.calls.inc({ disposition: 'denied' });
+    const now = Date.now();
+    const row = deniedCallRecord(denial, callId, now);
+    this.events.publish(
+      {
+        type: 'call.ended',
+        tenantId: row.tenantId,
+        callId,
+        deviceId: row.deviceId,
+        direction: row.direction,
+        fromNumber: row.fromNumber,
+        toNumber: row.toNumber,
+        remoteCountry: row.destinationCountry ?? null,
+        sourceIp: denial.sourceIp,
+        sourceCountry: denial.sourceCountry,
+        startedAt: new Date(now).toISOString(),
+        answeredAt: null,
+        endedAt: new Date(now).toISOString(),
+        durationSeconds: 0,
+        disposition: 'denied',
+        cost: 0,
+      },
+      now,
+    );
+    await this.cdrs
+      .insert(row)
+      .catch((err: unknown) => this.logger.error({ err, callId, tenantId: denial.tenantId }, 'CDR of a denied call not written'));
   }
 }

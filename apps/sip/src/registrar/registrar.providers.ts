@@ -1,6 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import {
+  AuthoriseCallUseCase,
   CachedAccountDirectory,
+  CachedTrunkDirectory,
   DEFAULT_BAN_POLICY,
   DigestAuthenticator,
   NonceCodec,
@@ -124,8 +126,13 @@ export const registrarProviders: Provider[] = [
   },
   {
     provide: PlaceCallUseCase,
-    useFactory: (directory: CachedAccountDirectory, locations: RedisLocationStore, digest: DigestAuthenticator) =>
-      new PlaceCallUseCase(directory, locations, digest),
-    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator],
+    useFactory: (
+      directory: CachedAccountDirectory,
+      locations: RedisLocationStore,
+      digest: DigestAuthenticator,
+      trunks: CachedTrunkDirectory,
+      authorise: AuthoriseCallUseCase,
+    ) => new PlaceCallUseCase(directory, locations, digest, trunks, authorise),
+    inject: [CachedAccountDirectory, RedisLocationStore, DigestAuthenticator, CachedTrunkDirectory, AuthoriseCallUseCase],
   },
 ];

@@ -12,6 +12,7 @@ export class SipMetrics {
   readonly invites: Counter<'outcome'>;
   readonly calls: Counter<'disposition'>;
   readonly activeCalls: Gauge;
+  readonly policyDenials: Counter<'rule'>;
 
   constructor(registry: Registry) {
     this.registers = new Counter({
@@ -58,6 +59,12 @@ export class SipMetrics {
       name: 'sip_calls_total',
       help: 'Calls carried by the B2BUA, by disposition when they ended',
       labelNames: ['disposition'],
+      registers: [registry],
+    });
+    this.policyDenials = new Counter({
+      name: 'sip_policy_denials_total',
+      help: 'Calls refused by the fraud gate, by the rule label that decided (e.g. country:FR, concurrency:device, cap:daily)',
+      labelNames: ['rule'],
       registers: [registry],
     });
     this.activeCalls = new Gauge({ name: 'sip_active_calls', help: 'Calls in progress in this process', registers: [registry] });

@@ -1,3 +1,6 @@
+import type { CdrInsert } from '@pbx/database';
+import type { CallDenial } from '../authorise/call-gate';
+
 /** What the cdrs table knows of a call's ending (ck_cdrs_disposition). */
 export type Disposition = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'denied';
 
@@ -34,5 +37,32 @@ export function durations(t: CallTimes): { durationSeconds: number; billableSeco
   return {
     durationSeconds: Math.max(0, Math.round((t.endedAt - t.startedAt) / 1000)),
     billableSeconds: t.answeredAt === null ? 0 : Math.max(0, Math.ceil((t.endedAt - t.answeredAt) / 1000)),
+  };
+}
+
+/** The CDR of a call the fraud gate refused: nothing rang, the deciding rule is on record. */
+export function deniedCallRecord(denial: CallDenial, callId: string, at: number): CdrInsert {
+  const d = denial.decision;
+  const toll = d.scope === 'national' || d.scope === 'international';
+  return {
+    tenantId: denial.tenantId,
+    callId,
+    direction: toll ? 'outbound' : 'internal',
+    deviceId: denial.caller.deviceId,
+    extensionId: denial.caller.extensionId,
+    fromNumber: denial.caller.username,
+    toNumber: denial.destination,
+    destinationCountry: toll ? (d.country ?? null) : null,
+    sourceIp: denial.sourceIp,
+    startedAt: new Date(at),
+    endedAt: new Date(at),
+    durationSeconds: 0,
+    billableSeconds: 0,
+    disposition: 'denied',
+    hangupCause: `403 ${d.ruleId}: ${d.reason}`.slice(0, 200),
+    cost: 0,
+    policyDecision: d.decision,
+    policyRuleId: d.ruleId.slice(0, 200),
+    decidingRuleId: d.decidingRuleId ?? null,
   };
 }

@@ -1,18 +1,31 @@
+import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
+import { gateCall, type CallDenial } from '../authorise/call-gate';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
+import type { LegMedia } from '../media/anchor';
+import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
-import type { AccountDirectory, DeviceAccount, LocationStore } from '../register/register.ports';
+import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
+import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
+import { routeInbound } from '../route/inbound-router';
+import { legsOfExtension } from '../route/legs';
+import { routeOutbound } from '../route/outbound-router';
+import type { TrunkDirectory } from '../route/trunks';
 
 /** An INVITE as plain data. */
 export interface InviteCommand {
   requestUri: string;
   from?: string;
+  /** The To header (an inbound call's DID when the Request-URI does not carry it). */
+  to?: string;
   callId: string;
   proxyAuthorization?: string;
   sourceIp: string;
   transport: string;
   sourceCountry?: string;
+  /** The INVITE's body: its SDP offer, if any. */
+  sdp?: string;
   now: number;
 }
 
@@ -25,6 +38,8 @@ export interface InviteReply {
   why: string;
   tenantId?: string;
   deviceId?: string;
+  /** Set when the fraud gate refused the call: what its CDR records. */
+  denial?: CallDenial;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -33,17 +48,63 @@ export interface Leg {
   uri: string;
   /** Next hop: the address and transport the registration came from (RFC 5626's flow, NAT-safe). */
   proxy: string;
+  /** How rtpengine speaks to this leg; unset for a device, whose registered transport decides (trunks: 'rtp'). */
+  media?: LegMedia;
 }
+
+export type CallDirection = 'internal' | 'outbound' | 'inbound';
+
+/** Who calls: a device of the tenant, or (inbound) a trunk's caller, which has no device. */
+export interface CallParty {
+  deviceId: string | null;
+  extensionId: string | null;
+  /** The device's SIP username, or the calling number an inbound call presented. */
+  username: string;
+  /** The calling number the far end sees: the first DID of the caller's extension, else its number. */
+  number?: string;
+  /** The trunk an inbound call came from. */
+  trunkId?: string;
+}
+
+/** One carrier to try for an outbound call; the next one is tried on 408, 5xx or a failed authentication. */
+export interface TrunkAttempt {
+  trunkId: string;
+  routeId: string;
+  name: string;
+  /** Request-URI: the E.164 number at the trunk. */
+  uri: string;
+  /** Next hop with its transport. */
+  proxy: string;
+  authUsername: string | null;
+  maxChannels: number | null;
+  /** The trunk's allow_unanchored_media: its calls may go on end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
+}
+
+export type CallTarget =
+  | { kind: 'extension'; extensionId: string; number: string; legs: Leg[] }
+  | { kind: 'trunk'; e164: string; country: string | null; attempts: TrunkAttempt[] };
 
 export interface CallPlan {
   tenantId: string;
   realm: string;
-  direction: 'internal';
-  caller: { deviceId: string; extensionId: string; username: string };
+  direction: CallDirection;
+  caller: CallParty;
   dialed: string;
-  target: { kind: 'extension'; extensionId: string; number: string; legs: Leg[] };
+  /** What was dialed, classified (extension, E.164 with its country, emergency). */
+  destination?: DialedDestination;
+  target: CallTarget;
   sourceIp: string;
   sourceCountry: string | null;
+  /** The caller's offer after the tenant's media rules (codecs outside the allow-list stripped). */
+  offer?: string;
+  /**
+   * Media anchoring: SRTP on device legs, and whether the call may go on unanchored when rtpengine is
+   * unreachable (a trunk's allow_unanchored_media; never for device-to-device calls).
+   */
+  media?: { srtpRequired: boolean; allowUnanchored: boolean };
+  /** What the fraud gate decided, the lease it took and the rate the call is costed at. */
+  authorisation?: Authorisation;
 }
 
 export type InviteDecision = { kind: 'reply'; reply: InviteReply } | { kind: 'call'; plan: CallPlan };
@@ -53,26 +114,32 @@ const reply = (status: number, reason: string, why: string, extra: Partial<Invit
   reply: { status, reason, headers: {}, why, ...extra },
 });
 
-/** Where a registered contact is reached: its source address, over its transport (RFC 3261 §18.2.2). */
-export function legOf(deviceId: string, b: { contact: string; sourceIp: string; sourcePort: number; transport: string }): Leg {
-  const host = b.sourceIp.includes(':') ? `[${b.sourceIp}]` : b.sourceIp;
-  const transport = b.transport === 'wss' || b.transport === 'ws' ? b.transport : b.transport.toLowerCase();
-  return { deviceId, uri: b.contact, proxy: `sip:${host}:${b.sourcePort};transport=${transport}` };
-}
+export { legOf } from '../route/legs';
 
 /**
  * A device's INVITE, top to bottom: identify the caller (From: its username at its tenant's domain) →
- * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → route (the
- * dialed extension's devices, every live binding) → a call plan for the CallSession to carry out.
+ * admit (status, transport, source) → authenticate (407, the same digest as REGISTER) → classify →
+ * authorise (the fraud gate: 403 naming the rule, or a toll call's counters taken) → route (the dialed
+ * extension's devices, every live binding; the trunks of an outbound route) → a call plan for the
+ * CallSession to carry out. A trunk's INVITE (by its source address) goes to inbound routing.
  */
 export class PlaceCallUseCase {
   constructor(
     private readonly directory: AccountDirectory,
     private readonly locations: LocationStore,
     private readonly digest: DigestAuthenticator,
+    private readonly trunks?: TrunkDirectory,
+    private readonly authorise?: AuthoriseCallUseCase,
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
+    // 0. A carrier: its source address is one of a trunk's inbound CIDRs.
+    if (this.trunks) {
+      const fromTrunks = await this.trunks.trunksBySource(cmd.sourceIp);
+      if (fromTrunks.length > 0)
+        return routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+    }
+
     // 1. Identify.
     const caller = parseAddress(cmd.from);
     const called = parseAddress(`<${cmd.requestUri}>`);
@@ -104,26 +171,53 @@ export class PlaceCallUseCase {
       return reply(407, 'Proxy Authentication Required', auth.why, { ...ids, challenges: auth.challenges });
     if (!tenant || !device) return reply(403, 'Forbidden', 'unknown caller', ids);
 
-    // 4. Route.
-    return this.routeToExtension(cmd, tenant.id, realm, device, called.user);
+    // 4. Media rules on the offer: SRTP on device legs, the codec allow-list.
+    const media = applyMediaRules(cmd.sdp, tenant.media ?? DEFAULT_MEDIA_RULES);
+    if (media.kind === 'refuse') return reply(media.status, media.reason, media.why, { ...ids, headers: { Warning: media.warning } });
+
+    // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
+    const dialed = called.user;
+    const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
+    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    if (destination.kind === 'invalid')
+      return reply(destination.status, destination.status === 484 ? 'Address Incomplete' : 'Not Found', destination.why, {
+        ...ids,
+        headers: { Warning: warningOf(destination.reason) },
+      });
+
+    // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
+    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
+    const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
+    if (gate.kind === 'reply') return gate;
+
+    // 7. Route.
+    const defaultCountry = tenant.defaultCountry ?? 'US';
+    const route: RouteContext = { cmd, tenantId: tenant.id, realm, defaultCountry, device, dialed, destination };
+    const decision = destination.kind === 'extension' && ext ? await this.routeToExtension(route, ext) : await this.routeOutbound(route);
+    if (decision.kind === 'call') {
+      const plan: CallPlan = { ...decision.plan, authorisation: gate.authorisation, offer: media.sdp };
+      // Unanchored media only where every trunk the call may take allows it; never device to device.
+      const allowUnanchored = plan.target.kind === 'trunk' && plan.target.attempts.every((a) => a.allowUnanchoredMedia === true);
+      plan.media = { srtpRequired: (tenant.media ?? DEFAULT_MEDIA_RULES).srtpRequired, allowUnanchored };
+      return { kind: 'call', plan };
+    }
+    // Not placed after all (no route, no phone registered): the slot it took is free at once.
+    if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
+    return decision;
   }
 
-  private async routeToExtension(
-    cmd: InviteCommand,
-    tenantId: string,
-    realm: string,
-    device: DeviceAccount,
-    dialed: string,
-  ): Promise<InviteDecision> {
+  /** An external number: the trunks of the tenant's outbound routes, tried in order. */
+  private routeOutbound(route: RouteContext): Promise<InviteDecision> {
+    const { destination } = route;
+    if (destination.kind !== 'external' && destination.kind !== 'emergency')
+      return Promise.resolve(reply(404, 'Not Found', 'not routable', { tenantId: route.tenantId, deviceId: route.device.id }));
+    return routeOutbound(this.trunks, { ...route, destination });
+  }
+
+  private async routeToExtension(route: RouteContext, ext: ExtensionTarget): Promise<InviteDecision> {
+    const { cmd, tenantId, realm, device, dialed } = route;
     const ids = { tenantId, deviceId: device.id };
-    const ext = /^[0-9]{2,10}$/.test(dialed) ? await this.directory.extension(tenantId, dialed) : null;
-    if (!ext) return reply(404, 'Not Found', `no extension ${dialed.slice(0, 32)} in the tenant`, ids);
-    const legs: Leg[] = [];
-    for (const deviceId of ext.deviceIds) {
-      if (deviceId === device.id) continue;
-      for (const b of await this.locations.bindings(tenantId, deviceId))
-        if (b.expiresAt > cmd.now) legs.push(legOf(deviceId, b));
-    }
+    const legs = await legsOfExtension(this.locations, tenantId, ext.deviceIds, cmd.now, device.id);
     if (legs.length === 0) return reply(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
     return {
       kind: 'call',
@@ -133,10 +227,22 @@ export class PlaceCallUseCase {
         direction: 'internal',
         caller: { deviceId: device.id, extensionId: device.extensionId, username: device.username },
         dialed,
+        destination: route.destination,
         target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
         sourceIp: cmd.sourceIp,
         sourceCountry: cmd.sourceCountry ?? null,
       },
     };
   }
+}
+
+/** What routing works from: the authenticated caller and the classified destination. */
+interface RouteContext {
+  cmd: InviteCommand;
+  tenantId: string;
+  realm: string;
+  defaultCountry: string;
+  device: DeviceAccount;
+  dialed: string;
+  destination: DialedDestination;
 }

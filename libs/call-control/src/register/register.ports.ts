@@ -1,4 +1,5 @@
 import type { SipDigestAlgorithm } from '@pbx/common';
+import type { MediaRules } from '../media/sdp-rules';
 import type { AccountProfile, RegistrationSourceRules } from './admission';
 import type { Binding, RegisterOutcome } from './bindings';
 
@@ -9,6 +10,10 @@ export interface TenantAccount {
   realm: string;
   status: 'active' | 'suspended';
   rules: RegistrationSourceRules;
+  /** What device offers must meet (issue 9 item 4); absent means the safe default, SRTP required. */
+  media?: MediaRules;
+  /** ISO 3166 alpha-2 whose national dialling rules apply to what its users dial. */
+  defaultCountry?: string;
 }
 
 export interface DeviceAccount extends AccountProfile {
@@ -31,6 +36,8 @@ export interface ExtensionTarget {
 
 export interface AccountDirectory {
   tenantByRealm(realm: string): Promise<TenantAccount | null>;
+  /** A tenant by id (inbound calls find their tenant through the DID). */
+  tenantById?(id: string): Promise<TenantAccount | null>;
   device(tenantId: string, username: string): Promise<DeviceAccount | null>;
   extension(tenantId: string, number: string): Promise<ExtensionTarget | null>;
   /** A ban a tenant admin placed on this address, effective in that tenant only. */

@@ -74,6 +74,10 @@ export class CachedAccountDirectory implements AccountDirectory {
     return id ? ((await this.tenant(id))?.account ?? null) : null;
   }
 
+  async tenantById(id: string): Promise<TenantAccount | null> {
+    return (await this.tenant(id))?.account ?? null;
+  }
+
   async device(tenantId: string, username: string): Promise<DeviceAccount | null> {
     const entry = await this.tenant(tenantId);
     if (!entry) return null;
@@ -132,7 +136,9 @@ export class CachedAccountDirectory implements AccountDirectory {
           id: t.id,
           realm: t.sipRealm,
           status: t.status,
+          defaultCountry: t.defaultCountry,
           rules: registrationRules(rules.filter((r) => r.deviceId === null)),
+          media: { srtpRequired: t.srtpRequired, codecs: t.codecAllowList },
         },
         deviceRules: new Map([...byDevice].map(([k, v]) => [k, registrationRules(v)])),
         bannedIps: new Set(bans),

@@ -13,6 +13,7 @@ import {
   SourceRuleEntity,
 } from './fraud-policy.entity';
 import { AlertEntity, BanEntity, CdrEntity } from './operations.entity';
+import { FraudActionEntity, FraudPlaybookEntity } from './fraud-response.entity';
 import { DidEntity, NumberAssignmentEntity, OutboundRouteEntity, TrunkEntity } from './trunk.entity';
 
 export * from './audit-log.entity';
@@ -25,6 +26,7 @@ export * from './extension.entity';
 export * from './fraud-policy.entity';
 export * from './operations.entity';
 export * from './trunk.entity';
+export * from './fraud-response.entity';
 
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -47,4 +49,6 @@ export const ALL_ENTITIES = [
   CdrEntity,
   AlertEntity,
   BanEntity,
+  FraudPlaybookEntity,
+  FraudActionEntity,
 ];

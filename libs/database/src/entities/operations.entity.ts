@@ -4,6 +4,22 @@ import { numericTransformer } from './columns';
 export type CdrDirection = 'inbound' | 'outbound' | 'internal';
 export type CdrDisposition = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'denied';
 
+/** One leg's media at the end of the call, from rtpengine's statistics (libs/call-control's MediaQuality). */
+export interface CdrLegQuality {
+  packets: number;
+  bytes: number;
+  packetsLostPercent: number | null;
+  jitterMs: number | null;
+  roundTripMs: number | null;
+  mos: number | null;
+  mosSource: 'rtpengine' | 'estimate' | null;
+}
+
+export interface CdrMediaQuality {
+  caller: CdrLegQuality | null;
+  callee: CdrLegQuality | null;
+}
+
 @Entity({ name: 'cdrs' })
 export class CdrEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_cdrs' }) id!: string;
@@ -29,6 +45,8 @@ export class CdrEntity {
   @Column({ name: 'policy_rule_id', type: 'text', nullable: true }) policyRuleId!: string | null;
   /** The rule row that decided (PolicyDecision.decidingRuleId), beside the label in policy_rule_id. */
   @Column({ name: 'deciding_rule_id', type: 'uuid', nullable: true }) decidingRuleId!: string | null;
+  /** Per-leg media quality when the call's media was anchored (null when it never was). */
+  @Column({ name: 'media_quality', type: 'jsonb', nullable: true }) mediaQuality!: CdrMediaQuality | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -49,6 +67,12 @@ export class AlertEntity {
   @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true }) acknowledgedAt!: Date | null;
   @Column({ name: 'resolved_by', type: 'uuid', nullable: true }) resolvedBy!: string | null;
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt!: Date | null;
+  /** Findings with this key merge into the one unresolved alert that carries it (fraud alerts). */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true }) dedupeKey!: string | null;
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true }) lastSeenAt!: Date | null;
+  @Column({ type: 'int', default: 1 }) occurrences!: number;
+  /** The latest call events that fed it (bounded), so a retried event is not counted again. */
+  @Column({ name: 'event_ids', type: 'text', array: true, default: () => "'{}'" }) eventIds!: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 

@@ -33,6 +33,14 @@ export class TenantEntity {
   @Column({ name: 'lock_reason', type: 'text', nullable: true })
   lockReason!: string | null;
 
+  /** Device legs must offer SRTP (SDES or DTLS); an offer without it gets 488. */
+  @Column({ name: 'srtp_required', type: 'boolean', default: true })
+  srtpRequired!: boolean;
+
+  /** Codecs (encoding names) device offers are reduced to; empty allows every codec. */
+  @Column({ name: 'codec_allow_list', type: 'text', array: true, default: () => "'{}'" })
+  codecAllowList!: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

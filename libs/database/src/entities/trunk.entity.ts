@@ -15,6 +15,11 @@ export class TrunkEntity {
   @Column({ name: 'inbound_cidrs', type: 'text', array: true }) inboundCidrs!: string[];
   @Column({ name: 'max_channels', type: 'int', nullable: true }) maxChannels!: number | null;
   @Column({ type: 'text' }) status!: 'active' | 'disabled';
+  /** Registers upstream with auth_username as its address of record (carriers that need it). */
+  @Column({ type: 'boolean', default: false }) register!: boolean;
+  @Column({ name: 'register_expires', type: 'int', default: 600 }) registerExpires!: number;
+  /** Calls through this trunk may go on with media end to end when rtpengine is unreachable (else 503). */
+  @Column({ name: 'allow_unanchored_media', type: 'boolean', default: false }) allowUnanchoredMedia!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -44,6 +44,7 @@ export type CdrInsert = Pick<
       | 'policyDecision'
       | 'policyRuleId'
       | 'decidingRuleId'
+      | 'mediaQuality'
     >
   >;
 

@@ -97,6 +97,19 @@ export class DevicesRepository {
     await this.repo.update({ id }, { ...digests, credentialsRotatedAt: new Date() });
   }
 
+  /**
+   * Puts back digests replaced at `rotatedAt` (undo of a fraud rotation), only if no one rotated
+   * them again since: a newer password is never silently replaced by an older one.
+   */
+  async restoreDigests(id: string, digests: DeviceDigests, rotatedAt: Date): Promise<boolean> {
+    const [, count]: [unknown, number] = await managerOf(this.ds).query(
+      `UPDATE devices SET ha1_md5 = $2, ha1_sha256 = $3, credentials_rotated_at = now(), updated_at = now()
+        WHERE id = $1 AND credentials_rotated_at = $4`,
+      [id, digests.ha1Md5, digests.ha1Sha256, rotatedAt],
+    );
+    return count === 1;
+  }
+
   /** The devices that ring when the extension is called. */
   async idsOfExtension(tenantId: string, extensionId: string): Promise<string[]> {
     const rows = await this.repo.find({ select: { id: true }, where: { tenantId, extensionId }, order: { createdAt: 'ASC' } });

@@ -112,6 +112,19 @@ export class RefreshTokensRepository {
     });
   }
 
+  /** Undoes a revocation made with `reason`: the families' tokens it revoked live again (until they expire). */
+  async restoreFamilies(userId: string, familyIds: readonly string[], reason: string): Promise<number> {
+    return transaction(this.ds, async (m) => {
+      await lockUserSessions(m, userId);
+      const [, count]: [unknown[], number] = await m.query(
+        `UPDATE refresh_tokens SET revoked_at = NULL, revoked_reason = NULL
+          WHERE user_id = $1 AND family_id = ANY($2::uuid[]) AND revoked_reason = $3`,
+        [userId, [...familyIds], reason],
+      );
+      return count;
+    });
+  }
+
   async deleteExpired(olderThanDays = 7): Promise<number> {
     const [, count]: [unknown[], number] = await managerOf(this.ds).query(
       `DELETE FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1) RETURNING id`,

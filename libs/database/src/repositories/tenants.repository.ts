@@ -45,7 +45,7 @@ export class TenantsRepository {
     return this.repo.save(this.repo.create({ sipRealm: data.slug, ...data }));
   }
 
-  async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone'>>) {
+  async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'status' | 'defaultCountry' | 'timezone' | 'srtpRequired' | 'codecAllowList'>>) {
     await this.repo.update({ id }, patch);
     return this.findById(id);
   }

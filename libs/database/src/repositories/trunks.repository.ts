@@ -22,8 +22,9 @@ const ROUTE_SORT: Record<string, string> = {
 
 export type TrunkFields = Pick<
   TrunkEntity,
-  'name' | 'host' | 'port' | 'transport' | 'authUsername' | 'inboundCidrs' | 'maxChannels' | 'status'
->;
+  'name' | 'host' | 'port' | 'transport' | 'authUsername' | 'inboundCidrs' | 'maxChannels' | 'status' | 'allowUnanchoredMedia'
+> &
+  Partial<Pick<TrunkEntity, 'register' | 'registerExpires'>>;
 
 /** A trunk's sealed outbound secret: `v<version>.<iv>.<tag>.<ciphertext>` and its key version. */
 export interface SealedSecret {
@@ -127,6 +128,25 @@ export class TrunksRepository {
     return count === 1;
   }
 
+  /** Every trunk of a tenant, for outbound routing. */
+  allOfTenant(tenantId: string): Promise<TrunkEntity[]> {
+    return this.repo.find({ where: { tenantId }, order: { name: 'ASC', id: 'ASC' } });
+  }
+
+  /** Active trunks of every tenant that accept inbound calls, to identify an INVITE by its source. */
+  allInbound(): Promise<TrunkEntity[]> {
+    return this.repo
+      .createQueryBuilder('t')
+      .where("t.status = 'active' AND cardinality(t.inboundCidrs) > 0")
+      .orderBy('t.id')
+      .getMany();
+  }
+
+  /** Active trunks of every tenant that register upstream. */
+  allRegistering(): Promise<TrunkEntity[]> {
+    return this.repo.find({ where: { status: 'active', register: true }, order: { id: 'ASC' } });
+  }
+
   async countReferences(id: string): Promise<{ dids: number; routes: number }> {
     const [dids, routes] = await Promise.all([
       managerOf(this.ds).getRepository(DidEntity).countBy({ trunkId: id }),
@@ -170,6 +190,17 @@ export class DidsRepository {
     if (q.filters.number)
       qb.andWhere('d.number LIKE :number', { number: `${escapeLike(q.filters.number)}%` });
     return pageOf(qb, q, DID_SORT);
+  }
+
+  /** The DID with this E.164 number, whatever its tenant (numbers are unique). */
+  findByNumber(number: string): Promise<DidEntity | null> {
+    return this.repo.findOneBy({ number });
+  }
+
+  /** The numbers of an extension's DIDs, oldest first (the first is its outbound caller ID). */
+  async numbersOfExtension(tenantId: string, extensionId: string): Promise<string[]> {
+    const rows = await this.repo.find({ where: { tenantId, extensionId }, order: { createdAt: 'ASC', number: 'ASC' } });
+    return rows.map((d) => d.number);
   }
 
   create(data: DidFields & { tenantId: string }): Promise<DidEntity> {

@@ -1,6 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { canonicalCodec, KNOWN_CODECS } from '@pbx/common';
 import { Email, Name as UserName } from '../../users/dto/user.dto';
 import { canonicalTimeZone, IsCountryCode, IsTimeZone } from './tenant-validators';
 
@@ -50,6 +63,44 @@ function TimeZone() {
   };
 }
 
+function SrtpRequired() {
+  return (target: object, key: string) => {
+    Present()(target, key);
+    IsBoolean({ message: 'The srtp_required field must be true or false.' })(target, key);
+  };
+}
+
+const codecs = ({ value }: { value: unknown }) =>
+  Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? (canonicalCodec(v) ?? v) : v)) : value;
+
+function CodecAllowList() {
+  return (target: object, key: string) => {
+    Present()(target, key);
+    Transform(codecs)(target, key);
+    IsArray({ message: 'The codec_allow_list field must be an array.' })(target, key);
+    ArrayMaxSize(16, { message: 'The codec_allow_list field must not have more than 16 items.' })(target, key);
+    IsIn(KNOWN_CODECS, {
+      each: true,
+      message: `Each codec_allow_list item must be one of: ${KNOWN_CODECS.join(', ')}.`,
+    })(target, key);
+  };
+}
+
+const MEDIA_DOCS = {
+  srtp_required: {
+    type: Boolean,
+    default: true,
+    description: "Device offers without SRTP (SDES a=crypto or a DTLS fingerprint) get 488 Not Acceptable Here",
+  },
+  codec_allow_list: {
+    type: String,
+    isArray: true,
+    enum: KNOWN_CODECS,
+    default: [],
+    description: 'Codecs device offers are reduced to (488 when none is left); empty allows every codec',
+  },
+};
+
 /** The tenant's first admin; the password is generated and shown once, in the creation response. */
 export class TenantAdminDto {
   @ApiProperty({ example: 'admin@acme.example', maxLength: 254 })
@@ -97,6 +148,14 @@ export class CreateTenantDto {
   @TimeZone()
   timezone?: string;
 
+  @ApiPropertyOptional(MEDIA_DOCS.srtp_required)
+  @SrtpRequired()
+  srtp_required?: boolean;
+
+  @ApiPropertyOptional(MEDIA_DOCS.codec_allow_list)
+  @CodecAllowList()
+  codec_allow_list?: string[];
+
   @ApiPropertyOptional({
     type: TenantAdminDto,
     description: "Creates the tenant's first tenant_admin with it; the response's meta.admin_password shows the password once",
@@ -129,4 +188,12 @@ export class UpdateTenantDto {
   @ApiPropertyOptional({ example: 'Europe/London' })
   @TimeZone()
   timezone?: string;
+
+  @ApiPropertyOptional(MEDIA_DOCS.srtp_required)
+  @SrtpRequired()
+  srtp_required?: boolean;
+
+  @ApiPropertyOptional(MEDIA_DOCS.codec_allow_list)
+  @CodecAllowList()
+  codec_allow_list?: string[];
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, registerDecorator } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, registerDecorator } from 'class-validator';
 import { isIP } from 'node:net';
 import { CidrList, Name, Present, PresentOrNull, trim } from '../../extensions/telephony-validation';
 import { MaxUtf8Bytes } from '../../http/validators';
@@ -65,7 +65,28 @@ function MaxChannels() {
   };
 }
 
+function RegisterExpires() {
+  return (target: object, key: string) => {
+    IsInt({ message: 'The register_expires field must be an integer.' })(target, key);
+    Min(60, { message: 'The register_expires field must be between 60 and 86400.' })(target, key);
+    Max(86_400, { message: 'The register_expires field must be between 60 and 86400.' })(target, key);
+  };
+}
+
+function AllowUnanchoredMedia() {
+  return (target: object, key: string) => {
+    Present()(target, key);
+    IsBoolean({ message: 'The allow_unanchored_media field must be true or false.' })(target, key);
+  };
+}
+
 const DOCS = {
+  allow_unanchored_media: {
+    type: Boolean,
+    default: false,
+    description:
+      "When rtpengine is unreachable, this trunk's calls go on with media end to end instead of getting 503 (no SRTP bridging, no RTP timeout, no media quality)",
+  },
   host: { example: 'sip.carrier.example', description: 'Hostname or IP address of the carrier' },
   port: { minimum: 1, maximum: 65535, description: 'Default 5061 for tls, 5060 otherwise' },
   transport: { enum: TRUNK_TRANSPORTS, description: 'Default tls' },
@@ -92,6 +113,11 @@ const DOCS = {
     description: 'null for no limit',
   },
   status: { enum: TRUNK_STATUSES, description: 'Default active' },
+  register: {
+    type: Boolean,
+    description: 'Register upstream with auth_username as the address of record (needs auth_username). Default false',
+  },
+  register_expires: { minimum: 60, maximum: 86_400, description: 'Registration lifetime asked for, in seconds. Default 600' },
 };
 
 export class CreateTrunkDto {
@@ -137,6 +163,19 @@ export class CreateTrunkDto {
   @Present()
   @IsIn(TRUNK_STATUSES, { message: 'The selected status is invalid. Allowed: active, disabled.' })
   status?: (typeof TRUNK_STATUSES)[number];
+
+  @ApiPropertyOptional(DOCS.register)
+  @Present()
+  @IsBoolean({ message: 'The register field must be true or false.' })
+  register?: boolean;
+
+  @ApiPropertyOptional(DOCS.register_expires)
+  @Present()
+  @RegisterExpires()
+  register_expires?: number;
+  @ApiPropertyOptional(DOCS.allow_unanchored_media)
+  @AllowUnanchoredMedia()
+  allow_unanchored_media?: boolean;
 }
 
 /** PATCH and PUT alike: every field optional, absent fields unchanged, null clears a nullable one. */
@@ -185,4 +224,17 @@ export class UpdateTrunkDto {
   @Present()
   @IsIn(TRUNK_STATUSES, { message: 'The selected status is invalid. Allowed: active, disabled.' })
   status?: (typeof TRUNK_STATUSES)[number];
+
+  @ApiPropertyOptional(DOCS.register)
+  @Present()
+  @IsBoolean({ message: 'The register field must be true or false.' })
+  register?: boolean;
+
+  @ApiPropertyOptional(DOCS.register_expires)
+  @Present()
+  @RegisterExpires()
+  register_expires?: number;
+  @ApiPropertyOptional(DOCS.allow_unanchored_media)
+  @AllowUnanchoredMedia()
+  allow_unanchored_media?: boolean;
 }

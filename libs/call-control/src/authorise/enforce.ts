@@ -1,7 +1,6 @@
 import type { InvalidationPublisher } from '@pbx/common';
 import type { PolicyDecision } from '@pbx/policy';
-import type { AuditLogRepository } from '../repositories/audit-log.repository';
-import type { PolicyRepository } from '../repositories/policy.repository';
+import type { AuditLogRepository, PolicyRepository } from '@pbx/database';
 import type { PolicyCache } from './policy-cache';
 
 export interface EnforcementDeps {

@@ -1,6 +1,5 @@
 import { compilePolicy, type CompiledPolicy } from '@pbx/policy';
-import type { TenantPolicyContext } from '../repositories/policy.repository';
-import type { LoadedPolicy } from './policy-loader';
+import type { LoadedPolicy, TenantPolicyContext } from '@pbx/database';
 
 export interface CachedPolicy {
   compiled: CompiledPolicy;

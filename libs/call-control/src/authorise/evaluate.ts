@@ -32,6 +32,9 @@ export interface PreparedAttempt {
 export interface Evaluation extends PreparedAttempt {
   decision: PolicyDecision;
   counters: PolicyCounters;
+  /** The compiled policy it was decided by, and the tenant's zone (spend days are local to it). */
+  policy: CompiledPolicy;
+  timezone: string;
 }
 
 export interface EvaluateOptions {
@@ -111,6 +114,6 @@ export class PolicyEvaluator {
           });
     const counters: PolicyCounters = { ...loaded, ...options.counterOverrides };
     const decision = decidePrepared(compiled, counters, prepared, options.explain);
-    return { ...prepared, decision, counters };
+    return { ...prepared, decision, counters, policy: compiled, timezone: tenant.timezone };
   }
 }

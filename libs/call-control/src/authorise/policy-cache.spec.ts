@@ -1,6 +1,6 @@
 import type { PolicyData } from '@pbx/policy';
 import { PolicyCache } from './policy-cache';
-import type { LoadedPolicy } from './policy-loader';
+import type { LoadedPolicy } from '@pbx/database';
 
 const TENANT = { id: 't1', defaultCountry: 'GB', timezone: 'UTC', lockLevel: 0, lockReason: null };
 

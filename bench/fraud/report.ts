@@ -1,0 +1,124 @@
+import type { Finding } from '@pbx/fraud';
+import { ATTACK_KINDS, type AttackKind, type AttackLabel, type Stream } from './generator';
+
+export interface Recorded {
+  finding: Finding;
+  recordedAt: number;
+}
+
+/** A finding this long after an attack's last event is still the attack's (the detectors' longest window). */
+const GRACE_MS = 60 * 60_000;
+
+const quantile = (values: number[], q: number): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+};
+
+function matches(a: AttackLabel, f: Finding): boolean {
+  if (f.tenantId !== a.tenantId || f.at < a.start || f.at > a.end + GRACE_MS) return false;
+  return a.deviceId !== null ? f.deviceId === a.deviceId : f.deviceId === null && f.kind === 'wangiri';
+}
+
+/** Tenant-wide findings during any attack on the tenant are caused by it, not false alerts. */
+function explained(stream: Stream, f: Finding): boolean {
+  return stream.attacks.some(
+    (a) => a.tenantId === f.tenantId && f.at >= a.start && f.at <= a.end + GRACE_MS && (f.deviceId === null || f.deviceId === a.deviceId),
+  );
+}
+
+export interface KindReport {
+  kind: AttackKind | 'overall';
+  attacks: number;
+  detected: number;
+  recall: number;
+  /** Event-clock time from the first fraudulent event to the event that fired the first finding. */
+  detectionP50: number;
+  detectionP95: number;
+  /** Wall time from publishing that event on the queue to the finding reaching the sink. */
+  lagP50: number;
+  lagP95: number;
+  /** detection + lag per attack: the time to the finding if the day were replayed in real time. */
+  totalP50: number;
+  totalP95: number;
+  firstKinds: string;
+}
+
+export interface Report {
+  kinds: KindReport[];
+  falseAlerts: number;
+  falseFindings: number;
+  falsePerThousandDevicesPerDay: number;
+  falseByKind: string;
+  warmupFindings: number;
+  falseFindingsList: Finding[];
+}
+
+export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<string, number>): Report {
+  const kinds: KindReport[] = [];
+  const all: { detection: number[]; lag: number[]; total: number[]; n: number; hit: number } = { detection: [], lag: [], total: [], n: 0, hit: 0 };
+  for (const kind of ATTACK_KINDS) {
+    const attacks = stream.attacks.filter((a) => a.kind === kind);
+    const detection: number[] = [];
+    const lag: number[] = [];
+    const total: number[] = [];
+    const first = new Map<string, number>();
+    for (const a of attacks) {
+      const hits = recorded.filter((r) => matches(a, r.finding)).sort((x, y) => x.finding.at - y.finding.at || x.recordedAt - y.recordedAt);
+      if (!hits.length) continue;
+      const h = hits[0];
+      const d = h.finding.at - a.start;
+      const l = h.recordedAt - (publishedAt.get(h.finding.eventId) ?? h.recordedAt);
+      detection.push(d);
+      lag.push(l);
+      total.push(d + l);
+      first.set(h.finding.kind, (first.get(h.finding.kind) ?? 0) + 1);
+    }
+    all.detection.push(...detection);
+    all.lag.push(...lag);
+    all.total.push(...total);
+    all.n += attacks.length;
+    all.hit += detection.length;
+    kinds.push({
+      kind,
+      attacks: attacks.length,
+      detected: detection.length,
+      recall: attacks.length ? detection.length / attacks.length : Number.NaN,
+      detectionP50: quantile(detection, 0.5),
+      detectionP95: quantile(detection, 0.95),
+      lagP50: quantile(lag, 0.5),
+      lagP95: quantile(lag, 0.95),
+      totalP50: quantile(total, 0.5),
+      totalP95: quantile(total, 0.95),
+      firstKinds: [...first].map(([k, n]) => `${k}:${n}`).join(' '),
+    });
+  }
+  kinds.push({
+    kind: 'overall',
+    attacks: all.n,
+    detected: all.hit,
+    recall: all.hit / all.n,
+    detectionP50: quantile(all.detection, 0.5),
+    detectionP95: quantile(all.detection, 0.95),
+    lagP50: quantile(all.lag, 0.5),
+    lagP95: quantile(all.lag, 0.95),
+    totalP50: quantile(all.total, 0.5),
+    totalP95: quantile(all.total, 0.95),
+    firstKinds: '',
+  });
+  const measured = recorded.filter((r) => r.finding.at >= stream.measuredFrom && r.finding.at < stream.measuredTo);
+  const falses = measured.filter((r) => !stream.attacks.some((a) => matches(a, r.finding)) && !explained(stream, r.finding));
+  const byKey = new Map<string, Finding>();
+  for (const r of falses) byKey.set(r.finding.dedupeKey, r.finding);
+  const byKind = new Map<string, number>();
+  for (const f of byKey.values()) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+  return {
+    kinds,
+    falseAlerts: byKey.size,
+    falseFindings: falses.length,
+    falsePerThousandDevicesPerDay: (byKey.size / stream.legitimateDevices) * 1000,
+    falseByKind: [...byKind].map(([k, n]) => `${k}:${n}`).join(' ') || 'none',
+    warmupFindings: recorded.filter((r) => r.finding.at < stream.measuredFrom).length,
+    falseFindingsList: falses.map((r) => r.finding),
+  };
+}

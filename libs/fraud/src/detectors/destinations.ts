@@ -1,0 +1,100 @@
+import type { Finding } from '../finding';
+import { CAPS, capRecord, type Seen, type ScoringState } from '../state';
+import { addToBucket, advance, threshold, type BaselineSpec } from './baseline';
+import { finding, HOUR, isOutboundStart, quiet, type Detector } from './types';
+
+/** A country the tenant has called this often is known to it, even from a device that has not. */
+export const TENANT_KNOWN_CALLS = 3;
+/** The last hour's risky share must reach `share` and exceed the device's usual share by `aboveUsual`. */
+export const RISKY_SHARE = { minCalls: 3, share: 0.5, aboveUsual: 0.4 } as const;
+/** International calls a device makes per hour; the floor sits above a campaign agent with foreign customers. */
+export const DEVICE_INTERNATIONAL_HOUR: BaselineSpec = { widthMs: HOUR, alpha: 0.05, k: 4, floor: 30, warmBuckets: 24 };
+/** A device with a finding this recent is a suspect: its calls do not teach the tenant what is usual. */
+export const SUSPECT_MS = 24 * HOUR;
+/** Weight of each call in the device's usual risky share (about the last 20 calls). */
+const SHARE_ALPHA = 0.05;
+
+const seen = (prev: Seen | undefined, at: number): Seen => [(prev?.[0] ?? 0) + 1, at];
+
+/**
+ * First-seen destinations, the share of risky ones, and many distinct international numbers.
+ * A risky country (high-risk or fraud tier) or premium range that neither the device nor the
+ * tenant has called before fires; a new low-risk country only updates what is known.
+ */
+export const detectDestinations: Detector = (ev, _ctx, state) => {
+  if (!isOutboundStart(ev) || !state.device || !ev.remote.digits) return quiet(state);
+  const findings: Finding[] = [];
+  const d = state.device;
+  const t = state.tenant;
+  const { country, premiumRange, risky, tier } = ev.remote;
+  const prefix = ev.remote.digits.slice(0, 5);
+
+  const newToDevice = country !== null && !d.countries[country];
+  const newToTenant = country !== null && (t.countries[country]?.[0] ?? 0) < TENANT_KNOWN_CALLS;
+  const newRange = premiumRange !== null && !t.premiumRanges[premiumRange] && !(prefix in d.prefixes);
+  if (risky && ((newToDevice && newToTenant) || newRange))
+    findings.push(
+      finding(ev, 'new-destination', tier === 'fraud' ? 'critical' : 'warning', `first call to ${premiumRange ? `premium range +${premiumRange}` : `${tier} country ${country}`}`, {
+        country: country ?? 'unknown',
+        tier,
+        prefix: `+${prefix}`,
+        premiumRange: premiumRange ? `+${premiumRange}` : 'none',
+      }),
+    );
+
+  // The recent list already holds this call (observeCalls runs first).
+  const hourAgo = ev.at - HOUR;
+  let total = 0;
+  let riskyInHour = 0;
+  const distinctInternational = new Set<string>();
+  for (let i = d.recent.length - 1; i >= 0 && d.recent[i][0] >= hourAgo; i--) {
+    const [, digits, r, intl] = d.recent[i];
+    total++;
+    riskyInHour += r;
+    if (intl) distinctInternational.add(digits);
+  }
+  const usualShare = d.riskyShare;
+  if (risky && riskyInHour >= RISKY_SHARE.minCalls && riskyInHour / total >= Math.max(RISKY_SHARE.share, usualShare + RISKY_SHARE.aboveUsual))
+    findings.push(
+      finding(ev, 'high-risk-share', 'warning', `${riskyInHour} of ${total} calls in the last hour to risky destinations`, {
+        riskyCalls: riskyInHour,
+        calls: total,
+        share: Math.round((riskyInHour / total) * 100) / 100,
+        usualShare: Math.round(usualShare * 1000) / 1000,
+      }),
+    );
+
+  let hourly = d.internationalHour;
+  if (ev.international) {
+    hourly = advance(hourly, ev.at, DEVICE_INTERNATIONAL_HOUR);
+    const limit = threshold(hourly, DEVICE_INTERNATIONAL_HOUR);
+    if (distinctInternational.size > limit)
+      findings.push(
+        finding(ev, 'many-destinations', 'warning', `${distinctInternational.size} distinct international numbers in an hour (limit ${Math.round(limit)})`, {
+          distinct: distinctInternational.size,
+          threshold: Math.round(limit * 100) / 100,
+          baseline: Math.round(hourly.mean * 100) / 100,
+        }),
+      );
+    hourly = addToBucket(hourly, 1);
+  }
+
+  // Otherwise one hijacked phone's burst would make its destinations "known" to the whole tenant.
+  const suspect = Object.values(d.fired).some((at) => ev.at - at < SUSPECT_MS) || findings.length > 0;
+  const teach = !suspect;
+  const next: ScoringState = {
+    device: {
+      ...d,
+      internationalHour: hourly,
+      riskyShare: d.riskyShare + SHARE_ALPHA * ((risky ? 1 : 0) - d.riskyShare),
+      countries: country ? capRecord({ ...d.countries, [country]: seen(d.countries[country], ev.at) }, CAPS.deviceCountries) : d.countries,
+      prefixes: capRecord({ ...d.prefixes, [prefix]: ev.at }, CAPS.prefixes),
+    },
+    tenant: {
+      ...t,
+      countries: country && teach ? capRecord({ ...t.countries, [country]: seen(t.countries[country], ev.at) }, CAPS.tenantCountries) : t.countries,
+      premiumRanges: premiumRange && teach ? capRecord({ ...t.premiumRanges, [premiumRange]: ev.at }, CAPS.premiumRanges) : t.premiumRanges,
+    },
+  };
+  return { findings, nextState: next };
+};
