@@ -16,8 +16,9 @@ export interface DigestRequest {
   now: number;
 }
 
-export type DigestResult =
-  | { kind: 'ok' }
+export type DigestResult<T = undefined> =
+  /** `alongside`: what the caller's read returned (see `authenticate`). */
+  | { kind: 'ok'; alongside?: T }
   /** Ask (again): `challenges` go into WWW-Authenticate or Proxy-Authenticate. */
   | { kind: 'challenge'; challenges: string[]; stale: boolean; replayed: boolean; why: string }
   /** Wrong credentials: counted, maybe banned or locked; answer 403. */
@@ -47,9 +48,14 @@ export class DigestAuthenticator {
     this.phantomHa1 = { MD5: computeHa1('MD5', 'x', 'x', pw), 'SHA-256': computeHa1('SHA-256', 'x', 'x', pw) };
   }
 
-  async authenticate(r: DigestRequest): Promise<DigestResult> {
+  /**
+   * `alongside`, when given, starts once the digest verified, together with the nc check, so that a
+   * caller's read of what the request will change shares its round trip to Redis; its result is
+   * returned with `ok` and dropped when the nc turns out to be a replay.
+   */
+  async authenticate<T = undefined>(r: DigestRequest, alongside?: () => Promise<T>): Promise<DigestResult<T>> {
     const algorithms = r.device?.algorithms ?? DEFAULT_ALGORITHMS;
-    const challenge = (stale: boolean, why: string, replayed = false): DigestResult => ({
+    const challenge = (stale: boolean, why: string, replayed = false): DigestResult<T> => ({
       kind: 'challenge',
       challenges: buildChallenges(r.realm, this.nonces.issue(r.sourceIp, r.realm, r.now), algorithms, stale),
       stale,
@@ -76,9 +82,12 @@ export class DigestAuthenticator {
     if (!valid) return { kind: 'failed', why: await this.failed(r, failureCause(creds.qop, algorithm, device)) };
     // An expired nonce with a right answer is no failure: the phone just retries (RFC 7616 §3.3 stale).
     if (nonce.state === 'stale') return challenge(true, 'nonce expired');
-    if (!(await this.ncs.accept(creds.nonce, parseInt(creds.nc as string, 16), nonce.expiresAt as number)))
-      return challenge(false, 'nonce count not above the last one seen (replay)', true);
-    return { kind: 'ok' };
+    const [fresh, read] = await Promise.all([
+      this.ncs.accept(creds.nonce, parseInt(creds.nc as string, 16), nonce.expiresAt as number),
+      alongside?.(),
+    ]);
+    if (!fresh) return challenge(false, 'nonce count not above the last one seen (replay)', true);
+    return { kind: 'ok', alongside: read };
   }
 
   /** Counts a failed login and acts on the thresholds; returns the log's account of it. */

@@ -31,7 +31,7 @@ function world() {
     isBannedInTenant: async () => false,
   };
   const locations: LocationStore = {
-    bindings: async () => [...bindings.values()],
+    bindings: async () => (calls.push('bindings'), [...bindings.values()]),
     apply: async (_t, _d, c: Extract<RegisterOutcome, { kind: 'apply' }>) => {
       for (const k of c.removals) bindings.delete(k);
       for (const b of c.upserts) bindings.set(b.key, b);
@@ -116,6 +116,19 @@ describe('RegisterUseCase', () => {
     await w.uc.execute(cmd({ authorization: auth(nonce) }));
     const q = await w.uc.execute(cmd({ contact: undefined, cseq: 2, authorization: auth(nonce, '1001', 'pw', '00000002') }));
     expect([q.status, q.outcome, q.headers.Contact]).toEqual([200, 'queried', '<sip:1001@198.51.100.5:5061;transport=tls>;expires=600']);
+  });
+
+  it('reads the bindings only once the digest verified, with the nc check, and answers a replay with a challenge', async () => {
+    const w = world();
+    const nonce = w.nonces.issue('198.51.100.5', REALM, cmd().now);
+    expect((await w.uc.execute(cmd())).status).toBe(401);
+    expect((await w.uc.execute(cmd({ authorization: auth(nonce, '1001', 'nope') }))).status).toBe(403);
+    expect(w.calls).not.toContain('bindings');
+    expect((await w.uc.execute(cmd({ authorization: auth(nonce) }))).status).toBe(200);
+    expect(w.calls.filter((c) => c === 'bindings')).toHaveLength(1);
+    const replay = await w.uc.execute(cmd({ cseq: 2, authorization: auth(nonce) }));
+    expect([replay.status, replay.outcome]).toEqual([401, 'replayed']);
+    expect(w.bindings.size).toBe(1);
   });
 
   it('refuses a To that is not a SIP address, and an unreadable Expires', async () => {

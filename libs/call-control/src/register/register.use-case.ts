@@ -1,6 +1,6 @@
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import { admit, type AccountProfile } from './admission';
-import { applyRegister, contactHeaderOf, type ExpiresLimits } from './bindings';
+import { applyRegister, contactHeaderOf, type Binding, type ExpiresLimits } from './bindings';
 import { parseAddress, parseContactHeader } from './contact-header';
 import type { AccountDirectory, DeviceAccount, Enforcer, LocationStore } from './register.ports';
 
@@ -96,14 +96,12 @@ export class RegisterUseCase {
     if (refusal) return { ...reply(refusal.status, refusal.reason, 'refused', refusal.log), ...ids };
 
     // 3. Authenticate.
-    const auth = await this.digest.authenticate({
-      method: 'REGISTER',
-      credentials: cmd.authorization,
-      realm,
-      device,
-      sourceIp: cmd.sourceIp,
-      now: cmd.now,
-    });
+    // The device's bindings are read with the nc check, in the same round trip (only once the digest verified).
+    const readBindings = device ? () => this.locations.bindings(device.tenantId, device.id) : undefined;
+    const auth = await this.digest.authenticate(
+      { method: 'REGISTER', credentials: cmd.authorization, realm, device, sourceIp: cmd.sourceIp, now: cmd.now },
+      readBindings,
+    );
     if (auth.kind === 'failed') return { ...reply(403, 'Forbidden', 'failed', auth.why), ...ids };
     if (auth.kind === 'challenge') {
       const outcome = auth.replayed ? 'replayed' : auth.stale ? 'stale' : 'challenged';
@@ -112,10 +110,11 @@ export class RegisterUseCase {
     if (!device) return { ...reply(403, 'Forbidden', 'failed', 'unknown user'), ...ids };
 
     // 4. Bind.
-    return { ...(await this.bind(cmd, device)), ...ids };
+    const existing = auth.alongside ?? (await this.locations.bindings(device.tenantId, device.id));
+    return { ...(await this.bind(cmd, device, existing)), ...ids };
   }
 
-  private async bind(cmd: RegisterCommand, device: DeviceAccount): Promise<SipReply> {
+  private async bind(cmd: RegisterCommand, device: DeviceAccount, existing: Binding[]): Promise<SipReply> {
     const contacts = parseContactHeader(cmd.contact);
     if (!contacts) return reply(400, 'Invalid Contact header', 'invalid', 'unreadable Contact');
     let expiresHeader: number | undefined;
@@ -123,7 +122,6 @@ export class RegisterUseCase {
       if (!/^\d{1,10}$/.test(cmd.expires.trim())) return reply(400, 'Invalid Expires header', 'invalid', 'unreadable Expires');
       expiresHeader = Number(cmd.expires.trim());
     }
-    const existing = await this.locations.bindings(device.tenantId, device.id);
     if (contacts.kind === 'list' && contacts.contacts.length === 0) {
       const live = existing.filter((b) => b.expiresAt > cmd.now);
       return withContacts(reply(200, 'OK', 'queried', 'bindings queried'), contactHeaderOf(live, cmd.now));
