@@ -11,6 +11,7 @@ import { PolicyFraudContextSource } from './scoring/fraud-context.source';
 import { FraudStateStore } from './scoring/fraud-state.store';
 import { Scorer } from './scoring/scorer';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
+import { FindingResponder } from './fraud/finding-responder.service';
 import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 
 @Injectable()
@@ -38,9 +39,11 @@ export class WorkerModule {
         PolicyLoader,
         {
           provide: FINDING_SINK,
-          inject: [WORKER_REDIS],
-          useFactory: (redis: Redis): FindingSink =>
-            config.FRAUD_FINDINGS_SINK === 'record' ? new RecordingFindingSink(redis) : new LoggingFindingSink(logger),
+          inject: [WORKER_REDIS, FindingResponder],
+          useFactory: (redis: Redis, responder: FindingResponder): FindingSink => {
+            if (config.FRAUD_FINDINGS_SINK === 'record') return new RecordingFindingSink(redis);
+            return config.FRAUD_FINDINGS_SINK === 'log' ? new LoggingFindingSink(logger) : responder;
+          },
         },
         {
           provide: Scorer,

@@ -9,8 +9,8 @@ export const workerConfigSchema = z.object({
   WORKER_OPS_HOST: z.string().default('127.0.0.1'),
   WORKER_OPS_PORT: env.port(9102),
   LOG_LEVEL: env.logLevel(),
-  /** Where fraud findings go: `log` (warn lines), or `record` (a Redis list read by bench/fraud). */
-  FRAUD_FINDINGS_SINK: z.enum(['log', 'record']).default('log'),
+  /** Where fraud findings go: `respond` (alerts and the tenant's playbook), `log` (warn lines only), or `record` (a Redis list read by bench/fraud). */
+  FRAUD_FINDINGS_SINK: z.enum(['respond', 'log', 'record']).default('respond'),
   /** Keys the audit chain the fraud actions are written to; the API's and SIP app's value. */
   AUDIT_HMAC_KEY: env.secret(32),
   /** Opens the fraud webhooks' signing secrets (the API's SECRETS_KEKS). Unset: webhook notify fails. */
