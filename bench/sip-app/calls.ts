@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -21,8 +22,8 @@ const CALLERS = num('CALLERS', 5000);
 const WARM_CALLS = num('WARM_CALLS', 600);
 const WARM_RATE = num('WARM_RATE', 100);
 const SETTLE_S = num('SETTLE_S', 45);
-const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pbx_bench';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pbx_bench_calls';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 const KEEP = process.env.BENCH_KEEP === '1';
 const REALM = 'bench.pbx.test';
 const CALLEE = { username: 'callee', extension: '20000' };
@@ -148,6 +149,8 @@ async function main(dir: string): Promise<boolean> {
   // Bare: the edge and bench/sip-edge's srf B2BUA (no auth, no database, one per run), sipp's own UAC.
   const bareEdge = await startEdge(dir, SECRET, 'bare');
 
+  // A private rtpengine (scripts/rtpengine.sh) with room for every held call: 4 ports per call.
+  const rtp = startRtpengine(dir);
   // App: the edge and dist/apps/sip/src/main.js against a seeded database.
   await createBenchDatabase(DB_URL, root);
   const callers = await seedDevices(DB_URL, REALM, CALLERS, ['MD5']);
@@ -163,7 +166,7 @@ async function main(dir: string): Promise<boolean> {
   const app = await startSipApp(dir, {
     DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: String(appEdge.adminPort), DRACHTIO_SECRET: SECRET,
     DATABASE_URL: DB_URL, REDIS_URL, AUDIT_HMAC_KEY: 'bench-audit-key-0123456789abcdef0123456789', LOG_LEVEL: process.env.APP_LOG_LEVEL ?? 'info',
-    SIP_FLOOD_DENSITY: '0', SIP_DRAIN_SECONDS: '0',
+    SIP_FLOOD_DENSITY: '0', SIP_DRAIN_SECONDS: '0', RTPENGINE_NG_PORT: String(rtp.ngPort),
   });
   const appTarget = `127.0.0.1:${appEdge.udpPort}`;
 
@@ -180,7 +183,7 @@ async function main(dir: string): Promise<boolean> {
   };
   const runApp = async (rate: number, count: number) => {
     const uas = await startUas(dir, count, { target: appTarget, csv: calleeCsv });
-    const watched = [{ name: 'edge', pids: () => [appEdge.pid] }, { name: 'app', pids: () => [app.pid] }, ...shared];
+    const watched = [{ name: 'edge', pids: () => [appEdge.pid] }, { name: 'app', pids: () => [app.pid] }, { name: 'rtpengine', pids: () => [rtp.pid] }, ...shared];
     const r = await placeCalls(dir, appTarget, ['-sf', scenario('call-auth.xml'), '-inf', csv], rate, count, watched);
     await uas.run;
     return r;
@@ -218,7 +221,25 @@ async function main(dir: string): Promise<boolean> {
     await stop(app.proc, 15_000);
     await stop(appEdge.proc);
     await stop(bareEdge.proc);
+    try {
+      process.kill(rtp.pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
   }
+}
+
+/** rtpengine as the stack starts it, on its own ng port and a media range wide enough for the held calls. */
+function startRtpengine(dir: string): { pid: number; ngPort: number } {
+  const ngPort = num('BENCH_RTPENGINE_NG_PORT', 22299);
+  const env = {
+    ...process.env, PBX_VAR_DIR: dir, RTPENGINE_NG_PORT: String(ngPort), RTPENGINE_LOG_LEVEL: '3',
+    RTPENGINE_PORT_MIN: String(num('BENCH_RTP_PORT_MIN', 20000)), RTPENGINE_PORT_MAX: String(num('BENCH_RTP_PORT_MAX', 59999)),
+  };
+  execFileSync('bash', ['-c', '. scripts/rtpengine.sh && ensure_rtpengine'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const pidFile = join(dir, 'run', 'rtpengine.pid');
+  if (!existsSync(pidFile)) throw new Error(`an rtpengine already answers on ng port ${ngPort}: stop it or set BENCH_RTPENGINE_NG_PORT`);
+  return { pid: Number(readFileSync(pidFile, 'utf8')), ngPort };
 }
 
 async function cleanUp(dir: string): Promise<void> {

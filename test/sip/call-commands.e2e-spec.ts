@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -170,6 +171,11 @@ describe('sip calls: ended by command (admin, fraud) and recovered after a crash
       // Nobody wrote a CDR: the process died before the call ended.
       expect(await db.query(`SELECT 1 FROM cdrs WHERE tenant_id = $1 AND call_id = $2`, [tenant.id, call.callId])).toHaveLength(0);
 
+      // A dead instance's draft for a tenant deleted since: dropped, not retried on every sweep for ever.
+      const ghostJournal = RedisKeys.sipJournal(`ghost-${randomUUID()}`);
+      const ghostCall = { tenantId: randomUUID(), callId: `ghost-${randomUUID()}`, startedAt: new Date().toISOString() };
+      await redis.hset(ghostJournal, `${ghostCall.tenantId}:${ghostCall.callId}`, JSON.stringify({ ...ghostCall, direction: 'internal', fromNumber: '1001', toNumber: '1002', disposition: 'failed' }), '__alive', String(Date.now()));
+
       survivor = await startPbx({ env: { SIP_INSTANCE_TTL_SECONDS: '3' } });
       const row = await cdr(call.callId, 10_000);
       expect(row).toMatchObject({ disposition: 'answered', hangup_cause: expect.stringMatching(/crash recovery/) });
@@ -178,6 +184,8 @@ describe('sip calls: ended by command (admin, fraud) and recovered after a crash
       expect((row.ended_at as Date).getTime()).toBeLessThanOrEqual(killedAt);
       await liveState(call.callId, null);
       expect(await redis.keys(`${RedisKeys.sipJournal('')}*`)).not.toContainEqual(expect.stringMatching(/:recovering$/));
+      for (const deadline = Date.now() + 10_000; (await redis.exists(ghostJournal)) && Date.now() < deadline; ) await sleep(100);
+      expect(await redis.exists(ghostJournal)).toBe(0);
     });
   });
 });

@@ -59,7 +59,7 @@ describe('sip calls: the fraud gate on INVITE', () => {
     pbx = await startPbx();
     api = await startApi();
     // Where the worker reads call events: its own QUEUE_PREFIX, as its config resolves it.
-    const prefix = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: undefined }).QUEUE_PREFIX;
+    const prefix = loadWorkerConfig({ ...process.env, QUEUE_PREFIX: undefined, AUDIT_HMAC_KEY: 'k'.repeat(40) }).QUEUE_PREFIX;
     queueRedis = redis.duplicate();
     queue = new Queue(QUEUES.callEvents, { connection: queueRedis, prefix });
   });

@@ -24,6 +24,12 @@ export interface BaresipAccount {
    * ctrl_tcp port lets the test dial and hang up.
    */
   audio?: { source: string; recordDir: string; ctrlPort: number };
+  /** More modules to load (e.g. g711, srtp, aubridge, menu to run commands), config lines and account parameters. */
+  modules?: string[];
+  config?: string[];
+  accountParams?: string;
+  /** Extra command-line arguments (e.g. -e '/dial …', -t seconds). */
+  args?: string[];
 }
 
 /**
@@ -72,6 +78,8 @@ export class Baresip {
             'rtp_stats yes',
           ]
         : []),
+      ...(account.modules ?? []).map((m) => `module ${m}.so`),
+      ...(account.config ?? []),
     ];
     writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
     const { user, realm, password, proxyPort } = account;
@@ -83,10 +91,10 @@ export class Baresip {
       ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
       ...(account.autoAnswer ? ['answermode=auto'] : []),
     ];
-    const line = `<sip:${user}@${realm};transport=${t}>;${params.join(';')}`;
+    const line = `<sip:${user}@${realm};transport=${t}>;${params.join(';')}${account.accountParams ?? ''}`;
     writeFileSync(join(dir, 'accounts'), `${line}\n`);
     // -s: SIP trace, so the test can read the responses baresip got.
-    const child = spawn('baresip', ['-f', dir, '-s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('baresip', ['-f', dir, '-s', ...(account.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Baresip(child, dir);
   }
 

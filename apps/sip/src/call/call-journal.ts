@@ -110,7 +110,14 @@ export class CallJournal implements OnApplicationBootstrap, OnApplicationShutdow
     for (const [f, raw] of Object.entries(entries)) {
       if (f === ALIVE) continue;
       const row = this.finalRow(JSON.parse(raw) as Draft, lastSeen);
-      await this.cdrs.insert(row);
+      try {
+        await this.cdrs.insert(row);
+      } catch (err) {
+        // Another error (the database away) keeps the draft for the next sweep; a tenant or device deleted
+        // since leaves nothing to record the call against, and would otherwise fail every sweep for ever.
+        if (!isForeignKeyViolation(err)) throw err;
+        this.logger.warn({ callId: row.callId, tenantId: row.tenantId }, 'crash recovery: the call\'s tenant or device is gone; its draft CDR is dropped');
+      }
       await removeCall(this.redis, row.tenantId, row.callId).catch(() => undefined);
       await this.redis.hdel(key, f);
       this.recovered.inc();
@@ -140,3 +147,8 @@ export class CallJournal implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 const field = (tenantId: string, callId: string): string => `${tenantId}:${callId}`;
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  return (e.driverError?.code ?? e.code) === '23503';
+}

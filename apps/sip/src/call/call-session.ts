@@ -9,6 +9,7 @@ import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
 import type { TrunkDialer } from './trunk-dialer';
+import { TrunkLeg } from './trunk-leg';
 import type { MediaSession } from './media-session';
 
 export interface CallSessionDeps {
@@ -58,13 +59,11 @@ export class CallSession implements ActiveCall {
   private cancelled = false;
   private ended = false;
   private endCause = '';
+  /** Its side on a carrier (outbound or inbound): the trunk, its channel, the INVITE ringing there. */
+  private readonly trunk: TrunkLeg;
   /** What the callee legs are offered: the caller's offer as rtpengine rewrote it. */
   private offerSdp?: string;
   private readonly guard?: CallGuard;
-  /** The outbound leg's INVITE while it rings, its trunk and the channel it holds. */
-  private trunkRequest?: Srf.SrfRequest;
-  private trunkId: string | null = null;
-  private releaseChannel?: () => Promise<void>;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -76,6 +75,7 @@ export class CallSession implements ActiveCall {
     this.tenantId = plan.tenantId;
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
+    this.trunk = new TrunkLeg(plan, this.callId, deps.trunkDialer);
     if (plan.authorisation && plan.caller.deviceId && deps.gate)
       this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
@@ -85,6 +85,10 @@ export class CallSession implements ActiveCall {
     void putCall(this.deps.redis, this.tenantId, this.live('ringing')).catch((err) => this.log.warn({ err }, 'live call not stored'));
     this.publish('call.started', this.startedAt);
     this.guard?.start();
+    if (!(await this.trunk.holdInbound())) {
+      this.res.send(503, 'Service Unavailable', { headers: { Warning: '399 pbx "trunk at max_channels"' } });
+      return this.finish('failed', 503, 'trunk at max_channels');
+    }
     this.req.on('cancel', () => {
       // drachtio has already answered the CANCEL with 200 and the INVITE with 487.
       this.cancelled = true;
@@ -92,7 +96,10 @@ export class CallSession implements ActiveCall {
     });
     if (!(await this.anchorOffer())) return;
     const ringTimer = setTimeout(() => this.cancelBranches(), this.deps.ringTimeoutMs);
-    const outcome = this.plan.target.kind === 'trunk' ? await this.dialTrunks() : await this.fork();
+    const outcome =
+      this.plan.target.kind === 'trunk'
+        ? await this.trunk.dial(this.offerSdp ?? this.req.body, { onProvisional: (p) => this.onProvisional(p), stopped: () => this.cancelled || this.ended })
+        : await this.fork();
     clearTimeout(ringTimer);
     if (!('dialog' in outcome)) {
       if (this.cancelled) return this.finish('cancelled', 487, 'caller cancelled');
@@ -200,41 +207,6 @@ export class CallSession implements ActiveCall {
     });
   }
 
-  /** An outbound call: the trunks of its route, one after the other (TrunkDialer). */
-  private async dialTrunks(): Promise<{ dialog: Srf.Dialog } | { status: number }> {
-    const target = this.plan.target;
-    if (target.kind !== 'trunk' || !this.deps.trunkDialer) return { status: 503 };
-    const result = await this.deps.trunkDialer.dial(
-      {
-        tenantId: this.tenantId,
-        callId: this.callId,
-        e164: target.e164,
-        callerNumber: this.plan.caller.number ?? this.plan.caller.username,
-        realm: this.plan.realm,
-        localSdp: this.req.body,
-        attempts: target.attempts,
-      },
-      {
-        onRequest: (r) => {
-          this.trunkRequest = r;
-          if (this.cancelled || this.ended) r.cancel(() => undefined);
-        },
-        onProvisional: (p) => this.onProvisional(p),
-        stopped: () => this.cancelled || this.ended,
-      },
-    );
-    this.trunkRequest = undefined;
-    if (!('dialog' in result)) return result;
-    this.trunkId = result.attempt.trunkId;
-    this.releaseChannel = () => result.lease.release();
-    if (this.cancelled || this.ended) {
-      result.dialog.destroy();
-      await result.lease.release();
-      return { status: 487 };
-    }
-    return { dialog: result.dialog };
-  }
-
   /** The offer through rtpengine before anything rings; false when the caller got a refusal (503, 488). */
   private async anchorOffer(): Promise<boolean> {
     const offer = this.plan.offer ?? this.req.body;
@@ -270,7 +242,7 @@ export class CallSession implements ActiveCall {
   }
 
   private cancelBranches(except?: Branch): void {
-    this.trunkRequest?.cancel(() => undefined);
+    this.trunk.cancel();
     for (const b of this.branches) {
       if (b === except || b.settled || b.cancelWanted) continue;
       b.cancelWanted = true;
@@ -285,7 +257,7 @@ export class CallSession implements ActiveCall {
       state,
       device_id: this.plan.caller.deviceId,
       extension_id: this.plan.caller.extensionId,
-      trunk_id: this.trunkId ?? this.plan.caller.trunkId ?? null,
+      trunk_id: this.trunk.trunkId,
       from_number: this.plan.caller.username,
       to_number: this.plan.dialed,
       source_ip: this.plan.sourceIp,
@@ -335,7 +307,7 @@ export class CallSession implements ActiveCall {
       extensionId: this.plan.caller.extensionId,
       fromNumber: this.plan.caller.username,
       toNumber: this.toNumber(),
-      trunkId: this.trunkId ?? this.plan.caller.trunkId ?? null,
+      trunkId: this.trunk.trunkId,
       destinationCountry: this.plan.target.kind === 'trunk' ? this.plan.target.country : null,
       sourceIp: this.plan.sourceIp,
       startedAt: new Date(this.startedAt),
@@ -367,7 +339,7 @@ export class CallSession implements ActiveCall {
 
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
     const endedAt = Date.now();
-    await this.releaseChannel?.().catch((err) => this.log.warn({ err }, 'trunk channel not released'));
+    await this.trunk.release().catch((err) => this.log.warn({ err }, 'trunk channel not released'));
     const cost = (await this.guard?.stop(endedAt)) ?? 0;
     const row = { ...this.cdr(disposition, endedAt, `${status} ${cause}`), cost };
     this.log.info({ disposition, status, cause, durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds }, 'call ended');

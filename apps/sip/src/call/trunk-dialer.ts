@@ -24,7 +24,8 @@ export interface DialHooks {
   stopped(): boolean;
 }
 
-export type DialResult = { dialog: Srf.Dialog; attempt: TrunkAttempt; lease: ChannelLease } | { status: number };
+export type DialResult =
+  { dialog: Srf.Dialog; attempt: TrunkAttempt; lease: ChannelLease } | { status: number };
 
 type SipError = Error & { status?: number };
 type AuthCallback = (err: Error | null, username?: string, password?: string) => void;
@@ -63,10 +64,16 @@ export class TrunkDialer {
       const lease = await this.deps.channels.acquire(attempt.trunkId, attempt.maxChannels, call.callId);
       if (!lease) {
         this.outcomes.inc({ outcome: 'full' });
-        this.deps.logger.warn({ callId: call.callId, trunkId: attempt.trunkId }, 'trunk at max_channels, trying the next');
+        this.deps.logger.warn(
+          { callId: call.callId, trunkId: attempt.trunkId },
+          'trunk at max_channels, trying the next',
+        );
         continue;
       }
-      this.deps.logger.debug({ callId: call.callId, trunkId: attempt.trunkId, uri: attempt.uri }, 'calling trunk');
+      this.deps.logger.debug(
+        { callId: call.callId, trunkId: attempt.trunkId, uri: attempt.uri },
+        'calling trunk',
+      );
       try {
         const dialog = await this.deps.srf.createUAC(
           attempt.uri,
@@ -74,11 +81,15 @@ export class TrunkDialer {
             proxy: attempt.proxy,
             localSdp: call.localSdp,
             headers: { From: `<sip:${call.callerNumber}@${call.realm}>`, To: `<${attempt.uri}>` },
-            ...(attempt.authUsername ? { auth: this.credentials(call.tenantId, attempt) } : {}),
+            ...(attempt.authUsername
+              ? { auth: this.credentialsFor(call.tenantId, attempt.trunkId, attempt.authUsername) }
+              : {}),
           } as Srf.CreateUACOptions,
           {
             // srf calls it as (err, request), whatever its typings say.
-            cbRequest: ((_err: unknown, r: Srf.SrfRequest) => hooks.onRequest(r)) as unknown as (req: Srf.SrfRequest) => void,
+            cbRequest: ((_err: unknown, r: Srf.SrfRequest) => hooks.onRequest(r)) as unknown as (
+              req: Srf.SrfRequest,
+            ) => void,
             cbProvisional: (p) => hooks.onProvisional(p),
           },
         );
@@ -89,19 +100,28 @@ export class TrunkDialer {
         last = (err as SipError).status ?? 503;
         this.outcomes.inc({ outcome: String(last) });
         if (!failsOver(last) || hooks.stopped()) return { status: last };
-        this.deps.logger.info({ callId: call.callId, trunkId: attempt.trunkId, status: last }, 'trunk failed, trying the next');
+        this.deps.logger.info(
+          { callId: call.callId, trunkId: attempt.trunkId, status: last },
+          'trunk failed, trying the next',
+        );
       }
     }
     return { status: last };
   }
 
-  /** drachtio's digest client asks for credentials when challenged, once per call. */
-  private credentials(tenantId: string, attempt: TrunkAttempt) {
+  /** A channel of the trunk an inbound call came in on, or null when the trunk is full. */
+  holdChannel(trunkId: string, maxChannels: number | null, callId: string): Promise<ChannelLease | null> {
+    return this.deps.channels.acquire(trunkId, maxChannels, callId);
+  }
+
+  /** drachtio's digest client asks for credentials when challenged (once per request). */
+  credentialsFor(tenantId: string, trunkId: string, username: string) {
     return (_req: unknown, _res: unknown, cb: AuthCallback): void => {
-      this.secret(tenantId, attempt.trunkId).then(
-        (password) => (password === null ? cb(new Error('trunk has no usable secret')) : cb(null, attempt.authUsername ?? '', password)),
+      this.secret(tenantId, trunkId).then(
+        (password) =>
+          password === null ? cb(new Error('trunk has no usable secret')) : cb(null, username, password),
         (err: Error) => {
-          this.deps.logger.error({ trunkId: attempt.trunkId, err: { message: err.message } }, 'trunk secret not opened');
+          this.deps.logger.error({ trunkId, err: { message: err.message } }, 'trunk secret not opened');
           cb(new Error('trunk secret not opened'));
         },
       );

@@ -44,15 +44,6 @@ export const sipConfigSchema = z.object({
    */
   SIP_INSTANCE_TTL_SECONDS: env.int(15, 3, 300),
   /**
-   * Toll calls hold a lease on their concurrency slot, renewed every third of this while they run: the
-   * calls of a process that died stop counting this long after it died.
-   */
-  SIP_CALL_LEASE_SECONDS: env.int(30, 1, 3600),
-  /** How often the spend of an answered call is added to the tenant's counters and checked against its caps. */
-  SIP_SPEND_ACCRUAL_MS: env.int(5000, 100, 300_000),
-  /** BullMQ key prefix of the call-events queue: the worker's QUEUE_PREFIX, so both use the same keys. */
-  QUEUE_PREFIX: z.string().min(1).default('pbx:bull'),
-  /**
    * The API's key-encryption keys (same value): they open trunk secrets to answer a carrier's 401/407.
    * Unset, calls go out only through trunks that do not challenge.
    */
@@ -63,6 +54,17 @@ export const sipConfigSchema = z.object({
       (v) => !v || v.split(',').every((p) => /^[1-9][0-9]{0,5}:[A-Za-z0-9+/]{43}=$/.test(p.trim())),
       'must be comma-separated version:base64 pairs of 32-byte keys',
     ),
+  /** How often trunks that register upstream are checked (lock renewed, REGISTER sent when due). */
+  SIP_TRUNK_REGISTER_TICK_MS: env.int(5000, 100, 60_000),
+  /**
+   * Toll calls hold a lease on their concurrency slot, renewed every third of this while they run: the
+   * calls of a process that died stop counting this long after it died.
+   */
+  SIP_CALL_LEASE_SECONDS: env.int(30, 1, 3600),
+  /** How often the spend of an answered call is added to the tenant's counters and checked against its caps. */
+  SIP_SPEND_ACCRUAL_MS: env.int(5000, 100, 300_000),
+  /** BullMQ key prefix of the call-events queue: the worker's QUEUE_PREFIX, so both use the same keys. */
+  QUEUE_PREFIX: z.string().min(1).default('pbx:bull'),
   /** rtpengine's ng control socket (scripts/rtpengine.sh starts one on loopback): every call's media goes through it. */
   RTPENGINE_NG_HOST: z.string().min(1).default('127.0.0.1'),
   RTPENGINE_NG_PORT: env.port(22222),

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deniedCallRecord, PlaceCallUseCase, type CallDenial } from '@pbx/call-control';
+import { deniedCallRecord, PlaceCallUseCase, unplacedCallRecord, type CallDenial, type UnplacedCall } from '@pbx/call-control';
 import { countryOfIp } from '@pbx/common';
 import { CdrsRepository } from '@pbx/database';
 import type Srf from 'drachtio-srf';
@@ -69,6 +69,7 @@ export class InviteMiddleware {
       const fields = { callId: h('Call-ID'), status: r.status, why: r.why, sourceIp: src.ip, tenantId: r.tenantId, deviceId: r.deviceId };
       if (r.status !== 407) this.logger.info(fields, 'INVITE refused');
       if (r.denial) await this.recordDenial(r.denial, h('Call-ID') ?? '');
+      if (r.unplaced) await this.recordUnplaced(r.unplaced, h('Call-ID') ?? '', countryOfIp(src.ip) ?? null);
       return;
     }
     this.metrics.invites.inc({ outcome: 'routed' });
@@ -121,5 +122,36 @@ export class InviteMiddleware {
     await this.cdrs
       .insert(row)
       .catch((err: unknown) => this.logger.error({ err, callId, tenantId: denial.tenantId }, 'CDR of a denied call not written'));
+  }
+
+  /** A call that could not be placed (no route, no phone, incomplete number): its CDR and call.ended event. */
+  private async recordUnplaced(unplaced: UnplacedCall, callId: string, sourceCountry: string | null): Promise<void> {
+    const now = Date.now();
+    const row = unplacedCallRecord(unplaced, callId, now);
+    this.metrics.calls.inc({ disposition: row.disposition });
+    this.events.publish(
+      {
+        type: 'call.ended',
+        tenantId: row.tenantId,
+        callId,
+        deviceId: row.deviceId,
+        direction: row.direction,
+        fromNumber: row.fromNumber,
+        toNumber: row.toNumber,
+        remoteCountry: row.destinationCountry ?? null,
+        sourceIp: unplaced.sourceIp,
+        sourceCountry,
+        startedAt: new Date(now).toISOString(),
+        answeredAt: null,
+        endedAt: new Date(now).toISOString(),
+        durationSeconds: 0,
+        disposition: row.disposition,
+        cost: 0,
+      },
+      now,
+    );
+    await this.cdrs
+      .insert(row)
+      .catch((err: unknown) => this.logger.error({ err, callId, tenantId: unplaced.tenantId }, 'CDR of an unplaced call not written'));
   }
 }

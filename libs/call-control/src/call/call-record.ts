@@ -66,3 +66,38 @@ export function deniedCallRecord(denial: CallDenial, callId: string, at: number)
     decidingRuleId: d.decidingRuleId ?? null,
   };
 }
+
+/** A call refused after its caller authenticated, for want of a route, a phone or a complete number. */
+export interface UnplacedCall {
+  tenantId: string;
+  caller: { deviceId: string | null; extensionId: string | null; username: string; trunkId?: string };
+  direction: 'internal' | 'outbound' | 'inbound';
+  toNumber: string;
+  destinationCountry: string | null;
+  sourceIp: string;
+  status: number;
+  why: string;
+}
+
+/** Its CDR: nothing rang (or nothing could), the SIP status and why are on record. */
+export function unplacedCallRecord(u: UnplacedCall, callId: string, at: number): CdrInsert {
+  return {
+    tenantId: u.tenantId,
+    callId,
+    direction: u.direction,
+    deviceId: u.caller.deviceId,
+    extensionId: u.caller.extensionId,
+    trunkId: u.caller.trunkId ?? null,
+    fromNumber: u.caller.username,
+    toNumber: u.toNumber.slice(0, 64),
+    destinationCountry: u.destinationCountry,
+    sourceIp: u.sourceIp,
+    startedAt: new Date(at),
+    endedAt: new Date(at),
+    durationSeconds: 0,
+    billableSeconds: 0,
+    disposition: dispositionOf(u.status),
+    hangupCause: `${u.status} ${u.why}`.slice(0, 200),
+    cost: 0,
+  };
+}

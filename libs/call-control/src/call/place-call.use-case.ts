@@ -1,5 +1,6 @@
 import type { Authorisation, AuthoriseCallUseCase } from '../authorise/authorise-call.use-case';
 import { gateCall, type CallDenial } from '../authorise/call-gate';
+import type { UnplacedCall } from './call-record';
 import type { DigestAuthenticator } from '../digest/digest-authenticator';
 import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
@@ -40,6 +41,8 @@ export interface InviteReply {
   deviceId?: string;
   /** Set when the fraud gate refused the call: what its CDR records. */
   denial?: CallDenial;
+  /** Set when an authenticated caller's call could not be placed (no route, no phone, incomplete number): its CDR. */
+  unplaced?: UnplacedCall;
 }
 
 /** One phone to ring: a registered contact, reached over the connection it registered on. */
@@ -62,8 +65,9 @@ export interface CallParty {
   username: string;
   /** The calling number the far end sees: the first DID of the caller's extension, else its number. */
   number?: string;
-  /** The trunk an inbound call came from. */
+  /** The trunk an inbound call came from, and its channel limit (calls both ways count). */
   trunkId?: string;
+  trunkMaxChannels?: number | null;
 }
 
 /** One carrier to try for an outbound call; the next one is tried on 408, 5xx or a failed authentication. */
@@ -133,11 +137,16 @@ export class PlaceCallUseCase {
   ) {}
 
   async execute(cmd: InviteCommand): Promise<InviteDecision> {
-    // 0. A carrier: its source address is one of a trunk's inbound CIDRs.
+    // 0. A carrier: its source address is one of a trunk's inbound CIDRs. One tenant's too-wide CIDR must not
+    // capture other tenants' phones: a call for no DID whose From names a tenant's domain goes the device way.
     if (this.trunks) {
       const fromTrunks = await this.trunks.trunksBySource(cmd.sourceIp);
-      if (fromTrunks.length > 0)
-        return routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+      if (fromTrunks.length > 0) {
+        const inbound = await routeInbound({ directory: this.directory, locations: this.locations, trunks: this.trunks }, cmd, fromTrunks);
+        const fromHost = parseAddress(cmd.from)?.host;
+        const devicesCall = inbound.kind === 'reply' && inbound.reply.status === 404 && !!fromHost && !!(await this.directory.tenantByRealm(fromHost));
+        if (!devicesCall) return inbound;
+      }
     }
 
     // 1. Identify.
@@ -179,14 +188,28 @@ export class PlaceCallUseCase {
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
     const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
+    const unplaced = (status: number, why: string): UnplacedCall => {
+      const external = destination.kind === 'external';
+      return {
+        tenantId: tenant.id,
+        caller: party,
+        direction: external || destination.kind === 'emergency' ? 'outbound' : 'internal',
+        toNumber: external ? destination.e164 : dialed,
+        destinationCountry: external ? destination.country : null,
+        sourceIp: cmd.sourceIp,
+        status,
+        why,
+      };
+    };
     if (destination.kind === 'invalid')
       return reply(destination.status, destination.status === 484 ? 'Address Incomplete' : 'Not Found', destination.why, {
         ...ids,
         headers: { Warning: warningOf(destination.reason) },
+        unplaced: unplaced(destination.status, destination.why),
       });
 
     // 6. Authorise: what POST /policy/simulate would say, with a toll call's counters taken atomically.
-    const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
     const gate = await gateCall(this.authorise, { cmd, tenantId: tenant.id, realm, caller: party, dialed, destination });
     if (gate.kind === 'reply') return gate;
 
@@ -203,7 +226,7 @@ export class PlaceCallUseCase {
     }
     // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
-    return decision;
+    return { kind: 'reply', reply: { ...decision.reply, unplaced: unplaced(decision.reply.status, decision.reply.why) } };
   }
 
   /** An external number: the trunks of the tenant's outbound routes, tried in order. */

@@ -52,7 +52,12 @@ export function classifyDialed(raw: string, opts: ClassifyOptions): DialedDestin
     case 'internal':
       // A leading 0 or + is the start of a national or international number, not an extension.
       if (/^[0+]/.test(dialed))
-        return { kind: 'invalid', status: 484, reason: `"${shown}" is incomplete`, why: `incomplete number ${shown}` };
+        return {
+          kind: 'invalid',
+          status: 484,
+          reason: `"${shown}" is incomplete`,
+          why: `incomplete number ${shown}`,
+        };
       return {
         kind: 'invalid',
         status: 404,
@@ -61,10 +66,22 @@ export function classifyDialed(raw: string, opts: ClassifyOptions): DialedDestin
       };
     case 'invalid': {
       if (!/^\+?\d*$/.test(dialed))
-        return { kind: 'invalid', status: 404, reason: `"${shown}" cannot be dialed`, why: n.reason.slice(0, 80) };
-      const length = isSupportedCountry(country) ? validatePhoneNumberLength(dialed, country) : validatePhoneNumberLength(dialed);
+        return {
+          kind: 'invalid',
+          status: 404,
+          reason: `"${shown}" cannot be dialed`,
+          why: n.reason.slice(0, 80),
+        };
+      const length = isSupportedCountry(country)
+        ? validatePhoneNumberLength(dialed, country)
+        : validatePhoneNumberLength(dialed);
       if (length === 'TOO_SHORT' || dialed === '' || dialed === '+')
-        return { kind: 'invalid', status: 484, reason: `"${shown}" is incomplete`, why: `incomplete number ${shown}` };
+        return {
+          kind: 'invalid',
+          status: 484,
+          reason: `"${shown}" is incomplete`,
+          why: `incomplete number ${shown}`,
+        };
       return {
         kind: 'invalid',
         status: 404,

@@ -29,17 +29,27 @@ export async function routeInbound(
     }
   }
   const shown = (requestUser ?? toUser ?? '').slice(0, 32);
-  if (!did) return refusal(404, 'Not Found', `no DID ${shown} on the trunks of ${cmd.sourceIp}`, { headers: { Warning: warningOf(`no DID ${shown} here`) } });
-  const trunk = from.find((t) => t.tenantId === did.tenantId && t.id === did.trunkId) ?? from.find((t) => t.tenantId === did.tenantId);
+  if (!did)
+    return refusal(404, 'Not Found', `no DID ${shown} on the trunks of ${cmd.sourceIp}`, {
+      headers: { Warning: warningOf(`no DID ${shown} here`) },
+    });
+  const trunk =
+    from.find((t) => t.tenantId === did.tenantId && t.id === did.trunkId) ??
+    from.find((t) => t.tenantId === did.tenantId);
   const ids = { tenantId: did.tenantId };
   const tenant = ports.directory.tenantById ? await ports.directory.tenantById(did.tenantId) : null;
   if (!tenant) return refusal(404, 'Not Found', 'tenant of the DID not found', ids);
   if (tenant.status !== 'active') return refusal(403, 'Forbidden', 'tenant suspended', ids);
-  if (!did.extensionNumber) return refusal(404, 'Not Found', `DID ${number} rings no extension`, { ...ids, headers: { Warning: warningOf(`DID ${number} is not assigned`) } });
+  if (!did.extensionNumber)
+    return refusal(404, 'Not Found', `DID ${number} rings no extension`, {
+      ...ids,
+      headers: { Warning: warningOf(`DID ${number} is not assigned`) },
+    });
   const ext = await ports.directory.extension(did.tenantId, did.extensionNumber);
   if (!ext) return refusal(404, 'Not Found', `the extension of DID ${number} is gone`, ids);
   const legs = await legsOfExtension(ports.locations, did.tenantId, ext.deviceIds, cmd.now);
-  if (legs.length === 0) return refusal(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
+  if (legs.length === 0)
+    return refusal(480, 'Temporarily Unavailable', `extension ${ext.number} has no registered phone`, ids);
   const callerNumber = (parseAddress(cmd.from)?.user ?? 'anonymous').slice(0, 64);
   return {
     kind: 'call',
@@ -47,7 +57,14 @@ export async function routeInbound(
       tenantId: did.tenantId,
       realm: tenant.realm,
       direction: 'inbound',
-      caller: { deviceId: null, extensionId: null, username: callerNumber, number: callerNumber, trunkId: trunk?.id },
+      caller: {
+        deviceId: null,
+        extensionId: null,
+        username: callerNumber,
+        number: callerNumber,
+        trunkId: trunk?.id,
+        trunkMaxChannels: trunk?.maxChannels ?? null,
+      },
       dialed: number,
       target: { kind: 'extension', extensionId: ext.id, number: ext.number, legs },
       sourceIp: cmd.sourceIp,

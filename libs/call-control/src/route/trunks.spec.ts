@@ -1,4 +1,12 @@
-import { callerIdOf, didCandidates, failsOver, trunkAddress, trunkAttempts, trunksFromSource, type TrunkInfo } from './trunks';
+import {
+  callerIdOf,
+  didCandidates,
+  failsOver,
+  trunkAddress,
+  trunkAttempts,
+  trunksFromSource,
+  type TrunkInfo,
+} from './trunks';
 
 const trunk = (id: string, over: Partial<TrunkInfo> = {}): TrunkInfo => ({
   id,
@@ -15,7 +23,12 @@ const trunk = (id: string, over: Partial<TrunkInfo> = {}): TrunkInfo => ({
 });
 
 describe('trunkAttempts', () => {
-  const trunks = [trunk('a'), trunk('b'), trunk('c', { status: 'disabled' }), trunk('d', { transport: 'tls', port: 5061 })];
+  const trunks = [
+    trunk('a'),
+    trunk('b'),
+    trunk('c', { status: 'disabled' }),
+    trunk('d', { transport: 'tls', port: 5061 }),
+  ];
 
   it('orders by longest prefix, then priority, and skips disabled and unknown trunks', () => {
     const routes = [
@@ -38,19 +51,28 @@ describe('trunkAttempts', () => {
   });
 
   it('returns nothing when no route matches', () => {
-    expect(trunkAttempts([{ id: 'r', prefix: '+49', priority: 1, trunkId: 'a' }], trunks, '+33142685300')).toEqual([]);
+    expect(
+      trunkAttempts([{ id: 'r', prefix: '+49', priority: 1, trunkId: 'a' }], trunks, '+33142685300'),
+    ).toEqual([]);
   });
 
   it('addresses the trunk with the E.164 number and its transport', () => {
     const [a] = trunkAttempts([{ id: 'r', prefix: '', priority: 1, trunkId: 'd' }], trunks, '+33142685300');
-    expect(a).toMatchObject({ uri: 'sips:+33142685300@d.carrier.example:5061', proxy: 'sip:d.carrier.example:5061;transport=tls' });
-    expect(trunkAddress({ host: '::1', port: 5070, transport: 'tcp' }, '+1').proxy).toBe('sip:[::1]:5070;transport=tcp');
+    expect(a).toMatchObject({
+      uri: 'sips:+33142685300@d.carrier.example:5061',
+      proxy: 'sip:d.carrier.example:5061;transport=tls',
+    });
+    expect(trunkAddress({ host: '::1', port: 5070, transport: 'tcp' }, '+1').proxy).toBe(
+      'sip:[::1]:5070;transport=tcp',
+    );
   });
 });
 
 describe('failsOver', () => {
   it.each([408, 500, 502, 503, 504, 401, 407])('moves on after %i', (s) => expect(failsOver(s)).toBe(true));
-  it.each([404, 486, 480, 484, 487, 603, 403])('hands %i back to the caller', (s) => expect(failsOver(s)).toBe(false));
+  it.each([404, 486, 480, 484, 487, 603, 403])('hands %i back to the caller', (s) =>
+    expect(failsOver(s)).toBe(false),
+  );
 });
 
 describe('callerIdOf', () => {

@@ -14,6 +14,8 @@ export interface TrunkInfo {
   inboundCidrs: readonly string[];
   maxChannels: number | null;
   status: 'active' | 'disabled';
+  /** Calls through it may go on with media end to end when rtpengine is unreachable. */
+  allowUnanchoredMedia?: boolean;
 }
 
 export interface OutboundRouteInfo {
@@ -45,7 +47,10 @@ export interface TrunkDirectory {
 const hostOf = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 /** The Request-URI and next hop of a call to `e164` through a trunk. */
-export function trunkAddress(trunk: Pick<TrunkInfo, 'host' | 'port' | 'transport'>, e164: string): { uri: string; proxy: string } {
+export function trunkAddress(
+  trunk: Pick<TrunkInfo, 'host' | 'port' | 'transport'>,
+  e164: string,
+): { uri: string; proxy: string } {
   const hostPort = `${hostOf(trunk.host)}:${trunk.port}`;
   const scheme = trunk.transport === 'tls' ? 'sips' : 'sip';
   return { uri: `${scheme}:${e164}@${hostPort}`, proxy: `sip:${hostPort};transport=${trunk.transport}` };
@@ -55,7 +60,11 @@ export function trunkAddress(trunk: Pick<TrunkInfo, 'host' | 'port' | 'transport
  * The trunks to try for `e164`, in order: routes by longest prefix then priority (selectRoutes), a
  * disabled or missing trunk skipped, each trunk once (two routes to one carrier do not retry it).
  */
-export function trunkAttempts(routes: readonly OutboundRouteInfo[], trunks: readonly TrunkInfo[], e164: string): TrunkAttempt[] {
+export function trunkAttempts(
+  routes: readonly OutboundRouteInfo[],
+  trunks: readonly TrunkInfo[],
+  e164: string,
+): TrunkAttempt[] {
   const byId = new Map(trunks.map((t) => [t.id, t]));
   const seen = new Set<string>();
   const attempts: TrunkAttempt[] = [];
@@ -70,6 +79,7 @@ export function trunkAttempts(routes: readonly OutboundRouteInfo[], trunks: read
       ...trunkAddress(trunk, e164),
       authUsername: trunk.authUsername,
       maxChannels: trunk.maxChannels,
+      allowUnanchoredMedia: trunk.allowUnanchoredMedia ?? false,
     });
   }
   return attempts;
@@ -85,7 +95,11 @@ export function failsOver(status: number): boolean {
 }
 
 /** The caller ID presented on a trunk: the extension's first DID, else the extension number. */
-export function callerIdOf(dids: readonly string[], extensionNumber: string | undefined, username: string): string {
+export function callerIdOf(
+  dids: readonly string[],
+  extensionNumber: string | undefined,
+  username: string,
+): string {
   return dids[0] ?? extensionNumber ?? username;
 }
 
@@ -96,9 +110,7 @@ export function trunksFromSource(trunks: readonly TrunkInfo[], ip: string): Trun
   return trunks.filter(
     (t) =>
       t.status === 'active' &&
-      t.inboundCidrs
-        .map((c) => parseCidr(c))
-        .some((c) => c !== undefined && cidrContains(c, address)),
+      t.inboundCidrs.map((c) => parseCidr(c)).some((c) => c !== undefined && cidrContains(c, address)),
   );
 }
 

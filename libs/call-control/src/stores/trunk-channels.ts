@@ -13,7 +13,9 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`;
 
-type WithAcquire = Redis & { pbxTrunkChannel(key: string, now: number, expiresAt: number, max: number, member: string): Promise<number> };
+type WithAcquire = Redis & {
+  pbxTrunkChannel(key: string, now: number, expiresAt: number, max: number, member: string): Promise<number>;
+};
 
 /** A held channel; renewed while held, gone within one lease when its holder dies. */
 export interface ChannelLease {
@@ -42,7 +44,10 @@ export class TrunkChannels {
     };
     if ((await take(maxChannels)) !== 1) return null;
     // Renewal never refuses: a call that holds a channel keeps it even if the limit was lowered.
-    const timer = setInterval(() => void take(Number.MAX_SAFE_INTEGER).catch(() => undefined), this.leaseMs / 3);
+    const timer = setInterval(
+      () => void take(Number.MAX_SAFE_INTEGER).catch(() => undefined),
+      this.leaseMs / 3,
+    );
     timer.unref();
     let released = false;
     return {

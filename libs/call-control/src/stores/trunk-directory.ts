@@ -1,5 +1,18 @@
-import type { DidsRepository, ExtensionsRepository, OutboundRoutesRepository, TrunkEntity, TrunksRepository } from '@pbx/database';
-import { callerIdOf, trunksFromSource, type DidInfo, type OutboundRouteInfo, type TrunkDirectory, type TrunkInfo } from '../route/trunks';
+import type {
+  DidsRepository,
+  ExtensionsRepository,
+  OutboundRoutesRepository,
+  TrunkEntity,
+  TrunksRepository,
+} from '@pbx/database';
+import {
+  callerIdOf,
+  trunksFromSource,
+  type DidInfo,
+  type OutboundRouteInfo,
+  type TrunkDirectory,
+  type TrunkInfo,
+} from '../route/trunks';
 import { TtlCache } from './ttl-cache';
 
 const info = (t: TrunkEntity): TrunkInfo => ({
@@ -13,6 +26,7 @@ const info = (t: TrunkEntity): TrunkInfo => ({
   inboundCidrs: t.inboundCidrs ?? [],
   maxChannels: t.maxChannels,
   status: t.status,
+  allowUnanchoredMedia: t.allowUnanchoredMedia,
 });
 
 /**
@@ -45,12 +59,19 @@ export class CachedTrunkDirectory implements TrunkDirectory {
 
   outboundRoutes(tenantId: string): Promise<OutboundRouteInfo[]> {
     return this.routes.get(tenantId, async () =>
-      (await this.repos.routes.allOfTenant(tenantId)).map((r) => ({ id: r.id, prefix: r.prefix, priority: r.priority, trunkId: r.trunkId })),
+      (await this.repos.routes.allOfTenant(tenantId)).map((r) => ({
+        id: r.id,
+        prefix: r.prefix,
+        priority: r.priority,
+        trunkId: r.trunkId,
+      })),
     );
   }
 
   trunks(tenantId: string): Promise<TrunkInfo[]> {
-    return this.tenantTrunks.get(tenantId, async () => (await this.repos.trunks.allOfTenant(tenantId)).map(info));
+    return this.tenantTrunks.get(tenantId, async () =>
+      (await this.repos.trunks.allOfTenant(tenantId)).map(info),
+    );
   }
 
   async trunksBySource(ip: string): Promise<TrunkInfo[]> {
@@ -63,7 +84,12 @@ export class CachedTrunkDirectory implements TrunkDirectory {
       const d = await this.repos.dids.findByNumber(e164);
       if (!d) return null;
       const ext = d.extensionId ? await this.repos.extensions.findInTenant(d.tenantId, d.extensionId) : null;
-      return { tenantId: d.tenantId, trunkId: d.trunkId, extensionId: d.extensionId, extensionNumber: ext?.number ?? null };
+      return {
+        tenantId: d.tenantId,
+        trunkId: d.trunkId,
+        extensionId: d.extensionId,
+        extensionNumber: ext?.number ?? null,
+      };
     });
   }
 
