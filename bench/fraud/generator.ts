@@ -18,6 +18,8 @@ export interface AttackLabel {
   /** Simulated epoch ms of the first fraudulent event, and of the last. */
   start: number;
   end: number;
+  /** Wangiri: the calling range, as the finding's topPrefix shows it ("+6757"). */
+  range?: string;
 }
 
 export interface TenantSpec {
@@ -254,7 +256,7 @@ export function generate(options: GeneratorOptions): Stream {
         call(t, { at, device: null, direction: 'inbound', remote: `+${range}${randomDigits(next, 11 - range.length)}`, ringS: randomInt(next, 1, 3), talkS: 0, perMinute: 0, ip: '192.0.2.10', cc: t.country });
         at += randomInt(next, 5, 25) * 1000;
       }
-      attacks.push({ kind: 'wangiri', tenantId: t.id, deviceId: null, start, end: at });
+      attacks.push({ kind: 'wangiri', tenantId: t.id, deviceId: null, start, end: at, range: `+${range}`.slice(0, 5) });
     }
     {
       // Sequential dialling: a stolen credential walks a number range, most calls unanswered.

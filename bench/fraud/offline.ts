@@ -40,3 +40,11 @@ console.log(`${stream.events.length} events scored in ${elapsed} ms (${Math.roun
 if (process.argv.includes('--false')) {
   for (const f of report.falseFindingsList) console.log(new Date(f.at).toISOString(), f.deviceId, f.kind, f.title, JSON.stringify(f.evidence));
 }
+if (process.argv.includes('--missed')) {
+  for (const a of stream.attacks) {
+    const hit = recorded.some((r) => r.finding.tenantId === a.tenantId && r.finding.at >= a.start && r.finding.at <= a.end + 3_600_000 && (a.deviceId ? r.finding.deviceId === a.deviceId : r.finding.kind === 'wangiri'));
+    if (hit) continue;
+    const near = recorded.filter((r) => r.finding.tenantId === a.tenantId && r.finding.kind === 'wangiri' && Math.abs(r.finding.at - a.start) < 3_600_000);
+    console.log('missed', a.kind, new Date(a.start).toISOString(), new Date(a.end).toISOString(), near.map((r) => `${new Date(r.finding.at).toISOString()} ${r.finding.dedupeKey}`));
+  }
+}

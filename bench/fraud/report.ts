@@ -1,4 +1,4 @@
-import type { Finding } from '@pbx/fraud';
+import { FINDING_COOLDOWN_MS, type Finding } from '@pbx/fraud';
 import { ATTACK_KINDS, type AttackKind, type AttackLabel, type Stream } from './generator';
 
 export interface Recorded {
@@ -15,7 +15,17 @@ const quantile = (values: number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 };
 
+/**
+ * A wangiri wave from a range whose alert is still open (raised within the cool-down before the
+ * wave) is covered by that alert: the scorer deliberately does not raise a second one, and the
+ * callback guard already holds the new callers.
+ */
+function coveredByOpenAlert(a: AttackLabel, f: Finding): boolean {
+  return a.range !== undefined && f.kind === 'wangiri' && f.tenantId === a.tenantId && f.evidence.topPrefix === a.range && f.at < a.start && f.at >= a.start - FINDING_COOLDOWN_MS;
+}
+
 function matches(a: AttackLabel, f: Finding): boolean {
+  if (coveredByOpenAlert(a, f)) return true;
   if (f.tenantId !== a.tenantId || f.at < a.start || f.at > a.end + GRACE_MS) return false;
   return a.deviceId !== null ? f.deviceId === a.deviceId : f.deviceId === null && f.kind === 'wangiri';
 }
@@ -63,11 +73,13 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
     const lag: number[] = [];
     const total: number[] = [];
     const first = new Map<string, number>();
+    let covered = 0;
     for (const a of attacks) {
       const hits = recorded.filter((r) => matches(a, r.finding)).sort((x, y) => x.finding.at - y.finding.at || x.recordedAt - y.recordedAt);
       if (!hits.length) continue;
       const h = hits[0];
-      const d = h.finding.at - a.start;
+      const d = Math.max(0, h.finding.at - a.start);
+      if (h.finding.at < a.start) covered++;
       const l = h.recordedAt - (publishedAt.get(h.finding.eventId) ?? h.recordedAt);
       detection.push(d);
       lag.push(l);
@@ -90,7 +102,7 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
       lagP95: quantile(lag, 0.95),
       totalP50: quantile(total, 0.5),
       totalP95: quantile(total, 0.95),
-      firstKinds: [...first].map(([k, n]) => `${k}:${n}`).join(' '),
+      firstKinds: [...first].map(([k, n]) => `${k}:${n}`).join(' ') + (covered ? ` (${covered} covered by an open alert of the same range)` : ''),
     });
   }
   kinds.push({

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -26,7 +27,16 @@ export async function startWorker(env: Record<string, string>): Promise<BenchWor
   const port = await freePort();
   const main = resolve(__dirname, '../../apps/worker/src/main.js');
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, ...env, WORKER_OPS_PORT: String(port), FRAUD_FINDINGS_SINK: 'record', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
+    env: {
+      // A throwaway audit key when the caller has none: the recording sink writes no audit entries.
+      AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
+      ...process.env,
+      ...env,
+      WORKER_OPS_PORT: String(port),
+      FRAUD_FINDINGS_SINK: 'record',
+      MAINTENANCE_ENABLED: 'false',
+      LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const until = Date.now() + 30_000;

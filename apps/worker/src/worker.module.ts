@@ -11,8 +11,8 @@ import { PolicyFraudContextSource } from './scoring/fraud-context.source';
 import { FraudStateStore } from './scoring/fraud-state.store';
 import { Scorer } from './scoring/scorer';
 import { WORKER_LOGGER, WORKER_METRICS, WORKER_REDIS } from './worker.tokens';
-import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 import { FindingResponder } from './fraud/finding-responder.service';
+import { FRAUD_RESPONSE_PROVIDERS } from './fraud/fraud-response.providers';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {

@@ -10,6 +10,13 @@ describe('wangiri', () => {
     expect(String(f?.evidence.numbers)).toContain('+88216710000');
   });
 
+  it('raises a second alert for a second wave from another range soon after the first', () => {
+    const first = Array.from({ length: 6 }, (_, i) => inbound(MONDAY_10 + i * 40_000, `+882167${String(10000 + i)}`, 0)).flat();
+    const second = Array.from({ length: 5 }, (_, i) => inbound(MONDAY_10 + 8 * MIN + i * 20_000, `+67571${String(10000 + i)}`, 1)).flat();
+    const keys = score([...first, ...second]).findings.filter((f) => f.kind === 'wangiri').map((f) => f.dedupeKey.split(':').pop());
+    expect(keys).toEqual(['+8821', '+6757']);
+  });
+
   it('stays quiet on missed domestic calls and on a dropped call from a high-risk country', () => {
     const missed = Array.from({ length: 10 }, (_, i) => inbound(MONDAY_10 + i * MIN, `+4416149610${i}`, 0)).flat();
     const dropped = [0, 1].flatMap((i) => inbound(MONDAY_10 + i * 5 * MIN, '+18765551234', 2));

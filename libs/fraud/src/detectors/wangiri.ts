@@ -21,16 +21,18 @@ export const detectWangiri: Detector = (ev, _ctx, state) => {
   const t = state.tenant;
   const list = trimList([...t.shortRiskyInbound, [ev.at, `+${ev.remote.digits}`] as [number, string]], ev.at - WANGIRI.windowMs, CAPS.shortRiskyInbound);
   const nextState = { device: state.device, tenant: { ...t, shortRiskyInbound: list } };
-  if (list.length < WANGIRI.minCalls) return { findings: [], nextState };
-  const prefixes = new Map<string, number>();
-  for (const [, n] of list) prefixes.set(n.slice(0, 5), (prefixes.get(n.slice(0, 5)) ?? 0) + 1);
-  const [topPrefix] = [...prefixes.entries()].sort((a, b) => b[1] - a[1])[0];
-  const f = finding(ev, 'wangiri', 'warning', `${list.length} short inbound calls from risky ranges in 15 min (mostly ${topPrefix}…)`, {
-    calls: list.length,
-    topPrefix,
-    numbers: list.slice(-10).map(([, n]) => n).join(','),
+  // Per calling range (the first digits), so a second wave from another range is its own alert;
+  // callers scattered over many ranges count together at twice the threshold.
+  const range = `+${ev.remote.digits}`.slice(0, 5);
+  const fromRange = list.filter(([, n]) => n.startsWith(range)).length;
+  if (fromRange < WANGIRI.minCalls && list.length < 2 * WANGIRI.minCalls) return { findings: [], nextState };
+  const f = finding(ev, 'wangiri', 'warning', `${fromRange} short inbound calls from ${range}… in 15 min (${list.length} from risky ranges)`, {
+    calls: fromRange,
+    riskyCalls: list.length,
+    topPrefix: range,
+    numbers: list.filter(([, n]) => n.startsWith(range)).slice(-10).map(([, n]) => n).join(','),
     windowSeconds: WANGIRI.windowMs / 1000,
   }, 'tenant');
   // One alert per range: two campaigns from different ranges are two alerts, each with its numbers.
-  return { findings: [{ ...f, dedupeKey: `${f.dedupeKey}:${topPrefix}` }], nextState };
+  return { findings: [{ ...f, dedupeKey: `${f.dedupeKey}:${range}` }], nextState };
 };
