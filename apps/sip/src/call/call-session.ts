@@ -1,10 +1,11 @@
-import { bestFailure, dispositionOf, durations, type CallPlan, type Disposition, type Leg } from '@pbx/call-control';
+import { bestFailure, dispositionOf, type CallPlan, type Disposition, type Leg } from '@pbx/call-control';
 import { putCall, removeCall, type CallEventJob, type CallEventType, type LiveCall } from '@pbx/common';
 import type { CdrInsert, CdrsRepository } from '@pbx/database';
 import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEventsPublisher } from './call-events.publisher';
+import { CallFacts, type CallTimes } from './call-facts';
 import { CallGuard, type CallGuardDeps } from './call-guard';
 import type { CallJournal } from './call-journal';
 import type { ActiveCall } from './call-registry';
@@ -64,6 +65,7 @@ export class CallSession implements ActiveCall {
   /** What the callee legs are offered: the caller's offer as rtpengine rewrote it. */
   private offerSdp?: string;
   private readonly guard?: CallGuard;
+  private readonly facts: CallFacts;
 
   constructor(
     private readonly req: Srf.SrfRequest,
@@ -76,6 +78,7 @@ export class CallSession implements ActiveCall {
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.log = deps.logger.child({ callId: this.callId, tenantId: plan.tenantId });
     this.trunk = new TrunkLeg(plan, this.callId, deps.trunkDialer);
+    this.facts = new CallFacts(plan, this.callId, () => this.trunk.trunkId);
     if (plan.authorisation && plan.caller.deviceId && deps.gate)
       this.guard = new CallGuard(plan.authorisation, plan.caller.deviceId, deps.gate, this.log, (reason) => this.end(reason));
   }
@@ -250,42 +253,20 @@ export class CallSession implements ActiveCall {
     }
   }
 
-  private live(state: LiveCall['state']): LiveCall {
-    return {
-      call_id: this.callId,
-      direction: this.plan.direction,
-      state,
-      device_id: this.plan.caller.deviceId,
-      extension_id: this.plan.caller.extensionId,
-      trunk_id: this.trunk.trunkId,
-      from_number: this.plan.caller.username,
-      to_number: this.plan.dialed,
-      source_ip: this.plan.sourceIp,
-      started_at: new Date(this.startedAt).toISOString(),
-      answered_at: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
-    };
+  private publish(type: CallEventType, at: number, extra: Partial<CallEventJob> = {}): void {
+    this.deps.events.publish(this.facts.event(type, this.times(), extra), at);
   }
 
-  /** A call event with what fraud scoring reads: who, from where, to what, how long. */
-  private publish(type: CallEventType, at: number, extra: Partial<CallEventJob> = {}): void {
-    this.deps.events.publish(
-      {
-        type,
-        tenantId: this.tenantId,
-        callId: this.callId,
-        deviceId: this.plan.caller.deviceId,
-        direction: this.plan.direction,
-        fromNumber: this.plan.caller.username,
-        toNumber: this.plan.dialed,
-        sourceIp: this.plan.sourceIp,
-        sourceCountry: this.plan.sourceCountry,
-        remoteCountry: this.policyFields().destinationCountry ?? null,
-        startedAt: new Date(this.startedAt).toISOString(),
-        answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt).toISOString(),
-        ...extra,
-      },
-      at,
-    );
+  private times(): CallTimes {
+    return { startedAt: this.startedAt, answeredAt: this.answeredAt };
+  }
+
+  private live(state: LiveCall['state']): LiveCall {
+    return this.facts.live(state, this.times());
+  }
+
+  private cdr(disposition: Disposition, endedAt: number | null, cause: string): CdrInsert {
+    return this.facts.cdr(disposition, this.times(), endedAt, cause);
   }
 
   private finishing?: Promise<void>;
@@ -294,47 +275,6 @@ export class CallSession implements ActiveCall {
   private finish(disposition: Disposition, status: number, cause: string): Promise<void> {
     this.finishing ??= this.writeRecord(disposition, status, cause).finally(() => this.resolveFinished());
     return this.finishing;
-  }
-
-  /** The call's CDR row as it stands; `endedAt` null while the call goes on (the journal's draft). */
-  private cdr(disposition: Disposition, endedAt: number | null, cause: string): CdrInsert {
-    const d = endedAt === null ? {} : durations({ startedAt: this.startedAt, answeredAt: this.answeredAt, endedAt });
-    return {
-      tenantId: this.tenantId,
-      callId: this.callId,
-      direction: this.plan.direction,
-      deviceId: this.plan.caller.deviceId,
-      extensionId: this.plan.caller.extensionId,
-      fromNumber: this.plan.caller.username,
-      toNumber: this.toNumber(),
-      trunkId: this.trunk.trunkId,
-      destinationCountry: this.plan.target.kind === 'trunk' ? this.plan.target.country : null,
-      sourceIp: this.plan.sourceIp,
-      startedAt: new Date(this.startedAt),
-      answeredAt: this.answeredAt === null ? null : new Date(this.answeredAt),
-      endedAt: endedAt === null ? null : new Date(endedAt),
-      ...d,
-      disposition,
-      hangupCause: cause.slice(0, 200),
-      ...this.policyFields(),
-    };
-  }
-
-  /** What the fraud gate decided, for the CDR: the destination's country, the decision and its rule. */
-  private policyFields(): Partial<CdrInsert> {
-    const d = this.plan.authorisation?.decision;
-    if (!d) return {};
-    return {
-      destinationCountry: d.scope === 'national' || d.scope === 'international' ? (d.country ?? null) : null,
-      policyDecision: d.decision,
-      policyRuleId: d.ruleId.slice(0, 200),
-      decidingRuleId: d.decidingRuleId ?? null,
-    };
-  }
-
-  /** What the caller reached: the E.164 number of an outbound call, else what was dialed. */
-  private toNumber(): string {
-    return this.plan.target.kind === 'trunk' ? this.plan.target.e164 : this.plan.dialed;
   }
 
   private async writeRecord(disposition: Disposition, status: number, cause: string): Promise<void> {
