@@ -32,7 +32,10 @@ export class CallEventsPublisher implements OnApplicationShutdown {
 
   /** Queues one event; its id is the tenant, the call and the event type, so a retry is the same job. */
   publish(event: Omit<CallEventJob, 'eventId' | 'occurredAt'>, at: number): void {
-    const eventId = `${event.tenantId}:${event.callId ?? event.deviceId ?? ''}:${event.type}`.replace(/[^A-Za-z0-9@._:-]/g, '_').slice(0, 300);
+    // BullMQ refuses a custom id with a ':' unless it has exactly three parts: the Call-ID (which may hold
+    // any character) loses its colons.
+    const subject = (event.callId ?? event.deviceId ?? '').replace(/[^A-Za-z0-9@._-]/g, '_').slice(0, 200);
+    const eventId = `${event.tenantId}:${subject}:${event.type}`;
     const job: CallEventJob = { ...event, eventId, occurredAt: new Date(at).toISOString() };
     this.queue
       .add(event.type, job, { jobId: eventId })
