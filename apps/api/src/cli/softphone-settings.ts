@@ -64,7 +64,8 @@ function serverLabel(s: SoftphoneServer): string {
 }
 
 function baresipLine(d: SoftphoneDevice, realm: string, s: SoftphoneServer): string {
-  return `<sip:${d.username}@${realm};transport=${s.transport}>;auth_pass=${d.password ?? ''};outbound="sip:${hostForUri(s.host)}:${s.port};transport=${s.transport}"`;
+  // SRTP is required on device legs by default (tenants.srtp_required): baresip must offer SDES (its srtp module).
+  return `<sip:${d.username}@${realm};transport=${s.transport}>;auth_pass=${d.password ?? ''};outbound="sip:${hostForUri(s.host)}:${s.port};transport=${s.transport}";mediaenc=srtp-mand`;
 }
 
 /**
@@ -108,7 +109,7 @@ export function formatSoftphoneSettings(input: SoftphoneSettingsInput): string[]
   const stream = servers.find((s) => s.transport === 'tls' || s.transport === 'tcp' || s.transport === 'udp');
   if (stream) {
     out.push(
-      `  baresip         one line per phone in ~/.baresip/accounts${caFile ? `, and \`sip_cafile ${caFile}\` in ~/.baresip/config` : ''}:`,
+      `  baresip         one line per phone in ~/.baresip/accounts${caFile ? `, and \`sip_cafile ${caFile}\` in ~/.baresip/config` : ''} (with \`module srtp.so\`):`,
     );
     for (const d of withPasswords) out.push(`                    ${baresipLine(d, realm, stream)}`);
     out.push(
