@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssMiB, sleep } from '../sip-edge/bench-support';
 import {
   backendCounters, createBenchDatabase, dropBenchDatabase, flushRedisDb, redisCallsPer, seedDevices, writeUsersCsv,
 } from './fixtures';
 import { formatStep, runStep, warmUp, type StepResult } from './ladder';
-import { appMetrics, killEverything, root } from './processes';
+import { appMetrics, root, runBench } from './processes';
 import { gcAndRss, startAppStack, startBareStack, type Stack, type StackSettings } from './stacks';
 
 /**
@@ -168,27 +166,8 @@ async function main(dir: string): Promise<boolean> {
   }
 }
 
-async function cleanUp(dir: string): Promise<void> {
-  killEverything();
-  if (!KEEP) rmSync(dir, { recursive: true, force: true });
+runBench('sip-app-bench-', main, async () => {
   if (!PHASES.has('app')) return;
   await flushRedisDb(REDIS_URL).catch(() => undefined);
   if (!KEEP) await dropBenchDatabase(DB_URL).catch((err: unknown) => console.error(`could not drop the bench database: ${String(err)}`));
-}
-
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    killEverything();
-    process.exit(130);
-  });
-
-const workDir = mkdtempSync(join(tmpdir(), 'sip-app-bench-'));
-main(workDir)
-  .then((ok) => {
-    if (!ok) process.exitCode = 1;
-  })
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp(workDir));
+});

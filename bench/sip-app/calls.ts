@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { computeHa1 } from '../../libs/common/src/sip-digest';
 import { cpuSeconds, freePort, percentile, rssMiB, runSipp, sleep, startApp, type SippRun } from '../sip-edge/bench-support';
 import { backendCounters, createBenchDatabase, dropBenchDatabase, flushRedisDb, seedDevices, writeUsersCsv } from './fixtures';
-import { killEverything, root, startEdge, startSipApp, stop } from './processes';
+import { root, runBench, startEdge, startSipApp, stop } from './processes';
 import { gcAndRss } from './stacks';
 
 /**
@@ -242,26 +241,7 @@ function startRtpengine(dir: string): { pid: number; ngPort: number } {
   return { pid: Number(readFileSync(pidFile, 'utf8')), ngPort };
 }
 
-async function cleanUp(dir: string): Promise<void> {
-  killEverything();
-  if (!KEEP) rmSync(dir, { recursive: true, force: true });
+runBench('sip-app-calls-', main, async () => {
   await flushRedisDb(REDIS_URL).catch(() => undefined);
   if (!KEEP) await dropBenchDatabase(DB_URL).catch((err: unknown) => console.error(`could not drop the bench database: ${String(err)}`));
-}
-
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    killEverything();
-    process.exit(130);
-  });
-
-const workDir = mkdtempSync(join(tmpdir(), 'sip-app-calls-'));
-main(workDir)
-  .then((ok) => {
-    if (!ok) process.exitCode = 1;
-  })
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp(workDir));
+});

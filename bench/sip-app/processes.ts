@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, sleep, startApp, waitForTcp } from '../sip-edge/bench-support';
 
@@ -136,4 +137,30 @@ function directChildren(): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Runs a bench in a fresh work directory: every process it started is killed on SIGINT/SIGTERM and at the end,
+ * then `cleanUp` (databases, the directory unless BENCH_KEEP=1); the exit code is 1 when a target was missed.
+ */
+export function runBench(prefix: string, main: (dir: string) => Promise<boolean>, cleanUp: (dir: string) => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      killEverything();
+      process.exit(130);
+    });
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  main(dir)
+    .then((ok) => {
+      if (!ok) process.exitCode = 1;
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      killEverything();
+      if (process.env.BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+      await cleanUp(dir);
+    });
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { deniedCallRecord, PlaceCallUseCase, unplacedCallRecord, type CallDenial, type UnplacedCall } from '@pbx/call-control';
 import { countryOfIp } from '@pbx/common';
-import { CdrsRepository } from '@pbx/database';
+import { CdrsRepository, type CdrInsert } from '@pbx/database';
 import type Srf from 'drachtio-srf';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
@@ -98,27 +98,7 @@ export class InviteMiddleware {
     this.metrics.calls.inc({ disposition: 'denied' });
     const now = Date.now();
     const row = deniedCallRecord(denial, callId, now);
-    this.events.publish(
-      {
-        type: 'call.ended',
-        tenantId: row.tenantId,
-        callId,
-        deviceId: row.deviceId,
-        direction: row.direction,
-        fromNumber: row.fromNumber,
-        toNumber: row.toNumber,
-        remoteCountry: row.destinationCountry ?? null,
-        sourceIp: denial.sourceIp,
-        sourceCountry: denial.sourceCountry,
-        startedAt: new Date(now).toISOString(),
-        answeredAt: null,
-        endedAt: new Date(now).toISOString(),
-        durationSeconds: 0,
-        disposition: 'denied',
-        cost: 0,
-      },
-      now,
-    );
+    this.publishEnded(row, denial.sourceIp, denial.sourceCountry, now);
     await this.cdrs
       .insert(row)
       .catch((err: unknown) => this.logger.error({ err, callId, tenantId: denial.tenantId }, 'CDR of a denied call not written'));
@@ -129,29 +109,35 @@ export class InviteMiddleware {
     const now = Date.now();
     const row = unplacedCallRecord(unplaced, callId, now);
     this.metrics.calls.inc({ disposition: row.disposition });
+    this.publishEnded(row, unplaced.sourceIp, sourceCountry, now);
+    await this.cdrs
+      .insert(row)
+      .catch((err: unknown) => this.logger.error({ err, callId, tenantId: unplaced.tenantId }, 'CDR of an unplaced call not written'));
+  }
+
+  /** The call.ended event of an attempt that never rang: no answer, no duration, no cost. */
+  private publishEnded(row: CdrInsert, sourceIp: string, sourceCountry: string | null, now: number): void {
+    const at = new Date(now).toISOString();
     this.events.publish(
       {
         type: 'call.ended',
         tenantId: row.tenantId,
-        callId,
-        deviceId: row.deviceId,
+        callId: row.callId,
+        deviceId: row.deviceId ?? null,
         direction: row.direction,
         fromNumber: row.fromNumber,
         toNumber: row.toNumber,
         remoteCountry: row.destinationCountry ?? null,
-        sourceIp: unplaced.sourceIp,
+        sourceIp,
         sourceCountry,
-        startedAt: new Date(now).toISOString(),
+        startedAt: at,
         answeredAt: null,
-        endedAt: new Date(now).toISOString(),
+        endedAt: at,
         durationSeconds: 0,
         disposition: row.disposition,
         cost: 0,
       },
       now,
     );
-    await this.cdrs
-      .insert(row)
-      .catch((err: unknown) => this.logger.error({ err, callId, tenantId: unplaced.tenantId }, 'CDR of an unplaced call not written'));
   }
 }

@@ -1,4 +1,5 @@
-import { checkSpend, type CompiledPolicy, type CompiledRate, type PolicyCounters, type PolicyDecision } from '@pbx/policy';
+import { checkSpend, type CompiledPolicy, type CompiledRate, type PolicyDecision } from '@pbx/policy';
+import { ZERO_COUNTERS } from './evaluate';
 
 /** Money is kept to six decimals, as in cdrs.cost. */
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
@@ -13,19 +14,6 @@ export function callCost(rate: Pick<CompiledRate, 'perMinute' | 'connectionFee' 
   return round6(rate.connectionFee + (rate.perMinute * seconds) / 60);
 }
 
-const NO_COUNTERS: PolicyCounters = {
-  deviceActiveCalls: 0,
-  tenantActiveCalls: 0,
-  deviceCallsLastMinute: 0,
-  deviceCallsLastHour: 0,
-  tenantCallsLastMinute: 0,
-  tenantCallsLastHour: 0,
-  spendToday: 0,
-  spendThisMonth: 0,
-  deviceCountryCalls: {},
-  recentShortInbound: [],
-};
-
 /**
  * A running call just added `delta` to the tenant's spend, which now stands at `after`: the engine's
  * own cap check on that increment. A deny means this call crossed (or runs past) a cap and must end;
@@ -37,6 +25,6 @@ export function runningSpendCheck(
   delta: number,
 ): PolicyDecision | undefined {
   if (delta <= 0) return undefined;
-  const counters = { ...NO_COUNTERS, spendToday: after.today - delta, spendThisMonth: after.month - delta };
+  const counters = { ...ZERO_COUNTERS, spendToday: after.today - delta, spendThisMonth: after.month - delta };
   return checkSpend(policy, counters, delta, undefined);
 }

@@ -43,7 +43,8 @@ export interface EvaluateOptions {
   counterOverrides?: Partial<PolicyCounters>;
 }
 
-const ZERO_COUNTERS: PolicyCounters = {
+/** Counters of a device and tenant with no calls and no spend. */
+export const ZERO_COUNTERS: PolicyCounters = {
   deviceActiveCalls: 0,
   tenantActiveCalls: 0,
   deviceCallsLastMinute: 0,
