@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotently installs the Debian packages the tests drive (real SIP peers, TLS tunnel, openssl, sox
-# and tcpdump for the media tests) and the media relay (rtpengine), and starts PostgreSQL, Redis and
-# rtpengine when they are down. Safe to run any number of times.
+# and tcpdump for the media tests, Chromium for the WebRTC browser test) and the media relay
+# (rtpengine), and starts PostgreSQL, Redis and rtpengine when they are down. Safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/rtpengine.sh
@@ -14,6 +14,7 @@ command -v psql >/dev/null     || need+=(postgresql-client)
 command -v rtpengine >/dev/null || need+=(rtpengine-daemon)
 command -v sox >/dev/null      || need+=(sox)
 command -v tcpdump >/dev/null  || need+=(tcpdump)
+command -v chromium >/dev/null || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq
