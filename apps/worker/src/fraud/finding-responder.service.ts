@@ -35,6 +35,9 @@ export class FindingResponder implements FindingSink, OnModuleInit, OnApplicatio
   ) {}
 
   onModuleInit(): void {
+    // Nest runs this hook once per provider token, and FINDING_SINK's factory returns this same
+    // instance: without the guard the first connection leaks and keeps the process alive.
+    if (this.queue) return;
     this.connection = createRedis(this.config.REDIS_URL, 'pbx-worker-fraud-producer');
     this.queue = new Queue(FRAUD_QUEUES.actions, { connection: this.connection, prefix: this.config.QUEUE_PREFIX });
     this.queue.on('error', (err) => this.logger.error({ err, queue: FRAUD_QUEUES.actions }, 'queue error'));
