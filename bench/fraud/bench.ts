@@ -11,11 +11,12 @@ import { startWorker } from './worker-process';
 /**
  * bench/fraud: a labelled call-centre stream through the call-events queue and the real worker
  * process; prints recall, false alerts, latency and throughput. Usage:
- *   node dist/bench/fraud/bench.js [--seed N] [--devices 400] [--rate 3000] [--concurrency 200] [--attacks 20] [--warmup 1] [--prefill]
+ *   node dist/bench/fraud/bench.js [--seed N] [--devices 400] [--rate 3000] [--concurrency 200] [--attacks 20] [--warmup 1] [--workers 1] [--prefill]
  * Paced (default): events are published at --rate while the worker runs, so the queue-to-finding
  * lag is what a live feed sees. --prefill publishes the whole stream first and then starts the
  * worker: throughput of the worker alone, without the publisher competing for the two cores (the
- * lag is then queueing time and is not reported).
+ * lag is then queueing time and is not reported). --workers N runs N worker processes on the same
+ * queue, as production scales out (the scorer's versioned commits keep concurrent processes exact).
  */
 const TARGETS = { recall: 0.95, falsePerThousand: 1, latencyP95Ms: 10_000, eventsPerSecond: 5000 };
 
@@ -65,7 +66,11 @@ async function main(): Promise<void> {
   await redis.del(RECORDED_FINDINGS_KEY);
   const tenants = await seedTenants(databaseUrl, stream);
   const workerEnv = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(arg('concurrency', 200)) };
-  let worker = prefill ? null : await startWorker(workerEnv);
+  const startWorkers = async () => {
+    const all = await Promise.all(Array.from({ length: Math.max(1, arg('workers', 1)) }, () => startWorker(workerEnv)));
+    return { cpuSeconds: () => all.reduce((sum, w) => sum + w.cpuSeconds(), 0), stop: () => Promise.all(all.map((w) => w.stop())), count: all.length };
+  };
+  let worker = prefill ? null : await startWorkers();
   const queueRedis = redis.duplicate();
   const queue = new Queue(QUEUES.callEvents, { connection: queueRedis, prefix });
   try {
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
     }
     if (!worker) {
       console.log(`published ${stream.events.length} events in ${s(Date.now() - t0)}; starting the worker`);
-      worker = await startWorker(workerEnv);
+      worker = await startWorkers();
       cpuBefore = worker.cpuSeconds();
       t0 = Date.now();
     }
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
     const report = evaluate(stream, recorded, prefill ? new Map() : publishedAt);
     const throughput = stream.events.length / ((drained - t0) / 1000);
 
-    console.log(`published in ${s(published - t0)}, drained ${s(drained - published)} later; ${failed} failed jobs; worker CPU ${cpu.toFixed(1)} s`);
+    console.log(`published in ${s(published - t0)}, drained ${s(drained - published)} later; ${failed} failed jobs; CPU of ${worker.count} worker process(es) ${cpu.toFixed(1)} s`);
     console.log('kind            attacks  recall  detect p50/p95   lag p50/p95    total p50/p95   first finding kinds');
     for (const k of report.kinds)
       console.log(

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Client as NgClient } from 'rtpengine-client';
 import { computeHa1 } from '../../libs/common/src/sip-digest';
 import { cpuSeconds, freePort, percentile, rssMiB, runSipp, sleep, startApp, type SippRun } from '../sip-edge/bench-support';
 import { backendCounters, createBenchDatabase, dropBenchDatabase, flushRedisDb, seedDevices, writeUsersCsv } from './fixtures';
@@ -9,9 +10,10 @@ import { root, runBench, startEdge, startSipApp, stop } from './processes';
 import { gcAndRss } from './stacks';
 
 /**
- * Call setups through the full SIP app (digest 407, policy, counters, live call, CDR, call events) beside the
- * bare srf B2BUA of bench/sip-edge, in one run: sipp places calls at CALL_RATE/s for CALL_SECONDS s, each held
- * HOLD_S s, to a sipp UAS that answers with SDES-SRTP. Not run in CI: `bash bench/sip-app/run.sh calls`.
+ * Call setups through the full SIP app (digest 407, policy, counters, live call, CDR, call events, media
+ * anchored) beside the bare srf B2BUA of bench/sip-edge with its media unanchored and anchored in the same
+ * rtpengine, in one run: sipp places calls at CALL_RATE/s for CALL_SECONDS s, each held HOLD_S s, to a sipp
+ * UAS that answers with SDES-SRTP. Not run in CI: `bash bench/sip-app/run.sh calls`.
  */
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const CALL_RATE = num('CALL_RATE', 500);
@@ -134,7 +136,7 @@ async function placeCalls(dir: string, target: string, uac: string[], rate: numb
 const f0 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(0));
 function line(name: string, r: CallRun): string {
   const cpu = Object.entries(r.cpuUs).map(([k, v]) => `${k} ${f0(v)}`).join(', ');
-  return `   ${name.padEnd(5)} ${r.offered}/s offered: ${f0(r.setupRate)} setups/s, ${r.successful} ok, ${r.failed} failed, peak ${r.maxConcurrent} concurrent, setup p50 ${r.p50} ms p99 ${r.p99} ms | CPU µs/call: ${cpu}`;
+  return `   ${name.padEnd(10)} ${r.offered}/s offered: ${f0(r.setupRate)} setups/s, ${r.successful} ok, ${r.failed} failed, peak ${r.maxConcurrent} concurrent, setup p50 ${r.p50} ms p99 ${r.p99} ms | CPU µs/call: ${cpu}`;
 }
 
 async function main(dir: string): Promise<boolean> {
@@ -169,15 +171,18 @@ async function main(dir: string): Promise<boolean> {
   });
   const appTarget = `127.0.0.1:${appEdge.udpPort}`;
 
-  const runBare = async (rate: number, count: number) => {
+  // The bare B2BUA with its media unanchored (SDP end to end), or anchored in the app's rtpengine.
+  const runBare = async (rate: number, count: number, anchored = false) => {
     const uas = await startUas(dir, count);
     const b2bua = await startApp(join(root, 'dist', 'bench', 'sip-edge', 'apps', 'b2bua-app.js'), {
       ADMIN_PORT: String(bareEdge.adminPort), EDGE_SECRET: SECRET, B_LEG: `sip:uas@127.0.0.1:${uas.port}`,
+      ...(anchored ? { RTPENGINE_NG_PORT: String(rtp.ngPort) } : {}),
     });
-    const watched = [{ name: 'edge', pids: () => [bareEdge.pid] }, { name: 'b2bua', pids: () => [b2bua.pid as number] }, ...shared];
-    const r = await placeCalls(dir, `127.0.0.1:${bareEdge.udpPort}`, ['-sn', 'uac', '-s', 'bench'], rate, count, watched);
+    const watched = [{ name: 'edge', pids: () => [bareEdge.pid] }, { name: 'b2bua', pids: () => [b2bua.pid as number] }, { name: 'rtpengine', pids: () => [rtp.pid] }, ...shared];
+    const r = await placeCalls(dir, `127.0.0.1:${bareEdge.udpPort}`, ['-sf', scenario('call-srtp.xml'), '-s', 'bench'], rate, count, watched);
     await uas.run;
     await stop(b2bua);
+    if (anchored) console.log(`   (rtpengine released the B2BUA's calls ${f0(await mediaReleased(rtp.ngPort))} s after the last one)`);
     return r;
   };
   const runApp = async (rate: number, count: number) => {
@@ -185,18 +190,23 @@ async function main(dir: string): Promise<boolean> {
     const watched = [{ name: 'edge', pids: () => [appEdge.pid] }, { name: 'app', pids: () => [app.pid] }, { name: 'rtpengine', pids: () => [rtp.pid] }, ...shared];
     const r = await placeCalls(dir, appTarget, ['-sf', scenario('call-auth.xml'), '-inf', csv], rate, count, watched);
     await uas.run;
+    console.log(`   (rtpengine released the app's calls ${f0(await mediaReleased(rtp.ngPort))} s after the last one)`);
     return r;
   };
 
   try {
     const start = await gcAndRss(app);
     console.log(`warm-up (not measured): bare ${line('', await runBare(WARM_RATE, WARM_CALLS)).trim()}`);
+    console.log(`warm-up (not measured): bare+rtp ${line('', await runBare(WARM_RATE, WARM_CALLS, true)).trim()}`);
     console.log(`warm-up (not measured): app  ${line('', await runApp(WARM_RATE, WARM_CALLS)).trim()}`);
     const before = await backendCounters(REDIS_URL, DB_URL);
     let peak = rssMiB(app.pid);
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(app.pid))), 500);
     const bare = await runBare(CALL_RATE, total);
     console.log(line('bare', bare));
+    await sleep(3000);
+    const bareRtp = await runBare(CALL_RATE, total, true);
+    console.log(line('bare+rtp', bareRtp));
     await sleep(3000);
     const full = await runApp(CALL_RATE, total);
     console.log(line('app', full));
@@ -213,7 +223,11 @@ async function main(dir: string): Promise<boolean> {
       [end.rss <= limit, `app RSS start ${start.rss} → peak ${peak} → after ${SETTLE_S} s and a forced GC ${end.rss} MiB (target ≤ ${limit.toFixed(1)})`],
     ];
     console.log(`\n== summary (${new Date().toISOString()}; same run, UDP): app setups = ${((full.setupRate / Math.max(1, bare.setupRate)) * 100).toFixed(0)}% of the bare B2BUA's (${f0(bare.setupRate)}/s)`);
+    const held = (r: CallRun) => `${f0(r.setupRate)} setups/s, ${r.maxConcurrent} held at once`;
+    console.log(`   media phase, bare B2BUA unanchored → anchored in rtpengine: ${held(bare)} → ${held(bareRtp)}; rtpengine ${f0(bareRtp.cpuUs.rtpengine)} µs/call, B2BUA ${f0(bare.cpuUs.b2bua)} → ${f0(bareRtp.cpuUs.b2bua)} µs/call; the app (always anchored): ${held(full)}, rtpengine ${f0(full.cpuUs.rtpengine)} µs/call`);
     console.log(`   CPU µs per call, bare → app: ${Object.keys(full.cpuUs).map((k) => `${k} ${f0(bare.cpuUs[k === 'app' ? 'b2bua' : k])} → ${f0(full.cpuUs[k])}`).join(', ')}`);
+    const fds = openFileLimit(rtp.pid);
+    console.log(`   rtpengine's open-file limit ${fds}: at four sockets per anchored call it can hold about ${f0(fds / 4)} calls at once`);
     for (const [ok, text] of checks) console.log(`   ${ok ? 'PASS' : 'FAIL'}  ${text}`);
     return checks.every(([ok]) => ok);
   } finally {
@@ -239,6 +253,32 @@ function startRtpengine(dir: string): { pid: number; ngPort: number } {
   const pidFile = join(dir, 'run', 'rtpengine.pid');
   if (!existsSync(pidFile)) throw new Error(`an rtpengine already answers on ng port ${ngPort}: stop it or set BENCH_RTPENGINE_NG_PORT`);
   return { pid: Number(readFileSync(pidFile, 'utf8')), ngPort };
+}
+
+/**
+ * Waits until rtpengine holds no call: a deleted call keeps its ports for rtpengine's delete delay
+ * (30 s by default), and the next stack's calls must not find them taken.
+ */
+async function mediaReleased(ngPort: number): Promise<number> {
+  const ng = new NgClient({ timeout: 2000 });
+  ng.on('error', () => undefined);
+  const t0 = Date.now();
+  try {
+    while (Date.now() - t0 < 90_000) {
+      const r = await ng.list({ host: '127.0.0.1', port: ngPort }, { limit: '1' }).catch(() => null);
+      if (r && Array.isArray(r.calls) && r.calls.length === 0) break;
+      await sleep(1000);
+    }
+  } finally {
+    ng.close();
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+/** rtpengine's open-file limit: four UDP sockets per anchored call, so it bounds the calls it can hold. */
+function openFileLimit(pid: number): number {
+  const row = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(row?.split(/\s+/)[3] ?? NaN);
 }
 
 runBench('sip-app-calls-', main, async () => {

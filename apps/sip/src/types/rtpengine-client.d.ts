@@ -1,4 +1,4 @@
-/** The part of rtpengine-client (no typings of its own) the SIP app uses: the ng protocol over UDP. */
+/** The part of rtpengine-client (no typings of its own) the SIP app and its benches use: the ng protocol over UDP. */
 declare module 'rtpengine-client' {
   import { EventEmitter } from 'node:events';
 
@@ -15,6 +15,7 @@ declare module 'rtpengine-client' {
     answer(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
     delete(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
     query(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
+    list(dest: NgDestination, opts?: Record<string, unknown>): Promise<NgReply>;
     close(): void;
   }
 }
