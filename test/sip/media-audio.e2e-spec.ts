@@ -1,5 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
@@ -7,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { createRedis, RedisKeys } from '../../libs/common/src';
 import { makeTestCert } from '../sip-edge/helpers/tls-cert';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
+import { captureRelay, decodedRecording, mediaPortOf, soxStat, writeTone } from './helpers/audio';
 import { Baresip } from './helpers/baresip';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { readUdpPackets, type UdpPacket } from './helpers/pcap';
@@ -15,22 +15,7 @@ import { TestRtpengine } from './helpers/rtpengine';
 const PORT_MIN = 36_500;
 const PORT_MAX = 36_599;
 
-/** sox's statistics of a recording: RMS amplitude and zero-crossing ("rough") frequency. */
-function soxStat(file: string): { rms: number; frequency: number; seconds: number } {
-  // sox prints its statistics on stderr.
-  const text = execFileSync('sh', ['-c', 'sox "$1" -n stat 2>&1', 'sh', file], { encoding: 'utf8' });
-  const num = (label: string) => Number(new RegExp(`${label}:\\s+([-0-9.]+)`).exec(text)?.[1] ?? NaN);
-  return { rms: num('RMS\\s+amplitude'), frequency: num('Rough\\s+frequency'), seconds: num('Length \\(seconds\\)') };
-}
-
-/** The phone's own RTP port in its last call, from the SDP it sent (rtpengine's are in PORT_MIN..PORT_MAX). */
-function mediaPortOf(trace: string, profile: string): number {
-  const ports = [...trace.matchAll(new RegExp(`^m=audio (\\d+) ${profile.replace(/\//g, '\\/')} `, 'gm'))]
-    .map((m) => Number(m[1]))
-    .filter((port) => port < PORT_MIN || port > PORT_MAX);
-  if (ports.length === 0) throw new Error(`no ${profile} media port of the phone in:\n${trace}`);
-  return ports[ports.length - 1];
-}
+const RELAY = { min: PORT_MIN, max: PORT_MAX };
 
 /** Debian's baresip with real audio through the PBX and rtpengine, captured on the wire with tcpdump. */
 describe('sip media: real audio between baresip phones through rtpengine', () => {
@@ -53,9 +38,8 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
   const waitRegistered = async (p: Baresip) => p.waitUntil(() => p.registerResponses().includes(200), 'REGISTER 200', 10_000);
 
   beforeAll(async () => {
-    // Generated tones at the codec's rate (baresip 1.0's aufile does not resample).
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', tone, 'synth', '16', 'sine', '1000']);
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', low, 'synth', '16', 'sine', '440']);
+    writeTone(tone, 1000);
+    writeTone(low, 440);
     db = await openDb();
     redis = createRedis(process.env.REDIS_URL as string, 'sip-media-audio-test');
     // libre 1.1.0 (baresip 1.0.0) answers MD5 challenges only.
@@ -119,13 +103,7 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
     // Allowed: rtpengine bridges the plain leg (RTP/AVP) and the desk phone's SDES-SRTP leg (RTP/SAVP).
     await setSrtpRequired(false);
     const capture = join(work, 'media.pcap');
-    const tcpdump: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-U', '-n', '-w', capture, 'udp', 'portrange', `${PORT_MIN}-${PORT_MAX}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let tcpdumpErr = '';
-    tcpdump.stderr?.on('data', (b: Buffer) => (tcpdumpErr += b.toString()));
-    for (const deadline = Date.now() + 5000; !/listening on/.test(tcpdumpErr); await new Promise((r) => setTimeout(r, 50)))
-      if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${tcpdumpErr}`);
+    const tcpdump = await captureRelay(capture, RELAY);
     try {
       expect((await softPhone.command(4572, 'dial', `sip:1001@${tenant.realm}`)).ok).toBe(true);
       await softPhone.waitUntil(() => /Call established|call established/i.test(softPhone.output), 'call established', 10_000);
@@ -135,18 +113,12 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
       await softPhone.command(4572, 'hangup');
       await deskPhone.waitUntil(() => /^BYE /m.test(deskPhone.output), 'BYE at the desk phone', 5000);
     } finally {
-      tcpdump.kill('SIGINT');
-      await new Promise((r) => tcpdump.once('exit', r));
+      await tcpdump.stop();
     }
 
     // The tone the soft phone played arrived at the desk phone, and the desk phone's sine came back.
-    const wav = (dir: string) => {
-      const f = readdirSync(dir).find((n) => n.endsWith('-dec.wav'));
-      if (!f) throw new Error(`no decoded recording in ${dir}: ${readdirSync(dir).join(', ')}`);
-      return join(dir, f);
-    };
-    const atDesk = soxStat(wav(deskRec));
-    const atSoft = soxStat(wav(softRec));
+    const atDesk = soxStat(decodedRecording(deskRec));
+    const atSoft = soxStat(decodedRecording(softRec));
     expect(atDesk.seconds).toBeGreaterThan(2);
     expect(atDesk.rms).toBeGreaterThan(0.1);
     expect(Math.abs(atDesk.frequency - 1000)).toBeLessThan(80);
@@ -155,8 +127,8 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
 
     // On the wire: plain RTP on the soft phone's leg, SRTP on the desk phone's (no plaintext frame of
     // the soft leg appears there, and each packet carries the 10-byte HMAC-SHA1-80 tag).
-    const deskPort = mediaPortOf(deskPhone.output, 'RTP/SAVP');
-    const softPort = mediaPortOf(softPhone.output, 'RTP/AVP');
+    const deskPort = mediaPortOf(deskPhone.output, 'RTP/SAVP', RELAY);
+    const softPort = mediaPortOf(softPhone.output, 'RTP/AVP', RELAY);
     const packets = readUdpPackets(capture);
     const leg = (port: number) => packets.filter((p: UdpPacket) => (p.srcPort === port || p.dstPort === port) && p.payload.length > 100);
     const softLeg = leg(softPort);

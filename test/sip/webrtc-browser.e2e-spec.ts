@@ -1,25 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { makeTestCert } from '../sip-edge/helpers/tls-cert';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
+import { decodedRecording, soxStat, writeTone } from './helpers/audio';
 import { Baresip } from './helpers/baresip';
 import { BrowserPhone } from './helpers/browser-phone';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { TestRtpengine } from './helpers/rtpengine';
-
-/** sox's statistics of a recording: RMS amplitude and zero-crossing ("rough") frequency. */
-function soxStat(file: string): { rms: number; frequency: number; seconds: number } {
-  const text = execFileSync('sh', ['-c', 'sox "$1" -n stat 2>&1', 'sh', file], { encoding: 'utf8' });
-  const num = (label: string) => Number(new RegExp(`${label}:\\s+([-0-9.]+)`).exec(text)?.[1] ?? NaN);
-  return {
-    rms: num('RMS\\s+amplitude'),
-    frequency: num('Rough\\s+frequency'),
-    seconds: num('Length \\(seconds\\)'),
-  };
-}
 
 type Phone = {
   call(o: {
@@ -59,38 +48,8 @@ describe('sip media: a WebRTC browser and a SIP phone hear each other through rt
 
   beforeAll(async () => {
     // Chromium's fake capture device loops the wav; baresip 1.0's aufile does not resample (8 kHz for G.711).
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      browserTone,
-      'synth',
-      '30',
-      'sine',
-      '1000',
-      'vol',
-      '0.5',
-    ]);
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      deskTone,
-      'synth',
-      '30',
-      'sine',
-      '440',
-      'vol',
-      '0.5',
-    ]);
+    writeTone(browserTone, 1000, { seconds: 30, rate: 48_000, volume: 0.5 });
+    writeTone(deskTone, 440, { seconds: 30, volume: 0.5 });
     db = await openDb();
     tenant = await createTenant(db, [
       { username: 'web', transports: ['wss'] },
@@ -175,9 +134,7 @@ describe('sip media: a WebRTC browser and a SIP phone hear each other through rt
     expect(stats?.received).toBeGreaterThan(150);
     expect(Math.abs(heard.hz - 440)).toBeLessThan(30);
     expect(heard.db).toBeGreaterThan(-50);
-    const recording = readdirSync(deskRec).find((n) => n.endsWith('-dec.wav'));
-    if (!recording) throw new Error(`no decoded recording in ${deskRec}`);
-    const atDesk = soxStat(join(deskRec, recording));
+    const atDesk = soxStat(decodedRecording(deskRec));
     expect(atDesk.rms).toBeGreaterThan(0.05);
     expect(Math.abs(atDesk.frequency - 1000)).toBeLessThan(80);
 

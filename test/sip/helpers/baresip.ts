@@ -18,6 +18,10 @@ export interface BaresipAccount {
   mediaenc?: 'srtp-mand' | 'srtp';
   /** Answers calls at once. */
   autoAnswer?: boolean;
+  /** The loopback address baresip sends from (127.0.0.1 by default), e.g. a trunk's address to act as a carrier. */
+  listenIp?: string;
+  /** false: never registers (a carrier); calls still go through the outbound proxy. */
+  register?: boolean;
   /**
    * Real audio: `source` is an ausrc spec (e.g. `aufile,/tmp/tone.wav` or `ausine,440`), the decoded
    * audio received is written by the sndfile filter into `recordDir` (dump-*-dec.wav), and a
@@ -56,7 +60,7 @@ export class Baresip {
     const dir = mkdtempSync(join(tmpdir(), 'pbx-baresip-'));
     const config = [
       'poll_method epoll',
-      'sip_listen 127.0.0.1:0',
+      `sip_listen ${account.listenIp ?? '127.0.0.1'}:0`,
       ...(account.caFile ? [`sip_cafile ${account.caFile}`] : []),
       'module_path /usr/lib/baresip/modules',
       'module_tmp account.so',
@@ -87,7 +91,7 @@ export class Baresip {
     const params = [
       `auth_pass=${password}`,
       `outbound="sip:127.0.0.1:${proxyPort};transport=${t}"`,
-      'regint=60',
+      `regint=${account.register === false ? 0 : 60}`,
       ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
       ...(account.autoAnswer ? ['answermode=auto'] : []),
     ];
