@@ -182,7 +182,7 @@ async function main(dir: string): Promise<boolean> {
     const r = await placeCalls(dir, `127.0.0.1:${bareEdge.udpPort}`, ['-sf', scenario('call-srtp.xml'), '-s', 'bench'], rate, count, watched);
     await uas.run;
     await stop(b2bua);
-    if (anchored) console.log(`   (rtpengine released the B2BUA's calls ${f0(await mediaReleased(rtp.ngPort))} s after the last one)`);
+    if (anchored) console.log(`   (rtpengine held none of the B2BUA's calls ${f0(await mediaReleased(rtp.ngPort))} s after the phase ended)`);
     return r;
   };
   const runApp = async (rate: number, count: number) => {
@@ -190,7 +190,7 @@ async function main(dir: string): Promise<boolean> {
     const watched = [{ name: 'edge', pids: () => [appEdge.pid] }, { name: 'app', pids: () => [app.pid] }, { name: 'rtpengine', pids: () => [rtp.pid] }, ...shared];
     const r = await placeCalls(dir, appTarget, ['-sf', scenario('call-auth.xml'), '-inf', csv], rate, count, watched);
     await uas.run;
-    console.log(`   (rtpengine released the app's calls ${f0(await mediaReleased(rtp.ngPort))} s after the last one)`);
+    console.log(`   (rtpengine held none of the app's calls ${f0(await mediaReleased(rtp.ngPort))} s after the phase ended)`);
     return r;
   };
 
@@ -265,8 +265,10 @@ async function mediaReleased(ngPort: number): Promise<number> {
   const t0 = Date.now();
   try {
     while (Date.now() - t0 < 90_000) {
-      const r = await ng.list({ host: '127.0.0.1', port: ngPort }, { limit: '1' }).catch(() => null);
-      if (r && Array.isArray(r.calls) && r.calls.length === 0) break;
+      // Every call rtpengine still holds, deleted ones waiting out the delay included.
+      const r = await ng.statistics({ host: '127.0.0.1', port: ngPort }, {}).catch(() => null);
+      const stats = r?.statistics as { currentstatistics?: { sessionstotal?: number } } | undefined;
+      if (stats?.currentstatistics?.sessionstotal === 0) break;
       await sleep(1000);
     }
   } finally {
