@@ -7,8 +7,8 @@ import { OFFER, Phone } from './helpers/phone';
 
 const mediaLine = (sdp: string | undefined) => /^m=audio (\d+) (\S+) /m.exec(sdp ?? '') ?? [];
 
-/** Session changes in an anchored call: early media and re-INVITEs go through rtpengine too. */
-describe('sip media: early media and re-INVITEs through rtpengine', () => {
+/** Session changes in an anchored call: early media, re-INVITEs and UPDATEs go through rtpengine too. */
+describe('sip media: early media, re-INVITEs and UPDATEs through rtpengine', () => {
   let pbx: PbxUnderTest;
   let db: DataSource;
   let redis: Redis;
@@ -86,6 +86,33 @@ describe('sip media: early media and re-INVITEs through rtpengine', () => {
     expect(plain.header('Warning')).toBe('399 pbx "SRTP required: the audio stream (RTP/AVP) has no SDES crypto or DTLS fingerprint"');
     await new Promise((r) => setTimeout(r, 200));
     expect(bob.inbox.some((m) => m.method === 'INVITE')).toBe(false);
+    expect(await redis.hexists(RedisKeys.tenantCalls(tenant.id), call.callId)).toBe(1);
+    call.hangUp();
+    await bob.next((m) => m.method === 'BYE', 'BYE at bob');
+  });
+
+  it("relays a caller's UPDATE through rtpengine to the callee, and refuses one without SRTP", async () => {
+    const alice = await phone(0);
+    const bob = await phone(1);
+    const call = await alice.call('1002', { sdp: OFFER(40400) });
+    expect(call.final?.status).toBe(200);
+    const [, anchoredPort] = mediaLine(call.final?.body);
+    await bob.next((m) => m.method === 'INVITE', 'INVITE at bob');
+
+    const moved = await call.update(OFFER(40500));
+    expect(moved.status).toBe(200);
+    expect(mediaLine(moved.body).slice(1)).toEqual([anchoredPort, 'RTP/SAVP']);
+    expect(moved.body).toMatch(/^a=crypto:\d+ AES_CM_128_HMAC_SHA1_(80|32) inline:/m);
+    const update = await bob.next((m) => m.method === 'UPDATE', 'UPDATE at bob');
+    const [, bobSide, bobProfile] = mediaLine(update.body);
+    expect(Number(bobSide)).toBeGreaterThanOrEqual(35000);
+    expect(bobProfile).toBe('RTP/SAVP');
+    expect(update.body).not.toContain('40500');
+
+    const plain = await call.update(OFFER(40502, 'RTP/AVP', ''));
+    expect(plain.status).toBe(488);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.inbox.some((m) => m.method === 'UPDATE')).toBe(false); // next() took the first one
     expect(await redis.hexists(RedisKeys.tenantCalls(tenant.id), call.callId)).toBe(1);
     call.hangUp();
     await bob.next((m) => m.method === 'BYE', 'BYE at bob');

@@ -246,6 +246,7 @@ export class Phone {
       void this.onInvite(m);
     }
     else if (m.method === 'BYE' || m.method === 'OPTIONS') this.reply(m, '200 OK');
+    else if (m.method === 'UPDATE') this.reply(m, '200 OK', [`Contact: ${this.contact}`], this.answerSdp ?? OFFER(42000 + (this.port % 1000) * 2));
     else if (m.method === 'CANCEL') {
       this.cancelled.add(m.header('Call-ID') ?? '');
       this.reply(m, '200 OK');
@@ -300,7 +301,16 @@ export class OutgoingCall {
   }
 
   /** A re-INVITE in the answered dialog with a new offer; resolves with its final response (a 2xx is ACKed). */
-  async reInvite(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
+  reInvite(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
+    return this.offerInDialog('INVITE', sdp, timeoutMs);
+  }
+
+  /** An UPDATE (RFC 3311) in the answered dialog with a new offer; resolves with its final response. */
+  update(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
+    return this.offerInDialog('UPDATE', sdp, timeoutMs);
+  }
+
+  private async offerInDialog(method: 'INVITE' | 'UPDATE', sdp: string, timeoutMs: number): Promise<SipMessage> {
     const r = this.final as SipMessage;
     const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
     const cseq = ++this.cseq;
@@ -315,13 +325,13 @@ export class OutgoingCall {
       ...r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`),
       'Max-Forwards: 70',
     ];
-    this.phone.send(lines('INVITE'), sdp);
+    this.phone.send(lines(method), sdp);
     const answer = await this.phone.next(
-      (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === this.callId && m.header('CSeq') === `${cseq} INVITE`,
-      're-INVITE final response',
+      (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === this.callId && m.header('CSeq') === `${cseq} ${method}`,
+      `in-dialog ${method} final response`,
       timeoutMs,
     );
-    if ((answer.status ?? 0) < 300) this.phone.send(lines('ACK'));
+    if (method === 'INVITE' && (answer.status ?? 0) < 300) this.phone.send(lines('ACK'));
     return answer;
   }
 
