@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { createRedis, RedisKeys } from '../../libs/common/src';
 import { makeTestCert } from '../sip-edge/helpers/tls-cert';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
-import { captureRelay, decodedRecording, mediaPortOf, soxStat, writeTone } from './helpers/audio';
+import { captureRelay, decodedRecording, mediaPortOf, soxStat, untilRtcpMos, writeTone } from './helpers/audio';
 import { Baresip } from './helpers/baresip';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { readUdpPackets, type UdpPacket } from './helpers/pcap';
@@ -38,8 +38,8 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
   const waitRegistered = async (p: Baresip) => p.waitUntil(() => p.registerResponses().includes(200), 'REGISTER 200', 10_000);
 
   beforeAll(async () => {
-    writeTone(tone, 1000);
-    writeTone(low, 440);
+    writeTone(tone, 1000, { seconds: 30 });
+    writeTone(low, 440, { seconds: 30 });
     db = await openDb();
     redis = createRedis(process.env.REDIS_URL as string, 'sip-media-audio-test');
     // libre 1.1.0 (baresip 1.0.0) answers MD5 challenges only.
@@ -110,6 +110,7 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
       // Long enough for two RTCP reports from each phone (baresip sends one every 5 s): rtpengine computes its
       // MOS from the receiver reports (loss, jitter, and the round trip from the second one).
       await new Promise((r) => setTimeout(r, 12500));
+      await untilRtcpMos(NG_PORT, 2, 10_000);
       await softPhone.command(4572, 'hangup');
       await deskPhone.waitUntil(() => /^BYE /m.test(deskPhone.output), 'BYE at the desk phone', 5000);
     } finally {

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'rtpengine-client';
 
 /**
  * A sine tone of `hz` as mono 16-bit WAV, 8 kHz by default: baresip 1.0's aufile does not resample, so a
@@ -54,4 +55,26 @@ export async function captureRelay(file: string, relay: { min: number; max: numb
       await new Promise((r) => tcpdump.once('exit', r));
     },
   };
+}
+
+/**
+ * Waits until rtpengine has a MOS for `streams` SSRCs of its only call, i.e. it has had the phones' RTCP
+ * receiver reports (baresip sends one every 5 s, so the first ones can take a while on a busy machine).
+ */
+export async function untilRtcpMos(ngPort: number, streams: number, timeoutMs: number): Promise<void> {
+  const ng = new Client({ timeout: 1000 });
+  ng.on('error', () => undefined);
+  const dest = { host: '127.0.0.1', port: ngPort };
+  try {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const listed = await ng.list(dest, { limit: '1' }).catch(() => null);
+      const callId = (listed?.calls as string[] | undefined)?.[0];
+      if (!callId) continue;
+      const q = await ng.query(dest, { 'call-id': callId }).catch(() => null);
+      const ssrcs = Object.values((q?.SSRC ?? {}) as Record<string, { 'average MOS'?: { MOS?: number } }>);
+      if (ssrcs.filter((x) => x['average MOS']?.MOS).length >= streams) return;
+    }
+  } finally {
+    ng.close();
+  }
 }

@@ -15,6 +15,7 @@ declare module 'rtpengine-client' {
     answer(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
     delete(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
     query(dest: NgDestination, opts: Record<string, unknown>): Promise<NgReply>;
+    list(dest: NgDestination, opts?: Record<string, unknown>): Promise<NgReply>;
     statistics(dest: NgDestination, opts?: Record<string, unknown>): Promise<NgReply>;
     close(): void;
   }
