@@ -28,6 +28,18 @@ describe('short-call floods and sequential dialling', () => {
     expect(kinds(run.findings)).not.toContain('sequential-dialling');
   });
 
+  it('fires at the second neighbouring number when they come at a dialler\'s pace', () => {
+    const probe = [0, 5_000].flatMap((ms, i) => call({ at: MONDAY_10 + ms, to: `+44207946${3100 + i}`, answered: false }));
+    const f = score(probe, undefined, history).findings.find((x) => x.kind === 'sequential-dialling');
+    expect(f?.evidence).toMatchObject({ run: 2, diallerPace: true });
+  });
+
+  it('stays quiet on a misdial put right, and on an immediate redial of the same number', () => {
+    const misdial = [...call({ at: MONDAY_10, to: '+442079463102', seconds: 3 }), ...call({ at: MONDAY_10 + 15_000, to: '+442079463101', seconds: 120 })];
+    const redial = [0, 4_000].flatMap((ms) => call({ at: MONDAY_10 + 10 * MIN + ms, to: '+442079463300', answered: false }));
+    expect(kinds(score([...misdial, ...redial], undefined, history).findings)).not.toContain('sequential-dialling');
+  });
+
   it('measures the longest run of near-consecutive numbers', () => {
     expect(longestRun('442079460105', ['442079460101', '442079460102', '442079460104', '442079460190'])).toBe(4);
     expect(longestRun('4420794', ['4420795'])).toBe(1);

@@ -3,6 +3,12 @@ import { finding, isOutboundEnd, isOutboundStart, MINUTE, quiet, type Detector }
 /** A campaign agent with a run of unanswered calls reaches ~20 in 10 minutes; a probing dialler, hundreds. */
 export const SHORT_FLOOD = { windowMs: 10 * MINUTE, minShort: 25, share: 0.8 } as const;
 export const SEQUENTIAL = { windowMs: 10 * MINUTE, run: 4, maxGap: 3, sharedSuffixDigits: 4 } as const;
+/**
+ * Enumeration at a dialler's pace: a neighbouring number started within seconds of the last one.
+ * A person who misdials has to hear the wrong number, hang up and key in the number again, which
+ * takes longer; a slower enumerator is still caught by the run of four above.
+ */
+export const DIALLER_PACE = { withinMs: 10_000, run: 2 } as const;
 
 /** Many calls that end within seconds or are never answered: a dialler probing numbers or routes. */
 export const detectShortCallFlood: Detector = (ev, _ctx, state) => {
@@ -53,17 +59,27 @@ export const detectSequentialDialling: Detector = (ev, _ctx, state) => {
   if (!isOutboundStart(ev) || !state.device || !ev.remote.digits) return quiet(state);
   const since = ev.at - SEQUENTIAL.windowMs;
   const others: string[] = [];
+  const justNow: string[] = [];
   const list = state.device.recent;
-  for (let i = list.length - 1; i >= 0 && list[i][0] >= since; i--) others.push(list[i][1]);
+  for (let i = list.length - 1; i >= 0 && list[i][0] >= since; i--) {
+    others.push(list[i][1]);
+    if (list[i][0] >= ev.at - DIALLER_PACE.withinMs) justNow.push(list[i][1]);
+  }
   const run = longestRun(ev.remote.digits, others);
-  if (run < SEQUENTIAL.run) return quiet(state);
+  const paced = justNow.length > 0 && longestRun(ev.remote.digits, justNow) >= DIALLER_PACE.run;
+  if (run < SEQUENTIAL.run && !paced) return quiet(state);
   const stem = ev.remote.digits.slice(0, ev.remote.digits.length - SEQUENTIAL.sharedSuffixDigits);
+  const how =
+    run >= SEQUENTIAL.run
+      ? `${run} near-consecutive numbers dialled under +${stem} in 10 min`
+      : `neighbouring numbers under +${stem} dialled within ${DIALLER_PACE.withinMs / 1000} s`;
   return {
     findings: [
-      finding(ev, 'sequential-dialling', 'warning', `${run} near-consecutive numbers dialled under +${stem} in 10 min`, {
+      finding(ev, 'sequential-dialling', 'warning', how, {
         run,
         range: `+${stem}${'x'.repeat(SEQUENTIAL.sharedSuffixDigits)}`,
         windowSeconds: SEQUENTIAL.windowMs / 1000,
+        diallerPace: paced,
       }),
     ],
     nextState: state,
