@@ -1,3 +1,4 @@
+import { binomialTail } from './destinations';
 import { call, DEVICE, kinds, MIN, MONDAY_10, ordinaryWeek, OTHER_DEVICE, score } from '../testing/events';
 
 describe('destinations: first seen, risky share, many distinct numbers', () => {
@@ -39,6 +40,25 @@ describe('destinations: first seen, risky share, many distinct numbers', () => {
     const hour = [0, 10, 20, 30, 40, 50].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: i % 2 ? '+442079460000' : `+18769${String(200000 + i)}` }));
     const run = score(hour, undefined, warmed);
     expect(kinds(run.findings)).not.toContain('high-risk-share');
+  });
+
+  it('stays quiet when an agent with customers in Jamaica makes three of an hour\'s four calls there', () => {
+    const habit = Array.from({ length: 40 }, (_, i) =>
+      call({ at: MONDAY_10 - 2 * 24 * 60 * MIN + i * 10 * MIN, to: i % 5 === 0 ? `+18769${String(100000 + i)}` : '+442079460000' }),
+    ).flat();
+    const warmed = score(habit, undefined, history);
+    const hour = [0, 15, 30, 45].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: i === 1 ? '+442079460000' : `+18769${String(300000 + i)}` }));
+    expect(kinds(score(hour, undefined, warmed).findings)).not.toContain('high-risk-share');
+    // …but six of six is no longer chance for her.
+    const six = [0, 10, 20, 30, 40, 50].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: `+18769${String(400000 + i)}` }));
+    expect(kinds(score(six, undefined, warmed).findings)).toContain('high-risk-share');
+  });
+
+  it('computes the binomial upper tail', () => {
+    expect(binomialTail(4, 3, 0.2)).toBeCloseTo(4 * 0.2 ** 3 * 0.8 + 0.2 ** 4, 12);
+    expect(binomialTail(3, 3, 0.01)).toBeCloseTo(1e-6, 15);
+    expect(binomialTail(10, 0, 0.3)).toBe(1);
+    expect(binomialTail(2, 3, 0.3)).toBe(0);
   });
 
   it('fires on many distinct international numbers within an hour, and not on a few', () => {

@@ -5,8 +5,34 @@ import { finding, HOUR, isOutboundStart, quiet, type Detector } from './types';
 
 /** A country the tenant has called this often is known to it, even from a device that has not. */
 export const TENANT_KNOWN_CALLS = 3;
-/** The last hour's risky share must reach `share` and exceed the device's usual share by `aboveUsual`. */
-export const RISKY_SHARE = { minCalls: 3, share: 0.5, aboveUsual: 0.4 } as const;
+/**
+ * The last hour's risky calls must be too many to be chance for this device: at least `minCalls`, and
+ * as many or more would come by chance, at the device's usual risky share (at least `floorShare`),
+ * with probability under `maxChance`. A fixed margin over the usual share flagged agents whose
+ * customers are partly abroad whenever three of four calls in an hour went there.
+ */
+export const RISKY_SHARE = { minCalls: 3, floorShare: 0.01, maxChance: 1e-4 } as const;
+
+/** P(X >= k) for X ~ Binomial(n, p). */
+export function binomialTail(n: number, k: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p >= 1) return 1;
+  // P(X = k), then the terms above it.
+  let term = Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    sum += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.min(1, sum);
+}
+
+function logChoose(n: number, k: number): number {
+  let r = 0;
+  for (let i = 1; i <= k; i++) r += Math.log((n - k + i) / i);
+  return r;
+}
 /** International calls a device makes per hour; the floor sits above a campaign agent with foreign customers. */
 export const DEVICE_INTERNATIONAL_HOUR: BaselineSpec = { widthMs: HOUR, alpha: 0.05, k: 4, floor: 30, warmBuckets: 24 };
 /** A device with a finding this recent is a suspect: its calls do not teach the tenant what is usual. */
@@ -46,21 +72,25 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
   const hourAgo = ev.at - HOUR;
   let total = 0;
   let riskyInHour = 0;
+  // The usual share before this hour: the hour's earlier calls are taken back out of the average.
+  let usualShare = d.riskyShare;
   const distinctInternational = new Set<string>();
   for (let i = d.recent.length - 1; i >= 0 && d.recent[i][0] >= hourAgo; i--) {
     const [, digits, r, intl] = d.recent[i];
+    if (total > 0) usualShare = Math.min(1, Math.max(0, (usualShare - SHARE_ALPHA * r) / (1 - SHARE_ALPHA)));
     total++;
     riskyInHour += r;
     if (intl) distinctInternational.add(digits);
   }
-  const usualShare = d.riskyShare;
-  if (risky && riskyInHour >= RISKY_SHARE.minCalls && riskyInHour / total >= Math.max(RISKY_SHARE.share, usualShare + RISKY_SHARE.aboveUsual))
+  const chance = risky && riskyInHour >= RISKY_SHARE.minCalls ? binomialTail(total, riskyInHour, Math.max(usualShare, RISKY_SHARE.floorShare)) : 1;
+  if (chance < RISKY_SHARE.maxChance)
     findings.push(
       finding(ev, 'high-risk-share', 'warning', `${riskyInHour} of ${total} calls in the last hour to risky destinations`, {
         riskyCalls: riskyInHour,
         calls: total,
         share: Math.round((riskyInHour / total) * 100) / 100,
         usualShare: Math.round(usualShare * 1000) / 1000,
+        chance: Number(chance.toPrecision(2)),
       }),
     );
 
