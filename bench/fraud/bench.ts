@@ -1,11 +1,12 @@
-import { createRedis, PolicyCounterKeys, QUEUES } from '@pbx/common';
+import { createRedis, loadCounters, PolicyCounterKeys, QUEUES } from '@pbx/common';
 import { createDataSource } from '@pbx/database';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { RECORDED_FINDINGS_KEY } from '../../apps/worker/src/scoring/finding-sink';
 import { FraudKeys } from '../../apps/worker/src/scoring/fraud-state.store';
 import { generate, type Stream } from './generator';
-import { evaluate, type Recorded } from './report';
+import { checkWangiri } from '../../libs/policy/src/checks';
+import { evaluate, evaluateBlocks, type GuardSightings, type Recorded } from './report';
 import { startWorker } from './worker-process';
 
 /**
@@ -47,6 +48,38 @@ async function seedTenants(url: string, stream: Stream) {
   };
 }
 
+/** The policy's default callback-guard window (fraud_policies.wangiri_window_seconds). */
+const CALLBACK_GUARD_MS = 3600_000;
+
+/** Polls the tenants' callback guards every 100 ms, noting when each number first shows there. */
+function watchGuards(redis: ReturnType<typeof createRedis>, stream: Stream) {
+  const seen: GuardSightings = new Map();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const t of stream.tenants) {
+        const now = Date.now();
+        for (const n of await redis.zrange(PolicyCounterKeys.shortInbound(t.id), 0, -1)) if (!seen.has(`${t.id}|${n}`)) seen.set(`${t.id}|${n}`, now);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return { seen, stop: async () => ((running = false), await loop) };
+}
+
+/** Wangiri waves whose first caller the policy's own check refuses to call back, one second after its ring. */
+async function refusedCallbacks(redis: ReturnType<typeof createRedis>, stream: Stream): Promise<Set<string>> {
+  const refused = new Set<string>();
+  for (const a of stream.attacks) {
+    if (!a.callback) continue;
+    const timestamp = a.callback.at + 1000;
+    const counters = await loadCounters(redis, a.tenantId, 'bench-agent', timestamp, { destination: a.callback.number });
+    const attempt = { deviceId: 'bench-agent', destination: a.callback.number, kind: 'e164' as const, sourceIp: '192.0.2.1', timestamp };
+    if (checkWangiri(CALLBACK_GUARD_MS, counters, attempt, undefined)?.ruleId === 'wangiri') refused.add(`${a.tenantId}|${a.callback.number}`);
+  }
+  return refused;
+}
+
 const s = (ms: number) => (Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(1)}s`);
 
 async function main(): Promise<void> {
@@ -74,6 +107,7 @@ async function main(): Promise<void> {
   const queueRedis = redis.duplicate();
   const queue = new Queue(QUEUES.callEvents, { connection: queueRedis, prefix });
   try {
+    const guards = watchGuards(redis.duplicate(), stream);
     const publishedAt = new Map<string, number>();
     let cpuBefore = worker?.cpuSeconds() ?? 0;
     let t0 = Date.now();
@@ -102,10 +136,12 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const drained = Date.now();
+    await guards.stop();
     const cpu = worker.cpuSeconds() - cpuBefore;
     const failed = await queue.getJobCountByTypes('failed');
     const recorded = (await redis.lrange(RECORDED_FINDINGS_KEY, 0, -1)).map((x) => JSON.parse(x) as Recorded);
     const report = evaluate(stream, recorded, prefill ? new Map() : publishedAt);
+    const blocks = evaluateBlocks(stream, report, guards.seen, await refusedCallbacks(redis, stream), prefill ? new Map() : publishedAt);
     const throughput = stream.events.length / ((drained - t0) / 1000);
 
     console.log(`published in ${s(published - t0)}, drained ${s(drained - published)} later; ${failed} failed jobs; CPU of ${worker.count} worker process(es) ${cpu.toFixed(1)} s`);
@@ -114,16 +150,23 @@ async function main(): Promise<void> {
       console.log(
         `${k.kind.padEnd(15)} ${String(k.attacks).padStart(7)}  ${k.recall.toFixed(2).padStart(6)}  ${`${s(k.detectionP50)}/${s(k.detectionP95)}`.padEnd(15)}  ${`${s(k.lagP50)}/${s(k.lagP95)}`.padEnd(13)}  ${`${s(k.totalP50)}/${s(k.totalP95)}`.padEnd(14)}  ${k.firstKinds}`,
       );
+    const g = blocks.guard;
+    console.log(
+      `wangiri callback guard: first caller held in ${g.armed}/${g.attacks} waves, a callback refused by the policy in ${g.refused}; ring p50/p95 ${s(g.detectP50)}/${s(g.detectP95)}, lag ${s(g.lagP50)}/${s(g.lagP95)}, total ${s(g.totalP50)}/${s(g.totalP95)}`,
+    );
+    console.log(
+      `to the block (the guard for wangiri, the first finding otherwise): ${blocks.blocked}/${blocks.attacks} attacks, p50/p95 ${s(blocks.overallP50)}/${s(blocks.overallP95)}; to the first alert: overall p95 ${s(report.kinds[report.kinds.length - 1].totalP95)}`,
+    );
     console.log(
       `false alerts: ${report.falseAlerts} (${report.falseFindings} findings) on ${stream.legitimateDevices} legitimate devices in the measured day = ${report.falsePerThousandDevicesPerDay.toFixed(2)} per 1,000 devices per day [${report.falseByKind}]; warm-up day findings: ${report.warmupFindings}`,
     );
     console.log(`throughput: ${Math.round(throughput)} events/s (${stream.events.length} events in ${s(drained - t0)}), ${Math.round(stream.events.length / cpu)} events per worker CPU second`);
 
-    const overall = report.kinds[report.kinds.length - 1];
     const misses = [
       ...report.kinds.filter((k) => k.recall < TARGETS.recall).map((k) => `recall ${k.kind} ${k.recall.toFixed(2)}`),
       ...(report.falsePerThousandDevicesPerDay > TARGETS.falsePerThousand ? [`false alerts ${report.falsePerThousandDevicesPerDay.toFixed(2)}`] : []),
-      ...(overall.totalP95 > TARGETS.latencyP95Ms ? [`latency p95 ${s(overall.totalP95)}`] : []),
+      ...(blocks.overallP95 > TARGETS.latencyP95Ms ? [`latency to the block p95 ${s(blocks.overallP95)}`] : []),
+      ...(g.refused < g.attacks ? [`callback guard refused ${g.refused}/${g.attacks}`] : []),
       ...(prefill && throughput < TARGETS.eventsPerSecond ? [`throughput ${Math.round(throughput)}`] : []),
     ];
     console.log(misses.length ? `MISSED: ${misses.join('; ')}` : 'all targets met');

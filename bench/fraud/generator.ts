@@ -20,6 +20,8 @@ export interface AttackLabel {
   end: number;
   /** Wangiri: the calling range, as the finding's topPrefix shows it ("+6757"). */
   range?: string;
+  /** Wangiri: the first caller, and the event (its call.ended) after which a callback to it is refused. */
+  callback?: { number: string; eventId: string; at: number };
 }
 
 export interface TenantSpec {
@@ -252,11 +254,14 @@ export function generate(options: GeneratorOptions): Stream {
       const range = pick(WANGIRI_RANGES);
       const start = localMs(t, warmup, next() * 24);
       let at = start;
+      let callback: AttackLabel['callback'];
       for (let c = randomInt(next, 10, 40); c > 0; c--) {
-        call(t, { at, device: null, direction: 'inbound', remote: `+${range}${randomDigits(next, 11 - range.length)}`, ringS: randomInt(next, 1, 3), talkS: 0, perMinute: 0, ip: '192.0.2.10', cc: t.country });
+        const remote = `+${range}${randomDigits(next, 11 - range.length)}`;
+        const endedAt = call(t, { at, device: null, direction: 'inbound', remote, ringS: randomInt(next, 1, 3), talkS: 0, perMinute: 0, ip: '192.0.2.10', cc: t.country });
+        callback ??= { number: remote, eventId: events[events.length - 1].eventId, at: endedAt };
         at += randomInt(next, 5, 25) * 1000;
       }
-      attacks.push({ kind: 'wangiri', tenantId: t.id, deviceId: null, start, end: at, range: `+${range}`.slice(0, 5) });
+      attacks.push({ kind: 'wangiri', tenantId: t.id, deviceId: null, start, end: at, range: `+${range}`.slice(0, 5), callback });
     }
     {
       // Sequential dialling: a stolen credential walks a number range, most calls unanswered.

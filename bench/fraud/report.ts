@@ -56,6 +56,8 @@ export interface KindReport {
 
 export interface Report {
   kinds: KindReport[];
+  /** Per attack kind, each detected attack's detect + lag (the time to its first finding). */
+  totals: Map<AttackKind, number[]>;
   falseAlerts: number;
   falseFindings: number;
   falsePerThousandDevicesPerDay: number;
@@ -66,6 +68,7 @@ export interface Report {
 
 export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<string, number>): Report {
   const kinds: KindReport[] = [];
+  const totals = new Map<AttackKind, number[]>();
   const all: { detection: number[]; lag: number[]; total: number[]; n: number; hit: number } = { detection: [], lag: [], total: [], n: 0, hit: 0 };
   for (const kind of ATTACK_KINDS) {
     const attacks = stream.attacks.filter((a) => a.kind === kind);
@@ -86,6 +89,7 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
       total.push(d + l);
       first.set(h.finding.kind, (first.get(h.finding.kind) ?? 0) + 1);
     }
+    totals.set(kind, total);
     all.detection.push(...detection);
     all.lag.push(...lag);
     all.total.push(...total);
@@ -126,11 +130,70 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
   for (const f of byKey.values()) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
   return {
     kinds,
+    totals,
     falseAlerts: byKey.size,
     falseFindings: falses.length,
     falsePerThousandDevicesPerDay: (byKey.size / stream.legitimateDevices) * 1000,
     falseByKind: [...byKind].map(([k, n]) => `${k}:${n}`).join(' ') || 'none',
     warmupFindings: recorded.filter((r) => r.finding.at < stream.measuredFrom).length,
     falseFindingsList: falses.map((r) => r.finding),
+  };
+}
+
+/** When (wall ms) the callback guard first held a number, by `tenant|number`. */
+export type GuardSightings = Map<string, number>;
+
+export interface BlockReport {
+  /** Wangiri: the callback guard on the wave's first caller. */
+  guard: { attacks: number; armed: number; refused: number; detectP50: number; detectP95: number; lagP50: number; lagP95: number; totalP50: number; totalP95: number };
+  /** Every attack: the guard for wangiri, the first finding for the others (undetected attacks count as never blocked). */
+  overallP50: number;
+  overallP95: number;
+  blocked: number;
+  attacks: number;
+}
+
+/**
+ * Time to the block. What a wangiri wave costs is the callback; the policy refuses calling back a
+ * number from the moment the worker has scored its one-ring call, so the block is that moment: the
+ * ring (event clock, first call's start to its end) plus the lag to the guard (wall clock, publish
+ * of that call.ended to the number showing in the guard). `refused` is checked through the policy's
+ * own wangiri check, at the call's end plus one second.
+ */
+export function evaluateBlocks(stream: Stream, report: Report, sightings: GuardSightings, refused: Set<string>, publishedAt: Map<string, number>): BlockReport {
+  const wangiri = stream.attacks.filter((a) => a.kind === 'wangiri' && a.callback);
+  const detect: number[] = [];
+  const lag: number[] = [];
+  const total: number[] = [];
+  for (const a of wangiri) {
+    const cb = a.callback!;
+    const seen = sightings.get(`${a.tenantId}|${cb.number}`);
+    if (seen === undefined) continue;
+    const d = cb.at - a.start;
+    const l = publishedAt.size ? Math.max(0, seen - (publishedAt.get(cb.eventId) ?? seen)) : 0;
+    detect.push(d);
+    lag.push(l);
+    total.push(d + l);
+  }
+  const everyBlock = [...ATTACK_KINDS.filter((k) => k !== 'wangiri').flatMap((k) => report.totals.get(k) ?? []), ...total];
+  const attacks = stream.attacks.length;
+  // An attack never blocked sorts last: it counts against the p95 rather than dropping out of it.
+  const withMisses = [...everyBlock, ...Array.from({ length: attacks - everyBlock.length }, () => Number.POSITIVE_INFINITY)];
+  return {
+    guard: {
+      attacks: wangiri.length,
+      armed: total.length,
+      refused: wangiri.filter((a) => refused.has(`${a.tenantId}|${a.callback!.number}`)).length,
+      detectP50: quantile(detect, 0.5),
+      detectP95: quantile(detect, 0.95),
+      lagP50: quantile(lag, 0.5),
+      lagP95: quantile(lag, 0.95),
+      totalP50: quantile(total, 0.5),
+      totalP95: quantile(total, 0.95),
+    },
+    overallP50: quantile(withMisses, 0.5),
+    overallP95: quantile(withMisses, 0.95),
+    blocked: everyBlock.length,
+    attacks,
   };
 }
