@@ -64,7 +64,14 @@ function watchGuards(redis: ReturnType<typeof createRedis>, stream: Stream) {
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  return { seen, stop: async () => ((running = false), await loop) };
+  return {
+    seen,
+    stop: async () => {
+      running = false;
+      await loop;
+      await redis.quit();
+    },
+  };
 }
 
 /** Wangiri waves whose first caller the policy's own check refuses to call back, one second after its ring. */
