@@ -54,6 +54,15 @@ describe('destinations: first seen, risky share, many distinct numbers', () => {
     expect(kinds(score(six, undefined, warmed).findings)).toContain('high-risk-share');
   });
 
+  it('stays quiet at three risky calls of seven (after four domestic) from a device with no risky habit, and fires at four', () => {
+    // At the floor share (1%) three of seven is already rare by chance (3.4e-5); the 50% share keeps a
+    // device whose tenant is starting to serve a country from being flagged at its third call there.
+    const hour = (risky: number) =>
+      [0, 8, 16, 24, 32, 40, 48].flatMap((m, i) => call({ at: MONDAY_10 + m * MIN, to: i >= 7 - risky ? `+37069${String(100000 + i * 7919)}` : '+442079460000' }));
+    expect(kinds(score(hour(3), undefined, history).findings)).not.toContain('high-risk-share');
+    expect(kinds(score(hour(4), undefined, history).findings)).toContain('high-risk-share');
+  });
+
   it('computes the binomial upper tail', () => {
     expect(binomialTail(4, 3, 0.2)).toBeCloseTo(4 * 0.2 ** 3 * 0.8 + 0.2 ** 4, 12);
     expect(binomialTail(3, 3, 0.01)).toBeCloseTo(1e-6, 15);

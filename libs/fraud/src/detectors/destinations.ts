@@ -6,12 +6,14 @@ import { finding, HOUR, isOutboundStart, quiet, type Detector } from './types';
 /** A country the tenant has called this often is known to it, even from a device that has not. */
 export const TENANT_KNOWN_CALLS = 3;
 /**
- * The last hour's risky calls must be too many to be chance for this device: at least `minCalls`, and
- * as many or more would come by chance, at the device's usual risky share (at least `floorShare`),
- * with probability under `maxChance`. A fixed margin over the usual share flagged agents whose
- * customers are partly abroad whenever three of four calls in an hour went there.
+ * The last hour's risky calls must be too many to be chance for this device: at least `minCalls` and
+ * `minShare` of the hour's calls, and as many or more would come by chance, at the device's usual
+ * risky share (at least `floorShare`), with probability under `maxChance`. A fixed margin over the
+ * usual share flagged agents whose customers are partly abroad whenever three of four calls in an
+ * hour went there; the binomial test alone flagged a device in its first week (usual share near
+ * zero) at three of seven calls to a country its tenant was starting to serve.
  */
-export const RISKY_SHARE = { minCalls: 3, floorShare: 0.01, maxChance: 1e-4 } as const;
+export const RISKY_SHARE = { minCalls: 3, minShare: 0.5, floorShare: 0.01, maxChance: 1e-4 } as const;
 
 /** P(X >= k) for X ~ Binomial(n, p). */
 export function binomialTail(n: number, k: number, p: number): number {
@@ -82,7 +84,9 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
     riskyInHour += r;
     if (intl) distinctInternational.add(digits);
   }
-  const chance = risky && riskyInHour >= RISKY_SHARE.minCalls ? binomialTail(total, riskyInHour, Math.max(usualShare, RISKY_SHARE.floorShare)) : 1;
+  const chance =
+    risky && riskyInHour >= RISKY_SHARE.minCalls && riskyInHour / total >= RISKY_SHARE.minShare
+      ? binomialTail(total, riskyInHour, Math.max(usualShare, RISKY_SHARE.floorShare)) : 1;
   if (chance < RISKY_SHARE.maxChance)
     findings.push(
       finding(ev, 'high-risk-share', 'warning', `${riskyInHour} of ${total} calls in the last hour to risky destinations`, {
