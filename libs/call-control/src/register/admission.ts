@@ -9,9 +9,20 @@ export interface RegistrationSourceRules {
   countryDeny: readonly string[];
 }
 
+/**
+ * From this lock level up a locked device is refused outright, REGISTER and INVITE alike. The
+ * registrar locks a device whose password is being guessed at 3; it must then check no password at
+ * all (not even for an emergency call), or its answers would tell the guesser which one was right.
+ * Below it (a fraud warning, a spend cap, an admin's lock) the device keeps working within its level,
+ * which the policy gate holds each call to, as `POST /api/v1/policy/simulate` shows.
+ */
+export const REFUSED_LOCK_LEVEL = 3;
+
 /** What the registrar knows of an account before it checks a password. */
 export interface AccountProfile {
   status: 'active' | 'suspended' | 'locked';
+  /** The device's own lock level (0–3); a locked device without one is treated as refused. */
+  lockLevel?: number;
   transports: readonly string[];
   allowedCidrs: readonly Cidr[];
   rules: RegistrationSourceRules;
@@ -33,7 +44,8 @@ const EMPTY: readonly string[] = [];
  * never gets to try a password (RFC 3261 §22.1 leaves the order to us). Returns null when admitted.
  */
 export function admit(profile: AccountProfile, r: AdmissionRequest, tenantRules?: RegistrationSourceRules): Refusal | null {
-  if (profile.status !== 'active') return { status: 403, reason: 'Account disabled', log: `device ${profile.status}` };
+  const works = profile.status === 'active' || (profile.status === 'locked' && (profile.lockLevel ?? REFUSED_LOCK_LEVEL) < REFUSED_LOCK_LEVEL);
+  if (!works) return { status: 403, reason: 'Account disabled', log: `device ${profile.status}` };
   if (!profile.transports.includes(r.transport.toLowerCase()))
     return { status: 403, reason: 'Transport not allowed', log: `transport ${r.transport} not allowed` };
   const ip = parseIp(r.sourceIp);

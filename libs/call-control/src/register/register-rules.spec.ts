@@ -130,8 +130,16 @@ describe('admit', () => {
     expect(admit(profile, req)).toBeNull();
   });
 
+  it('admits a device locked at level 1 or 2: the policy gate holds its calls to that level', () => {
+    expect(admit({ ...profile, status: 'locked', lockLevel: 1 }, req)).toBeNull();
+    expect(admit({ ...profile, status: 'locked', lockLevel: 2 }, req)).toBeNull();
+    expect(admit({ ...profile, status: 'locked', lockLevel: 2, transports: ['wss'] }, req)?.reason).toBe('Transport not allowed');
+  });
+
   it.each<[string, AccountProfile, string]>([
     ['a suspended device', { ...profile, status: 'suspended' }, 'Account disabled'],
+    ['a device locked at level 3 (password guessing)', { ...profile, status: 'locked', lockLevel: 3 }, 'Account disabled'],
+    ['a locked device whose level is not known', { ...profile, status: 'locked' }, 'Account disabled'],
     ['a disallowed transport', { ...profile, transports: ['wss'] }, 'Transport not allowed'],
     ['a source outside allowed_cidrs', { ...profile, allowedCidrs: [cidr('10.0.0.0/8')] }, 'Source address not allowed'],
     ['a denied country', { ...profile, rules: { ...profile.rules, countryDeny: ['FR'] } }, 'Source country not allowed'],

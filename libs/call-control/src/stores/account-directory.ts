@@ -90,6 +90,7 @@ export class CachedAccountDirectory implements AccountDirectory {
         extensionId: d.extensionId,
         username: d.sipUsername,
         status: d.status,
+        lockLevel: d.lockLevel,
         transports: d.transports,
         allowedCidrs: cidrs(d.allowedCidrs),
         rules: entry.deviceRules.get(d.id) ?? { cidrAllow: [], countryAllow: [], countryDeny: [] },

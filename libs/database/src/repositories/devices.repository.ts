@@ -49,7 +49,7 @@ export type DevicePatch = Partial<
 /** What the SIP registrar needs of a device to authenticate and admit it. */
 export type DeviceCredentials = Pick<
   DeviceEntity,
-  'id' | 'tenantId' | 'extensionId' | 'sipUsername' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status'
+  'id' | 'tenantId' | 'extensionId' | 'sipUsername' | 'digestAlgorithms' | 'transports' | 'allowedCidrs' | 'maxRegistrations' | 'status' | 'lockLevel'
 > &
   DeviceDigests;
 
@@ -123,7 +123,7 @@ export class DevicesRepository {
   async findDigests(tenantId: string, sipUsername: string): Promise<DeviceCredentials | null> {
     const rows: Array<Record<string, unknown>> = await managerOf(this.ds).query(
       `SELECT id, extension_id, sip_username, digest_algorithms, transports, allowed_cidrs, max_registrations, status,
-              ha1_md5, ha1_sha256
+              lock_level, ha1_md5, ha1_sha256
          FROM devices WHERE tenant_id = $1 AND sip_username = $2 LIMIT 1`,
       [tenantId, sipUsername],
     );
@@ -139,6 +139,7 @@ export class DevicesRepository {
       allowedCidrs: r.allowed_cidrs as string[],
       maxRegistrations: r.max_registrations as number,
       status: r.status as DeviceEntity['status'],
+      lockLevel: r.lock_level as number,
       ha1Md5: r.ha1_md5 as string,
       ha1Sha256: r.ha1_sha256 as string,
     };
