@@ -11,6 +11,8 @@ import { Phone } from '../sip/helpers/phone';
 import { RegisterClient } from '../sip/helpers/register-client';
 import { actionsOf, auditOf, eventually, finding } from './fraud-helpers';
 
+const ruleOf = (warning: string | undefined) => /^399 \S+ "deny by ([^\s:"]+(?::[^\s:"]+)*)/.exec(warning ?? '')?.[1];
+
 /**
  * The playbook's actions on the real stack: the SIP registrar (old password refused), the API
  * (refresh tokens, undo), the worker (alerts, actions, audit), Postgres and Redis.
@@ -54,7 +56,7 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     sub = createRedis(process.env.REDIS_URL as string, 'fraud-test-sub');
     await sub.subscribe(RedisChannels.sipCommands);
     sub.on('message', (_ch, msg: string) => commands.push(msg));
-    tenant = await createTenant(db, [{ username: 'victim' }, { username: 'bystander' }, { username: 'quiet' }]);
+    tenant = await createTenant(db, [{ username: 'victim' }, { username: 'bystander' }, { username: 'quiet' }, { username: 'walker' }]);
     api = await startApi({ AUDIT_HMAC_KEY: TEST_AUDIT_KEY });
     pbx = await startPbx({ contacts: ['sip:127.0.0.1:0;transport=udp'] });
     worker = await startWorker(
@@ -111,6 +113,36 @@ describe('fraud response: alerts, playbook actions, audit and undo', () => {
     await responder.accept([{ ...first, eventId: 'evt-4' }]);
     const after = (await db.query(`SELECT status FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2 ORDER BY created_at`, [tenant.id, first.dedupeKey])) as Array<{ status: string }>;
     expect(after.map((a) => a.status)).toEqual(['resolved', 'open']);
+  });
+
+  it('locks a device walking a domestic number range to internal calls: level 1 (no international) would not stop it', async () => {
+    // A US tenant: a US number, allowed before (no route, 404) and refused by the lock after, on the SIP path.
+    const walker = await phone(3);
+    const domestic = '+12125550147';
+    const before = await walker.call(domestic);
+    expect(before.final?.status).toBe(404); // allowed by the policy; no trunk in this test to take it
+
+    const walk = finding(tenant.id, tenant.devices[3].id, {
+      kind: 'sequential-dialling',
+      severity: 'warning',
+      dedupeKey: `sequential-dialling:${tenant.devices[3].id}`,
+      title: 'neighbouring numbers under +1212555 dialled within 10 s',
+      evidence: { run: 2, range: '+1212555xxxx', diallerPace: true, lockToStop: 2 },
+    });
+    await responder.accept([walk]);
+    const [alert] = (await db.query(`SELECT id FROM alerts WHERE tenant_id = $1 AND dedupe_key = $2`, [tenant.id, walk.dedupeKey])) as Array<{ id: string }>;
+    await eventually(async () => (await actionsOf(db, alert.id)).length === 1, 'the warning action');
+    expect(await device(3)).toEqual({ status: 'locked', lock_level: 2 });
+    const [action] = (await db.query(`SELECT details FROM fraud_actions WHERE alert_id = $1`, [alert.id])) as Array<{ details: Record<string, unknown> }>;
+    expect(action.details).toMatchObject({ scope: 'device', previous_lock_level: 0, lock_level: 2 });
+
+    const after = await eventually(async () => {
+      const c = await walker.call(domestic);
+      return ruleOf(c.final?.header('Warning')) === 'lock-level:2' ? c : null;
+    }, 'the lock to reach the SIP app');
+    expect(after.final?.status).toBe(403);
+    // Locked, not disabled: it still registers (and so still takes and makes internal calls).
+    expect(await registerStatus(3)).toBe('200 OK');
   });
 
   it("runs the critical playbook: lock, suspension, hang-up, new credentials, the owner's sessions revoked; each audited", async () => {

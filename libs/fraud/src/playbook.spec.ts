@@ -1,4 +1,4 @@
-import { DEFAULT_PLAYBOOK, parsePlaybook, planActions } from './playbook';
+import { DEFAULT_PLAYBOOK, lockLevelFor, parsePlaybook, planActions } from './playbook';
 import { signWebhook, verifyWebhook } from './webhook-signature';
 
 describe('parsePlaybook', () => {
@@ -67,5 +67,16 @@ describe('webhook signature', () => {
     expect(verifyWebhook('other', { timestamp: String(now), signature }, body, now)).toBe(false);
     expect(verifyWebhook('s3cret', { timestamp: String(now + 1), signature }, body, now)).toBe(false);
     expect(verifyWebhook('s3cret', { timestamp: String(now), signature: undefined }, body, now)).toBe(false);
+  });
+});
+
+describe('lockLevelFor', () => {
+  it("takes the playbook's level, or the level the finding says stops it, whichever is higher", () => {
+    expect(lockLevelFor(DEFAULT_PLAYBOOK, { calls: 40 })).toBe(1);
+    expect(lockLevelFor(DEFAULT_PLAYBOOK, { lockToStop: 2 })).toBe(2);
+    expect(lockLevelFor({ ...DEFAULT_PLAYBOOK, lockLevel: 3 }, { lockToStop: 2 })).toBe(3);
+    // Anything else in the evidence is not a level.
+    expect(lockLevelFor(DEFAULT_PLAYBOOK, { lockToStop: '3' })).toBe(1);
+    expect(lockLevelFor(DEFAULT_PLAYBOOK, { lockToStop: 9 })).toBe(1);
   });
 });

@@ -44,6 +44,17 @@ export const DEFAULT_PLAYBOOK: Playbook = {
   webhookUrl: null,
 };
 
+/**
+ * The lock level raise-lock sets for an alert: the playbook's, or the level that stops what fired it
+ * (its evidence's `lockToStop`: 2 for a walk through a domestic number range, which level 1, no
+ * international, would let go on), whichever is higher.
+ */
+export function lockLevelFor(playbook: Playbook, details: Record<string, unknown>): 1 | 2 | 3 {
+  const stop = details.lockToStop;
+  const needed = stop === 2 || stop === 3 ? stop : 1;
+  return needed > playbook.lockLevel ? needed : playbook.lockLevel;
+}
+
 export type FieldErrors = Record<string, string[]>;
 
 const add = (errors: FieldErrors, field: string, message: string) => (errors[field] ??= []).push(message);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { computeHa1, deniedSessionKey } from '@pbx/common';
 import { AlertEntity, DevicesRepository, ExtensionsRepository, PolicyRepository, RefreshTokensRepository, TenantsRepository } from '@pbx/database';
-import type { FraudAction, Playbook } from '@pbx/fraud';
+import { lockLevelFor, type FraudAction, type Playbook } from '@pbx/fraud';
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
@@ -53,7 +53,7 @@ export class Containment {
 
   async run(action: Exclude<FraudAction, 'notify'>, alert: AlertEntity, playbook: Playbook): Promise<ActionResult> {
     const reason = `fraud alert ${alert.id}: ${alert.title}`.slice(0, 500);
-    if (action === 'raise-lock') return this.raiseLock(alert, playbook.lockLevel, reason);
+    if (action === 'raise-lock') return this.raiseLock(alert, lockLevelFor(playbook, alert.details), reason);
     const device = alert.deviceId ? await this.devices.findInTenant(alert.tenantId, alert.deviceId) : null;
     if (!device) return { outcome: 'skipped', details: { reason: 'the device no longer exists' } };
     switch (action) {

@@ -19,7 +19,7 @@ describe('short-call floods and sequential dialling', () => {
   it('fires on dialling through a number range', () => {
     const sweep = Array.from({ length: 6 }, (_, i) => call({ at: MONDAY_10 + i * 30_000, to: `+44207946${String(3100 + i + (i > 3 ? 1 : 0))}`, seconds: 3 })).flat();
     const f = score(sweep, undefined, history).findings.find((x) => x.kind === 'sequential-dialling');
-    expect(f?.evidence).toMatchObject({ run: 4, range: '+44207946xxxx' });
+    expect(f?.evidence).toMatchObject({ run: 4, range: '+44207946xxxx', lockToStop: 2 });
   });
 
   it('stays quiet on calls to a few extensions of one company and redials of one number', () => {
@@ -31,7 +31,10 @@ describe('short-call floods and sequential dialling', () => {
   it('fires at the second neighbouring number when they come at a dialler\'s pace', () => {
     const probe = [0, 5_000].flatMap((ms, i) => call({ at: MONDAY_10 + ms, to: `+44207946${3100 + i}`, answered: false }));
     const f = score(probe, undefined, history).findings.find((x) => x.kind === 'sequential-dialling');
-    expect(f?.evidence).toMatchObject({ run: 2, diallerPace: true });
+    expect(f?.evidence).toMatchObject({ run: 2, diallerPace: true, lockToStop: 2 });
+    // Abroad, no international (lock level 1) is enough to stop it.
+    const abroad = [0, 5_000].flatMap((ms, i) => call({ at: MONDAY_10 + 30 * MIN + ms, to: `+33142685${300 + i}`, answered: false }));
+    expect(score(abroad, undefined, history).findings.find((x) => x.kind === 'sequential-dialling')?.evidence).toMatchObject({ lockToStop: 1 });
   });
 
   it('stays quiet on a misdial put right, and on an immediate redial of the same number', () => {

@@ -80,6 +80,8 @@ export const detectSequentialDialling: Detector = (ev, _ctx, state) => {
         range: `+${stem}${'x'.repeat(SEQUENTIAL.sharedSuffixDigits)}`,
         windowSeconds: SEQUENTIAL.windowMs / 1000,
         diallerPace: paced,
+        // A domestic range is still dialled under lock level 1 (no international): stop it at 2.
+        lockToStop: ev.international ? 1 : 2,
       }),
     ],
     nextState: state,
