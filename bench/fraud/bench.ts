@@ -6,6 +6,7 @@ import { RECORDED_FINDINGS_KEY } from '../../apps/worker/src/scoring/finding-sin
 import { FraudKeys } from '../../apps/worker/src/scoring/fraud-state.store';
 import { generate, type Stream } from './generator';
 import { checkWangiri } from '../../libs/policy/src/checks';
+import { holdChecker } from './containment';
 import { evaluate, evaluateBlocks, type GuardSightings, type Recorded } from './report';
 import { startWorker } from './worker-process';
 
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
     const failed = await queue.getJobCountByTypes('failed');
     const recorded = (await redis.lrange(RECORDED_FINDINGS_KEY, 0, -1)).map((x) => JSON.parse(x) as Recorded);
     const report = evaluate(stream, recorded, prefill ? new Map() : publishedAt);
-    const blocks = evaluateBlocks(stream, report, guards.seen, await refusedCallbacks(redis, stream), prefill ? new Map() : publishedAt);
+    const blocks = evaluateBlocks(stream, report, guards.seen, await refusedCallbacks(redis, stream), prefill ? new Map() : publishedAt, holdChecker(stream));
     const throughput = stream.events.length / ((drained - t0) / 1000);
 
     console.log(`published in ${s(published - t0)}, drained ${s(drained - published)} later; ${failed} failed jobs; CPU of ${worker.count} worker process(es) ${cpu.toFixed(1)} s`);
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
       `wangiri callback guard: first caller held in ${g.armed}/${g.attacks} waves, a callback refused by the policy in ${g.refused}; ring p50/p95 ${s(g.detectP50)}/${s(g.detectP95)}, lag ${s(g.lagP50)}/${s(g.lagP95)}, total ${s(g.totalP50)}/${s(g.totalP95)}`,
     );
     console.log(
-      `to the block (the guard for wangiri, the first finding otherwise): ${blocks.blocked}/${blocks.attacks} attacks, p50/p95 ${s(blocks.overallP50)}/${s(blocks.overallP95)}; to the first alert: overall p95 ${s(report.kinds[report.kinds.length - 1].totalP95)}`,
+      `to the block (the guard for wangiri, the first finding otherwise, if the default playbook's answer to it stops the attack's later calls): ${blocks.blocked}/${blocks.attacks} attacks, p50/p95 ${s(blocks.overallP50)}/${s(blocks.overallP95)} (found but not stopped: ${blocks.notHeld}); to the first alert: overall p95 ${s(report.kinds[report.kinds.length - 1].totalP95)}`,
     );
     console.log(
       `false alerts: ${report.falseAlerts} (${report.falseFindings} findings) on ${stream.legitimateDevices} legitimate devices in the measured day = ${report.falsePerThousandDevicesPerDay.toFixed(2)} per 1,000 devices per day [${report.falseByKind}]; warm-up day findings: ${report.warmupFindings}`,

@@ -39,6 +39,8 @@ export interface Stream {
   tenants: TenantSpec[];
   events: CallEventJob[];
   attacks: AttackLabel[];
+  /** The call ids of the attacks' calls (an attacked device also goes on with its owner's calls). */
+  attackCalls: Set<string>;
   /** Devices never attacked: the denominator of false alerts. */
   legitimateDevices: number;
   /** Simulated start of the measured day (attacks happen in it). */
@@ -205,7 +207,8 @@ export function generate(options: GeneratorOptions): Stream {
     }
   }
 
-  // Attacks on the measured day, each on a device of its own.
+  // Attacks on the measured day, each on a device of its own; every call from here on is an attack's.
+  const legitimateEvents = events.length;
   const measuredFrom = EPOCH + warmup * DAY;
   const attacks: AttackLabel[] = [];
   const used = new Set<string>();
@@ -294,7 +297,8 @@ export function generate(options: GeneratorOptions): Stream {
     }
   }
 
+  const attackCalls = new Set(events.slice(legitimateEvents).map((e) => e.callId as string));
   events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
   const devices = tenants.reduce((n, t) => n + t.devices.length, 0);
-  return { tenants, events, attacks, legitimateDevices: devices - used.size, measuredFrom, measuredTo: measuredFrom + DAY };
+  return { tenants, events, attacks, attackCalls, legitimateDevices: devices - used.size, measuredFrom, measuredTo: measuredFrom + DAY };
 }

@@ -1,5 +1,5 @@
-import { compilePolicy } from '@pbx/policy';
-import { emptyDeviceState, emptyTenantState, fraudContextFromPolicy, scoreEvent, toScoredEvent, type DeviceState, type TenantState } from '@pbx/fraud';
+import { emptyDeviceState, emptyTenantState, scoreEvent, toScoredEvent, type DeviceState, type TenantState } from '@pbx/fraud';
+import { contextsOf, holdChecker } from './containment';
 import { generate } from './generator';
 import { evaluate, type Recorded } from './report';
 
@@ -13,12 +13,7 @@ function arg(name: string, def: number): number {
 }
 
 const stream = generate({ seed: arg('seed', 1), devices: arg('devices', 400), warmupDays: arg('warmup', 1), attacksPerKind: arg('attacks', 20) });
-const contexts = new Map(
-  stream.tenants.map((t) => [
-    t.id,
-    fraudContextFromPolicy(compilePolicy({ tenantId: t.id, country: t.country, timezone: t.timezone, lockLevel: 0, spendCaps: { daily: t.dailyCap } })),
-  ]),
-);
+const contexts = contextsOf(stream);
 const tenants = new Map<string, TenantState>();
 const devices = new Map<string, DeviceState>();
 const recorded: Recorded[] = [];
@@ -35,6 +30,10 @@ const elapsed = Date.now() - started;
 const report = evaluate(stream, recorded, new Map());
 for (const k of report.kinds)
   console.log(`${k.kind.padEnd(15)} ${k.detected}/${k.attacks} recall ${k.recall.toFixed(2)} detect p50 ${(k.detectionP50 / 1000).toFixed(0)}s p95 ${(k.detectionP95 / 1000).toFixed(0)}s  ${k.firstKinds}`);
+const holds = holdChecker(stream);
+const found = report.firsts.filter((x) => x.attack.deviceId);
+const loose = found.filter((x) => !holds(x.attack, x.finding));
+console.log(`first finding stops the attack (default playbook): ${found.length - loose.length}/${found.length} [not: ${loose.map((x) => `${x.attack.kind}/${x.finding.kind}`).join(' ') || 'none'}]`);
 console.log(`false alerts ${report.falseAlerts} = ${report.falsePerThousandDevicesPerDay.toFixed(2)}/1000 devices/day [${report.falseByKind}]; warm-up findings ${report.warmupFindings}`);
 console.log(`${stream.events.length} events scored in ${elapsed} ms (${Math.round(stream.events.length / (elapsed / 1000))}/s in process)`);
 if (process.argv.includes('--false')) {

@@ -56,8 +56,8 @@ export interface KindReport {
 
 export interface Report {
   kinds: KindReport[];
-  /** Per attack kind, each detected attack's detect + lag (the time to its first finding). */
-  totals: Map<AttackKind, number[]>;
+  /** Each detected attack's first finding, and its detect + lag (the time to that finding). */
+  firsts: Array<{ attack: AttackLabel; finding: Finding; total: number }>;
   falseAlerts: number;
   falseFindings: number;
   falsePerThousandDevicesPerDay: number;
@@ -68,7 +68,7 @@ export interface Report {
 
 export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<string, number>): Report {
   const kinds: KindReport[] = [];
-  const totals = new Map<AttackKind, number[]>();
+  const firsts: Report['firsts'] = [];
   const all: { detection: number[]; lag: number[]; total: number[]; n: number; hit: number } = { detection: [], lag: [], total: [], n: 0, hit: 0 };
   for (const kind of ATTACK_KINDS) {
     const attacks = stream.attacks.filter((a) => a.kind === kind);
@@ -87,9 +87,9 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
       detection.push(d);
       lag.push(l);
       total.push(d + l);
+      firsts.push({ attack: a, finding: h.finding, total: d + l });
       first.set(h.finding.kind, (first.get(h.finding.kind) ?? 0) + 1);
     }
-    totals.set(kind, total);
     all.detection.push(...detection);
     all.lag.push(...lag);
     all.total.push(...total);
@@ -130,7 +130,7 @@ export function evaluate(stream: Stream, recorded: Recorded[], publishedAt: Map<
   for (const f of byKey.values()) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
   return {
     kinds,
-    totals,
+    firsts,
     falseAlerts: byKey.size,
     falseFindings: falses.length,
     falsePerThousandDevicesPerDay: (byKey.size / stream.legitimateDevices) * 1000,
@@ -146,11 +146,16 @@ export type GuardSightings = Map<string, number>;
 export interface BlockReport {
   /** Wangiri: the callback guard on the wave's first caller. */
   guard: { attacks: number; armed: number; refused: number; detectP50: number; detectP95: number; lagP50: number; lagP95: number; totalP50: number; totalP95: number };
-  /** Every attack: the guard for wangiri, the first finding for the others (undetected attacks count as never blocked). */
+  /**
+   * Every attack: the guard for wangiri, the first finding for the others when the playbook's answer
+   * to it stops the attack's later calls (undetected or unstopped attacks count as never blocked).
+   */
   overallP50: number;
   overallP95: number;
   blocked: number;
   attacks: number;
+  /** Detected attacks whose first finding's answer would not stop them, by kind ("sequential:2"). */
+  notHeld: string;
 }
 
 /**
@@ -160,7 +165,14 @@ export interface BlockReport {
  * of that call.ended to the number showing in the guard). `refused` is checked through the policy's
  * own wangiri check, at the call's end plus one second.
  */
-export function evaluateBlocks(stream: Stream, report: Report, sightings: GuardSightings, refused: Set<string>, publishedAt: Map<string, number>): BlockReport {
+export function evaluateBlocks(
+  stream: Stream,
+  report: Report,
+  sightings: GuardSightings,
+  refused: Set<string>,
+  publishedAt: Map<string, number>,
+  holds: (a: AttackLabel, f: Finding) => boolean,
+): BlockReport {
   const wangiri = stream.attacks.filter((a) => a.kind === 'wangiri' && a.callback);
   const detect: number[] = [];
   const lag: number[] = [];
@@ -175,7 +187,11 @@ export function evaluateBlocks(stream: Stream, report: Report, sightings: GuardS
     lag.push(l);
     total.push(d + l);
   }
-  const everyBlock = [...ATTACK_KINDS.filter((k) => k !== 'wangiri').flatMap((k) => report.totals.get(k) ?? []), ...total];
+  const found = report.firsts.filter((x) => x.attack.kind !== 'wangiri');
+  const held = found.filter((x) => holds(x.attack, x.finding));
+  const notHeld = new Map<string, number>();
+  for (const x of found) if (!held.includes(x)) notHeld.set(x.attack.kind, (notHeld.get(x.attack.kind) ?? 0) + 1);
+  const everyBlock = [...held.map((x) => x.total), ...total];
   const attacks = stream.attacks.length;
   // An attack never blocked sorts last: it counts against the p95 rather than dropping out of it.
   const withMisses = [...everyBlock, ...Array.from({ length: attacks - everyBlock.length }, () => Number.POSITIVE_INFINITY)];
@@ -195,5 +211,6 @@ export function evaluateBlocks(stream: Stream, report: Report, sightings: GuardS
     overallP95: quantile(withMisses, 0.95),
     blocked: everyBlock.length,
     attacks,
+    notHeld: [...notHeld].map(([k, n]) => `${k}:${n}`).join(' ') || 'none',
   };
 }

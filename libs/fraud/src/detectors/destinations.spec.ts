@@ -7,12 +7,13 @@ describe('destinations: first seen, risky share, many distinct numbers', () => {
   it('fires on the first call to a high-risk country neither the device nor the tenant has called', () => {
     const run = score(call({ at: MONDAY_10, to: '+5327012345', seconds: 600 }), undefined, history);
     const f = run.findings.find((x) => x.kind === 'new-destination');
-    expect(f).toMatchObject({ deviceId: DEVICE, severity: 'warning', evidence: { country: 'CU', tier: 'high_risk' } });
+    expect(f).toMatchObject({ deviceId: DEVICE, severity: 'warning', evidence: { country: 'CU', tier: 'high_risk', lockToStop: 2 } });
   });
 
   it('fires on a premium range at home (UK 09), which the country alone would not show', () => {
     const run = score(call({ at: MONDAY_10, to: '+449098790123', seconds: 600 }), undefined, history);
-    expect(run.findings.find((x) => x.kind === 'new-destination')?.evidence.premiumRange).toBe('+449');
+    // At home: level 1 (no international) would not stop the next one.
+    expect(run.findings.find((x) => x.kind === 'new-destination')?.evidence).toMatchObject({ premiumRange: '+449', lockToStop: 2 });
   });
 
   it('stays quiet on a new low-risk country, and on a risky country the tenant calls regularly', () => {

@@ -1,7 +1,7 @@
 import type { Finding } from '../finding';
 import { CAPS, capRecord, type Seen, type ScoringState } from '../state';
 import { addToBucket, advance, threshold, type BaselineSpec } from './baseline';
-import { finding, HOUR, isOutboundStart, quiet, type Detector } from './types';
+import { finding, HOUR, isOutboundStart, lockToStop, quiet, type Detector } from './types';
 
 /** A country the tenant has called this often is known to it, even from a device that has not. */
 export const TENANT_KNOWN_CALLS = 3;
@@ -67,6 +67,7 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
         tier,
         prefix: `+${prefix}`,
         premiumRange: premiumRange ? `+${premiumRange}` : 'none',
+        lockToStop: lockToStop(ev),
       }),
     );
 
@@ -95,6 +96,7 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
         share: Math.round((riskyInHour / total) * 100) / 100,
         usualShare: Math.round(usualShare * 1000) / 1000,
         chance: Number(chance.toPrecision(2)),
+        lockToStop: lockToStop(ev),
       }),
     );
 
@@ -108,6 +110,7 @@ export const detectDestinations: Detector = (ev, _ctx, state) => {
           distinct: distinctInternational.size,
           threshold: Math.round(limit * 100) / 100,
           baseline: Math.round(hourly.mean * 100) / 100,
+          lockToStop: lockToStop(ev),
         }),
       );
     hourly = addToBucket(hourly, 1);

@@ -7,7 +7,10 @@ describe('international calls out of hours', () => {
 
   it('fires on an international call at night', () => {
     const f = score(call({ at: SATURDAY_3, to: '+4930123456' }), undefined, history).findings.find((x) => x.kind === 'out-of-hours-international');
-    expect(f?.evidence).toMatchObject({ localHour: 3, country: 'DE' });
+    expect(f?.evidence).toMatchObject({ localHour: 3, country: 'DE', lockToStop: 1 });
+    // A premium range at home at night: level 1 would leave it open.
+    const premium = score(call({ at: SATURDAY_3 + 60_000, to: '+449098790123' }), undefined, history).findings.find((x) => x.kind === 'out-of-hours-international');
+    expect(premium?.evidence).toMatchObject({ lockToStop: 2 });
   });
 
   it('stays quiet on a domestic call at night and an international call in hours', () => {

@@ -1,4 +1,4 @@
-import { finding, isCostly, isOutboundStart, quiet, type Detector } from './types';
+import { finding, isCostly, isOutboundStart, lockToStop, quiet, type Detector } from './types';
 
 const DAY = 86_400_000;
 /** An hour of day with at least this share of the tenant's busiest hour is a working hour for it. */
@@ -34,6 +34,7 @@ export const detectOutOfHours: Detector = (ev, ctx, state) => {
             localHour: hour,
             country: ev.remote.country ?? 'unknown',
             tier: ev.remote.tier,
+            lockToStop: lockToStop(ev),
           }),
         ]
       : [];

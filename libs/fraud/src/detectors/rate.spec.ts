@@ -10,6 +10,8 @@ describe('call-rate and concurrency spikes', () => {
     const spike = run.findings.find((f) => f.kind === 'concurrency-spike' && f.deviceId === DEVICE);
     expect(spike?.evidence.active).toBe(4);
     expect(spike?.severity).toBe('critical');
+    // French numbers from a GB tenant: no international (level 1) stops the next ones.
+    expect(run.findings.find((f) => f.kind === 'call-rate-spike' && f.deviceId === DEVICE)?.evidence.lockToStop).toBe(1);
   });
 
   it('stays quiet for a busy agent working one call after another, and a transfer (two at once)', () => {

@@ -2,7 +2,7 @@ import type { Finding } from '../finding';
 import { countKeys, type ScoringState } from '../state';
 import { addToBucket, advance, maxIntoBucket, threshold, type BaselineSpec } from './baseline';
 import { countSince } from './observe';
-import { finding, isCostly, isOutboundStart, MINUTE, quiet, type Detector } from './types';
+import { finding, isCostly, isOutboundStart, lockToStop, MINUTE, quiet, type Detector } from './types';
 
 /** Calls a device starts per 5 minutes. An agent dials a few; the floor sits above a power dialler's pace. */
 export const DEVICE_RATE: BaselineSpec = { widthMs: 5 * MINUTE, alpha: 0.02, k: 4, floor: 12, warmBuckets: 24 };
@@ -35,6 +35,7 @@ export const detectRateSpikes: Detector = (ev, _ctx, state) => {
         windowSeconds: 300,
         threshold: round(rateLimit),
         baseline: round(rate.mean),
+        lockToStop: lockToStop(ev),
       }),
     );
   if (active > concLimit)

@@ -6,7 +6,9 @@ describe('short-call floods and sequential dialling', () => {
 
   it('fires on a flood of calls that end within seconds', () => {
     const flood = Array.from({ length: 30 }, (_, i) => call({ at: MONDAY_10 + i * 15_000, to: `+44161496${String(1000 + i * 211)}`, seconds: 2 })).flat();
-    expect(kinds(score(flood, undefined, history).findings)).toContain('short-call-flood');
+    const f = score(flood, undefined, history).findings.find((x) => x.kind === 'short-call-flood');
+    // Domestic numbers: only internal-only (level 2) stops the flood.
+    expect(f?.evidence).toMatchObject({ lockToStop: 2 });
   });
 
   it('stays quiet on an agent whose campaign calls often go unanswered', () => {

@@ -1,4 +1,4 @@
-import { finding, isOutboundEnd, isOutboundStart, MINUTE, quiet, type Detector } from './types';
+import { finding, isOutboundEnd, isOutboundStart, lockToStop, MINUTE, quiet, type Detector } from './types';
 
 /** A campaign agent with a run of unanswered calls reaches ~20 in 10 minutes; a probing dialler, hundreds. */
 export const SHORT_FLOOD = { windowMs: 10 * MINUTE, minShort: 25, share: 0.8 } as const;
@@ -28,6 +28,7 @@ export const detectShortCallFlood: Detector = (ev, _ctx, state) => {
         shortCalls: short,
         calls: ended,
         windowSeconds: SHORT_FLOOD.windowMs / 1000,
+        lockToStop: lockToStop(ev),
       }),
     ],
     nextState: state,
@@ -80,8 +81,7 @@ export const detectSequentialDialling: Detector = (ev, _ctx, state) => {
         range: `+${stem}${'x'.repeat(SEQUENTIAL.sharedSuffixDigits)}`,
         windowSeconds: SEQUENTIAL.windowMs / 1000,
         diallerPace: paced,
-        // A domestic range is still dialled under lock level 1 (no international): stop it at 2.
-        lockToStop: ev.international ? 1 : 2,
+        lockToStop: lockToStop(ev),
       }),
     ],
     nextState: state,

@@ -42,5 +42,13 @@ export const HOUR = 3_600_000;
 export const isOutboundStart = (ev: ScoredEvent): boolean =>
   ev.type === 'call.started' && ev.direction === 'outbound' && ev.deviceId !== null;
 export const isOutboundEnd = (ev: ScoredEvent): boolean => ev.type === 'call.ended' && ev.direction === 'outbound' && ev.deviceId !== null;
+/**
+ * The lock level that stops more calls like this one (a finding's `lockToStop` evidence, which
+ * raise-lock honours when the playbook's level is lower). 1 (no international) stops low-risk calls
+ * abroad. Domestic calls (a walk through a national range, a flood) need 2, internal only; so do
+ * risky ones: a credential dialling premium or high-risk numbers dials whatever the tenant left open,
+ * and level 1 leaves premium ranges at home open (bench/fraud showed a burst going on at +1900).
+ */
+export const lockToStop = (ev: ScoredEvent): 1 | 2 => (ev.international && !ev.remote.risky ? 1 : 2);
 /** Calls that cost money abroad or at premium rates; tenant baselines count only these. */
 export const isCostly = (ev: ScoredEvent): boolean => ev.international || ev.remote.risky;
