@@ -1,43 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { computeDigestResponse, computeHa1, type SipDigestAlgorithm } from '../../../libs/common/src';
 import type { Credentials } from './register-client';
+import { OutgoingCall } from './outgoing-call';
+import { OFFER, parseSip, type SipMessage } from './sip-message';
 import { openWire, type ClientTransport, type Wire } from './wire';
 
-export interface SipMessage {
-  raw: string;
-  /** Request method, or undefined for a response. */
-  method?: string;
-  status?: number;
-  reason?: string;
-  header(name: string): string | undefined;
-  headers(name: string): string[];
-  body: string;
-}
-
-export function parseSip(raw: string): SipMessage {
-  const sep = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, sep < 0 ? raw.length : sep).split('\r\n');
-  const body = sep < 0 ? '' : raw.slice(sep + 4);
-  const res = /^SIP\/2\.0 (\d{3}) (.*)$/.exec(head[0]);
-  const req = /^([A-Z]+) \S+ SIP\/2\.0$/.exec(head[0]);
-  const all = (name: string) =>
-    head
-      .slice(1)
-      .filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
-      .map((l) => l.slice(l.indexOf(':') + 1).trim());
-  return {
-    raw,
-    method: req?.[1],
-    status: res ? Number(res[1]) : undefined,
-    reason: res?.[2],
-    header: (n) => all(n)[0],
-    headers: all,
-    body,
-  };
-}
-
-export const OFFER = (port: number, profile = 'RTP/SAVP', extra = 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n') =>
-  `v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} ${profile} 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n${extra}`;
+export { OutgoingCall } from './outgoing-call';
+export { OFFER, parseSip, type SipMessage } from './sip-message';
 
 export type AnswerMode = { kind: 'answer'; afterMs?: number; earlyMedia?: boolean } | { kind: 'busy' } | { kind: 'ignore' } | { kind: 'ring' };
 
@@ -268,99 +237,5 @@ export class Phone {
     if (this.cancelled.has(inv.header('Call-ID') ?? '')) return;
     this.answered.set(inv.header('Call-ID') as string, { invite: inv, toTag: tag });
     this.reply(inv, '200 OK', [`Contact: ${this.contact}`], sdp, tag);
-  }
-}
-
-/** A call this phone placed. */
-export class OutgoingCall {
-  cseq = 0;
-  branch = '';
-  final?: SipMessage;
-
-  constructor(
-    private readonly phone: Phone,
-    readonly callId: string,
-    private readonly uri: string,
-    private readonly fromTag: string,
-  ) {}
-
-  /** ACK for a final response (RFC 3261 §17.1.1.3 for non-2xx, §13.2.2.4 for 2xx). */
-  ack(r: SipMessage): void {
-    const twoxx = (r.status ?? 0) < 300;
-    const target = twoxx ? (/<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri) : this.uri;
-    this.phone.send([
-      `ACK ${target} SIP/2.0`,
-      this.phone.via(twoxx ? `z9hG4bK${randomBytes(6).toString('hex')}` : this.branch),
-      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
-      `To: ${r.header('To')}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${this.cseq} ACK`,
-      ...(twoxx ? r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`) : []),
-      'Max-Forwards: 70',
-    ]);
-  }
-
-  /** A re-INVITE in the answered dialog with a new offer; resolves with its final response (a 2xx is ACKed). */
-  reInvite(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
-    return this.offerInDialog('INVITE', sdp, timeoutMs);
-  }
-
-  /** An UPDATE (RFC 3311) in the answered dialog with a new offer; resolves with its final response. */
-  update(sdp: string, timeoutMs = 5000): Promise<SipMessage> {
-    return this.offerInDialog('UPDATE', sdp, timeoutMs);
-  }
-
-  private async offerInDialog(method: 'INVITE' | 'UPDATE', sdp: string, timeoutMs: number): Promise<SipMessage> {
-    const r = this.final as SipMessage;
-    const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
-    const cseq = ++this.cseq;
-    const lines = (method: string) => [
-      `${method} ${target} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${this.phone.address}:${this.phone.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
-      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
-      `To: ${r.header('To')}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${cseq} ${method}`,
-      `Contact: ${this.phone.contact}`,
-      ...r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`),
-      'Max-Forwards: 70',
-    ];
-    this.phone.send(lines(method), sdp);
-    const answer = await this.phone.next(
-      (m) => m.status !== undefined && m.status >= 200 && m.header('Call-ID') === this.callId && m.header('CSeq') === `${cseq} ${method}`,
-      `in-dialog ${method} final response`,
-      timeoutMs,
-    );
-    if (method === 'INVITE' && (answer.status ?? 0) < 300) this.phone.send(lines('ACK'));
-    return answer;
-  }
-
-  /** BYE for the answered call. */
-  hangUp(): void {
-    const r = this.final as SipMessage;
-    const target = /<([^>]+)>/.exec(r.header('Contact') ?? '')?.[1] ?? this.uri;
-    this.phone.send([
-      `BYE ${target} SIP/2.0`,
-      this.phone.via(`z9hG4bK${randomBytes(6).toString('hex')}`),
-      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
-      `To: ${r.header('To')}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${this.cseq + 1} BYE`,
-      ...r.headers('Record-Route').reverse().map((rr) => `Route: ${rr}`),
-      'Max-Forwards: 70',
-    ]);
-  }
-
-  /** Sends CANCEL for the pending INVITE. */
-  cancel(): void {
-    this.phone.send([
-      `CANCEL ${this.uri} SIP/2.0`,
-      this.phone.via(this.branch),
-      `From: <sip:${this.phone.creds.username}@${this.phone.creds.realm}>;tag=${this.fromTag}`,
-      `To: <${this.uri}>`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${this.cseq} CANCEL`,
-      'Max-Forwards: 70',
-    ]);
   }
 }
