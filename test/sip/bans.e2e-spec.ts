@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { banIp, createRedis, publishFloodReport, RedisKeys, unbanIp } from '../../libs/common/src';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
+import { Phone } from './helpers/phone';
 import { RegisterClient } from './helpers/register-client';
 
 // Loopback addresses other than the stack's own, which BANS_ALLOW_LOOPBACK (on in the harness) lets us ban.
@@ -118,6 +119,20 @@ describe('sip banning: scanners and password guessers, but not our own offices',
     }
     expect(answer).toBe('403 Account disabled');
     expect((await good.login(creds(0))).final?.status).toBe(200);
+    // Locked outright, it may still call for help, and nothing else.
+    const desk = await Phone.open({ host: pbx.host, port: pbx.port('udp') }, creds(1), OFFICE_IP);
+    try {
+      const colleague = await desk.call('1001');
+      expect(`${colleague.final?.status} ${colleague.final?.reason}`).toBe('403 Account disabled');
+      const help = await desk.call('911');
+      // Admitted, authenticated and allowed by the policy; this test stack has no trunk to carry it.
+      expect(`${help.final?.status} ${help.final?.header('Warning')}`).toBe('404 399 pbx "no outbound route for 911"');
+      expect(await db.query(`SELECT disposition, direction, to_number, hangup_cause FROM cdrs WHERE call_id = $1`, [help.callId])).toEqual([
+        { disposition: 'failed', direction: 'outbound', to_number: '911', hangup_cause: '404 no outbound route for 911' },
+      ]);
+    } finally {
+      desk.close();
+    }
   });
 
   it('drops a flooding source in the app (as under drachtio-server, which has no guard) and bans it', async () => {

@@ -80,7 +80,7 @@ export class DevicePolicyController {
       "Set a device's lock level; above 0 an active device becomes 'locked', back to 0 it is 'active' again",
     description:
       'At 1 (no international) and 2 (internal only) the device still registers and calls within its level; ' +
-      'at 3 it is refused outright, REGISTER and INVITE, emergency calls included (the level the registrar sets on a device whose password is being guessed).',
+      'at 3 it may place emergency calls and nothing else, nor register (the level the registrar sets on a device whose password is being guessed).',
   })
   @ApiDataResponse(DevicePolicyResource)
   @ApiErrors(401, 403, 404, 422)

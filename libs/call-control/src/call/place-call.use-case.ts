@@ -163,7 +163,9 @@ export class PlaceCallUseCase {
     if (tenant && tenant.status !== 'active') return reply(403, 'Forbidden', 'tenant suspended', ids);
     if (tenant && (await this.directory.isBannedInTenant(tenant.id, cmd.sourceIp)))
       return reply(403, 'Forbidden', 'source banned in this tenant', ids);
-    const refusal = admit(device ?? PHANTOM_PROFILE, cmd, tenant?.rules);
+    // A device locked outright may still place an emergency call (admission.ts).
+    const emergency = !!tenant && classifyDialed(called.user, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: false }).kind === 'emergency';
+    const refusal = admit(device ?? PHANTOM_PROFILE, cmd, tenant?.rules, { emergency });
     if (refusal) return reply(refusal.status, refusal.reason, refusal.log, ids);
 
     // 3. Authenticate.

@@ -10,11 +10,13 @@ export interface RegistrationSourceRules {
 }
 
 /**
- * From this lock level up a locked device is refused outright, REGISTER and INVITE alike. The
- * registrar locks a device whose password is being guessed at 3; it must then check no password at
- * all (not even for an emergency call), or its answers would tell the guesser which one was right.
- * Below it (a fraud warning, a spend cap, an admin's lock) the device keeps working within its level,
- * which the policy gate holds each call to, as `POST /api/v1/policy/simulate` shows.
+ * From this lock level up a locked device is refused before any challenge, REGISTER and INVITE alike,
+ * except an INVITE to an emergency number. The registrar locks a device whose password is being
+ * guessed at 3; refusing it outright keeps its answers from telling the guesser which password was
+ * right. Emergency calls stay open because the person at that desk must still reach help: a right
+ * guess made that way places an emergency call, which is the price. Below 3 (a fraud warning, a spend
+ * cap, an admin's lock) the device keeps working within its level, which the policy gate holds each
+ * call to, as `POST /api/v1/policy/simulate` shows.
  */
 export const REFUSED_LOCK_LEVEL = 3;
 
@@ -43,8 +45,9 @@ const EMPTY: readonly string[] = [];
  * The checks made before any challenge, so a phone on the wrong transport or from the wrong place
  * never gets to try a password (RFC 3261 §22.1 leaves the order to us). Returns null when admitted.
  */
-export function admit(profile: AccountProfile, r: AdmissionRequest, tenantRules?: RegistrationSourceRules): Refusal | null {
-  const works = profile.status === 'active' || (profile.status === 'locked' && (profile.lockLevel ?? REFUSED_LOCK_LEVEL) < REFUSED_LOCK_LEVEL);
+export function admit(profile: AccountProfile, r: AdmissionRequest, tenantRules?: RegistrationSourceRules, call: { emergency?: boolean } = {}): Refusal | null {
+  const locked = profile.status === 'locked' && ((profile.lockLevel ?? REFUSED_LOCK_LEVEL) < REFUSED_LOCK_LEVEL || call.emergency === true);
+  const works = profile.status === 'active' || locked;
   if (!works) return { status: 403, reason: 'Account disabled', log: `device ${profile.status}` };
   if (!profile.transports.includes(r.transport.toLowerCase()))
     return { status: 403, reason: 'Transport not allowed', log: `transport ${r.transport} not allowed` };

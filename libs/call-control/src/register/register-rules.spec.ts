@@ -136,6 +136,12 @@ describe('admit', () => {
     expect(admit({ ...profile, status: 'locked', lockLevel: 2, transports: ['wss'] }, req)?.reason).toBe('Transport not allowed');
   });
 
+  it('admits a device locked at level 3 for an emergency call only; a suspended one not even then', () => {
+    expect(admit({ ...profile, status: 'locked', lockLevel: 3 }, req, undefined, { emergency: true })).toBeNull();
+    expect(admit({ ...profile, status: 'locked', lockLevel: 3 }, req, undefined, { emergency: false })?.reason).toBe('Account disabled');
+    expect(admit({ ...profile, status: 'suspended' }, req, undefined, { emergency: true })?.reason).toBe('Account disabled');
+  });
+
   it.each<[string, AccountProfile, string]>([
     ['a suspended device', { ...profile, status: 'suspended' }, 'Account disabled'],
     ['a device locked at level 3 (password guessing)', { ...profile, status: 'locked', lockLevel: 3 }, 'Account disabled'],
