@@ -136,6 +136,16 @@ describe('sip calls: the fraud gate on INVITE', () => {
     expect(await cdr(t, call.callId)).toMatchObject({ disposition: 'denied', direction: 'internal', to_number: '1002', policy_rule_id: 'lock-level:3' });
   });
 
+  it("treats the tenant's own emergency list as emergency on the SIP path, as the gate does", async () => {
+    const t = await tenant();
+    await db.query(`INSERT INTO fraud_policies (tenant_id, emergency_numbers) VALUES ($1, $2)`, [t.id, ['5555']]);
+    const alice = await phoneOf(t, 0);
+    const call = await alice.call('5555');
+    // Not "no extension 5555": classified as emergency, allowed, then routed (no trunk in this test).
+    expect(`${call.final?.status} ${call.final?.header('Warning')}`).toBe('404 399 pbx "no outbound route for 5555"');
+    expect(await cdr(t, call.callId)).toMatchObject({ direction: 'outbound', to_number: '5555', disposition: 'failed' });
+  });
+
   it('an allowed call that finds no route gives back the slot it took', async () => {
     const t = await tenant();
     const alice = await phoneOf(t, 0);

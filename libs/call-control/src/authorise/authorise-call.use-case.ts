@@ -66,6 +66,11 @@ export class AuthoriseCallUseCase {
     private readonly options: AuthoriseOptions,
   ) {}
 
+  /** What the gate allows as emergency calls for the tenant, so the dialled string is classified the same way. */
+  emergencyNumbers(tenantId: string): Promise<ReadonlySet<string>> {
+    return this.evaluator.emergencyNumbers(tenantId);
+  }
+
   async execute(cmd: AuthoriseCommand): Promise<Authorisation> {
     const dryRun = cmd.mode === 'dry-run';
     const evaluation = await this.evaluator.evaluate(cmd, {

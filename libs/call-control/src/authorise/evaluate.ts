@@ -102,6 +102,11 @@ export class PolicyEvaluator {
     private readonly redis: Redis,
   ) {}
 
+  /** The tenant's emergency numbers as its policy has them: its own list, else its country's. */
+  async emergencyNumbers(tenantId: string): Promise<ReadonlySet<string>> {
+    return (await this.cache.get(tenantId)).compiled.emergencyNumbers;
+  }
+
   async evaluate(call: OutboundCall, options: EvaluateOptions = {}): Promise<Evaluation> {
     const { compiled, tenant } = await this.cache.get(call.tenantId);
     const prepared = prepareAttempt(compiled, call);

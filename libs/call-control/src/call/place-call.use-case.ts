@@ -163,8 +163,10 @@ export class PlaceCallUseCase {
     if (tenant && tenant.status !== 'active') return reply(403, 'Forbidden', 'tenant suspended', ids);
     if (tenant && (await this.directory.isBannedInTenant(tenant.id, cmd.sourceIp)))
       return reply(403, 'Forbidden', 'source banned in this tenant', ids);
-    // A device locked outright may still place an emergency call (admission.ts).
-    const emergency = !!tenant && classifyDialed(called.user, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: false }).kind === 'emergency';
+    // The tenant's emergency numbers as the gate has them; a device locked outright may still call them (admission.ts).
+    const emergencyNumbers = tenant && this.authorise ? await this.authorise.emergencyNumbers(tenant.id) : undefined;
+    const emergency =
+      !!tenant && classifyDialed(called.user, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: false, emergencyNumbers }).kind === 'emergency';
     const refusal = admit(device ?? PHANTOM_PROFILE, cmd, tenant?.rules, { emergency });
     if (refusal) return reply(refusal.status, refusal.reason, refusal.log, ids);
 
@@ -189,7 +191,7 @@ export class PlaceCallUseCase {
     // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
-    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null });
+    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null, emergencyNumbers });
     const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
     const unplaced = (status: number, why: string): UnplacedCall => {
       const external = destination.kind === 'external';

@@ -68,6 +68,12 @@ describe('classifyDialed', () => {
     });
   });
 
+  it("uses the tenant's own emergency list instead of the country's when it has one", () => {
+    const own = { ...gb, emergencyNumbers: ['112', '5555'] };
+    expect(classifyDialed('5555', own)).toEqual({ kind: 'emergency', number: '5555' });
+    expect(classifyDialed('999', own).kind).not.toBe('emergency');
+  });
+
   it('refuses a short number that is no extension of the tenant with 404', () => {
     const r = classifyDialed('201', gb);
     expect(r).toMatchObject({ kind: 'invalid', status: 404 });

@@ -13,6 +13,8 @@ export interface ClassifyOptions {
   defaultCountry: string;
   /** Whether the tenant has an extension numbered exactly like the dialed string (it wins over a short number). */
   extensionExists: boolean;
+  /** The tenant's emergency numbers (its policy's list); the country's when absent. */
+  emergencyNumbers?: Iterable<string>;
 }
 
 /** Extension numbers as the API stores them. */
@@ -42,7 +44,7 @@ export function classifyDialed(raw: string, opts: ClassifyOptions): DialedDestin
   const dialed = dialedDigits(raw);
   if (opts.extensionExists && EXTENSION_NUMBER.test(dialed)) return { kind: 'extension', number: dialed };
   const country = opts.defaultCountry.toUpperCase();
-  const n = normalizeDestination(dialed, country);
+  const n = normalizeDestination(dialed, country, { emergencyNumbers: opts.emergencyNumbers });
   const shown = dialed.slice(0, 32);
   switch (n.kind) {
     case 'emergency':
