@@ -110,7 +110,7 @@ describe('sip media: real audio between baresip phones through rtpengine', () =>
       // Long enough for two RTCP reports from each phone (baresip sends one every 5 s): rtpengine computes its
       // MOS from the receiver reports (loss, jitter, and the round trip from the second one).
       await new Promise((r) => setTimeout(r, 12500));
-      await untilRtcpMos(NG_PORT, 2, 10_000);
+      await untilRtcpMos(NG_PORT, 2, 20_000);
       await softPhone.command(4572, 'hangup');
       await deskPhone.waitUntil(() => /^BYE /m.test(deskPhone.output), 'BYE at the desk phone', 5000);
     } finally {

@@ -65,16 +65,20 @@ export async function untilRtcpMos(ngPort: number, streams: number, timeoutMs: n
   const ng = new Client({ timeout: 1000 });
   ng.on('error', () => undefined);
   const dest = { host: '127.0.0.1', port: ngPort };
+  let seen = 'no call listed';
   try {
     for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
       const listed = await ng.list(dest, { limit: '1' }).catch(() => null);
       const callId = (listed?.calls as string[] | undefined)?.[0];
       if (!callId) continue;
       const q = await ng.query(dest, { 'call-id': callId }).catch(() => null);
-      const ssrcs = Object.values((q?.SSRC ?? {}) as Record<string, { 'average MOS'?: { MOS?: number } }>);
-      if (ssrcs.filter((x) => x['average MOS']?.MOS).length >= streams) return;
+      const ssrcs = Object.entries((q?.SSRC ?? {}) as Record<string, { 'average MOS'?: { MOS?: number } }>);
+      seen = ssrcs.map(([ssrc, x]) => `${ssrc}: MOS ${x['average MOS']?.MOS ?? 'none'}`).join(', ') || 'no SSRC yet';
+      if (ssrcs.filter(([, x]) => x['average MOS']?.MOS).length >= streams) return;
     }
   } finally {
     ng.close();
   }
+  // Say so here rather than let the CDR's missing MOS fail the test later with less to go on.
+  throw new Error(`rtpengine had no MOS for ${streams} streams after ${timeoutMs} ms (${seen})`);
 }
