@@ -1,4 +1,4 @@
-import { DEFAULT_PLAYBOOK, fraudContextFromPolicy, lockLevelFor, toScoredEvent, type FraudContext, type Finding, type Playbook } from '@pbx/fraud';
+import { DEFAULT_PLAYBOOK, fraudContextFromPolicy, lockLevelFor, planActions, toScoredEvent, type FraudContext, type Finding, type Playbook } from '@pbx/fraud';
 import { compilePolicy } from '@pbx/policy';
 import type { CallEventJob } from '@pbx/common';
 import { checkLock } from '../../libs/policy/src/checks';
@@ -19,8 +19,8 @@ export function contextsOf(stream: Stream): Map<string, FraudContext> {
  * calls (suspended, or its password replaced), else the lock level it ends at (0: nothing stops it).
  */
 export function containmentOf(playbook: Playbook, f: Finding): 'out' | 0 | 1 | 2 | 3 {
-  const actions = playbook.actions[f.severity];
-  if (f.deviceId && (actions.includes('suspend-device') || actions.includes('rotate-credentials'))) return 'out';
+  const actions = planActions(playbook, f.severity, { hasDevice: f.deviceId !== null, done: [] });
+  if (actions.includes('suspend-device') || actions.includes('rotate-credentials')) return 'out';
   return actions.includes('raise-lock') ? lockLevelFor(playbook, f.evidence) : 0;
 }
 

@@ -8,6 +8,7 @@ import { CUBA, LONDON, policyClient } from '../api/policy-fixtures';
 import { createTenant, dropTenant, type TestTenant } from './helpers/accounts';
 import { openDb, startPbx, type PbxUnderTest } from './helpers/pbx-harness';
 import { Phone } from './helpers/phone';
+import { ruleOf } from './helpers/sip-message';
 
 interface CdrRow {
   disposition: string;
@@ -20,8 +21,6 @@ interface CdrRow {
   cost: string;
 }
 
-/** The rule label in a policy Warning: `399 <host> "deny by <rule>[ rule=<row>]: <reason>"`. */
-const ruleOf = (warning: string | undefined) => /^399 \S+ "deny by ([^\s:"]+(?::[^\s:"]+)*)/.exec(warning ?? '')?.[1];
 
 describe('sip calls: the fraud gate on INVITE', () => {
   let pbx: PbxUnderTest;

@@ -9,9 +9,8 @@ import { createTenant, dropTenant, type TestTenant } from '../sip/helpers/accoun
 import { openDb, startPbx, TEST_AUDIT_KEY, type PbxUnderTest } from '../sip/helpers/pbx-harness';
 import { Phone } from '../sip/helpers/phone';
 import { RegisterClient } from '../sip/helpers/register-client';
+import { ruleOf } from '../sip/helpers/sip-message';
 import { actionsOf, auditOf, eventually, finding } from './fraud-helpers';
-
-const ruleOf = (warning: string | undefined) => /^399 \S+ "deny by ([^\s:"]+(?::[^\s:"]+)*)/.exec(warning ?? '')?.[1];
 
 /**
  * The playbook's actions on the real stack: the SIP registrar (old password refused), the API

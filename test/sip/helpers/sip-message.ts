@@ -34,3 +34,6 @@ export function parseSip(raw: string): SipMessage {
 
 export const OFFER = (port: number, profile = 'RTP/SAVP', extra = 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n') =>
   `v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} ${profile} 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n${extra}`;
+
+/** The rule label in a policy Warning: `399 <host> "deny by <rule>[ rule=<row>]: <reason>"`. */
+export const ruleOf = (warning: string | undefined) => /^399 \S+ "deny by ([^\s:"]+(?::[^\s:"]+)*)/.exec(warning ?? '')?.[1];

@@ -6,7 +6,7 @@ import type { LegMedia } from '../media/anchor';
 import { applyMediaRules, DEFAULT_MEDIA_RULES } from '../media/sdp-rules';
 import { admit } from '../register/admission';
 import { parseAddress } from '../register/contact-header';
-import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore } from '../register/register.ports';
+import type { AccountDirectory, DeviceAccount, ExtensionTarget, LocationStore, TenantAccount } from '../register/register.ports';
 import { HOSTNAME, PHANTOM_PROFILE } from '../register/register.use-case';
 import { classifyDialed, EXTENSION_NUMBER, warningOf, type DialedDestination } from '../route/classify';
 import { routeInbound } from '../route/inbound-router';
@@ -163,10 +163,8 @@ export class PlaceCallUseCase {
     if (tenant && tenant.status !== 'active') return reply(403, 'Forbidden', 'tenant suspended', ids);
     if (tenant && (await this.directory.isBannedInTenant(tenant.id, cmd.sourceIp)))
       return reply(403, 'Forbidden', 'source banned in this tenant', ids);
-    // The tenant's emergency numbers as the gate has them; a device locked outright may still call them (admission.ts).
-    const emergencyNumbers = tenant && this.authorise ? await this.authorise.emergencyNumbers(tenant.id) : undefined;
-    const emergency =
-      !!tenant && classifyDialed(called.user, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: false, emergencyNumbers }).kind === 'emergency';
+    // A device locked outright may still call for help (admission.ts); only for one is the number classified this early.
+    const emergency = !!tenant && device?.status === 'locked' && (await this.classify(tenant, called.user, false)).kind === 'emergency';
     const refusal = admit(device ?? PHANTOM_PROFILE, cmd, tenant?.rules, { emergency });
     if (refusal) return reply(refusal.status, refusal.reason, refusal.log, ids);
 
@@ -191,7 +189,7 @@ export class PlaceCallUseCase {
     // 5. Classify what was dialed: the tenant's extension, an external number in E.164, emergency.
     const dialed = called.user;
     const ext = EXTENSION_NUMBER.test(dialed) ? await this.directory.extension(tenant.id, dialed) : null;
-    const destination = classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists: ext !== null, emergencyNumbers });
+    const destination = await this.classify(tenant, dialed, ext !== null);
     const party = { deviceId: device.id, extensionId: device.extensionId, username: device.username };
     const unplaced = (status: number, why: string): UnplacedCall => {
       const external = destination.kind === 'external';
@@ -231,6 +229,12 @@ export class PlaceCallUseCase {
     // Not placed after all (no route, no phone registered): the slot it took is free at once.
     if (gate.authorisation?.lease) await this.authorise?.release(gate.authorisation.lease);
     return { kind: 'reply', reply: { ...decision.reply, unplaced: unplaced(decision.reply.status, decision.reply.why) } };
+  }
+
+  /** What was dialed, with the tenant's emergency numbers as the fraud gate has them (its policy's list, else its country's). */
+  private async classify(tenant: TenantAccount, dialed: string, extensionExists: boolean): Promise<DialedDestination> {
+    const emergencyNumbers = this.authorise ? await this.authorise.emergencyNumbers(tenant.id) : undefined;
+    return classifyDialed(dialed, { defaultCountry: tenant.defaultCountry ?? 'US', extensionExists, emergencyNumbers });
   }
 
   /** An external number: the trunks of the tenant's outbound routes, tried in order. */

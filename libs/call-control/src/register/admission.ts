@@ -46,8 +46,8 @@ const EMPTY: readonly string[] = [];
  * never gets to try a password (RFC 3261 §22.1 leaves the order to us). Returns null when admitted.
  */
 export function admit(profile: AccountProfile, r: AdmissionRequest, tenantRules?: RegistrationSourceRules, call: { emergency?: boolean } = {}): Refusal | null {
-  const locked = profile.status === 'locked' && ((profile.lockLevel ?? REFUSED_LOCK_LEVEL) < REFUSED_LOCK_LEVEL || call.emergency === true);
-  const works = profile.status === 'active' || locked;
+  const lockedButAdmitted = profile.status === 'locked' && ((profile.lockLevel ?? REFUSED_LOCK_LEVEL) < REFUSED_LOCK_LEVEL || call.emergency === true);
+  const works = profile.status === 'active' || lockedButAdmitted;
   if (!works) return { status: 403, reason: 'Account disabled', log: `device ${profile.status}` };
   if (!profile.transports.includes(r.transport.toLowerCase()))
     return { status: 403, reason: 'Transport not allowed', log: `transport ${r.transport} not allowed` };
